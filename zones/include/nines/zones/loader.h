@@ -1,0 +1,25 @@
+// Loading TOML zone files (the contract in DESIGN.md, "Files"). A load reports every problem at
+// once; a zone with any error is left out, the others are returned.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "nines/zones/diagnostic.h"
+#include "nines/zones/zone.h"
+
+namespace nines::zones {
+
+struct LoadResult {
+  std::vector<Zone> zones;  // the zones that validated, sorted by origin
+  Diagnostics errors;       // every problem, in file order; empty when all is well
+};
+
+// One zone file.
+LoadResult loadZoneFile(const std::string& path);
+// Every *.toml directly in `directory`, in name order; also rejects two files with one origin.
+LoadResult loadZoneDirectory(const std::string& directory);
+// A directory or a single file, whichever `path` is.
+LoadResult loadZones(const std::string& path);
+
+}  // namespace nines::zones
