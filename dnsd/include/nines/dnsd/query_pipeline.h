@@ -1,0 +1,37 @@
+// One query, start to finish, without sockets: parse -> look up -> write. The UDP and TCP servers,
+// the fuzz target and the tests all go through here, so they agree by construction.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "nines/dnsd/answer_engine.h"
+#include "nines/dnsd/answer_plan.h"
+#include "nines/dnsd/query.h"
+#include "nines/dnsd/zone_table.h"
+
+namespace nines::dnsd {
+
+enum class Transport : std::uint8_t { Udp, Tcp };
+
+// What one query came to, for counters (rcode) and tests.
+struct QueryResult {
+  std::size_t size = 0;  // response octets; 0: dropped, send nothing
+  ParseOutcome parse = ParseOutcome::Drop;
+  LookupOutcome lookup = LookupOutcome::Refused;
+  std::uint16_t rcode = 0;
+  bool truncated = false;
+};
+
+// Per-worker scratch: the query and plan live here so nothing is allocated per query.
+struct QueryContext {
+  Query query;
+  AnswerPlan plan;
+};
+
+// `out` must hold at least kMaxTcpMessage octets for TCP and `udp_payload` for UDP.
+QueryResult processQuery(const ZoneTable& table, const std::uint8_t* data, std::size_t size,
+                         Transport transport, std::size_t udp_payload, QueryContext& context,
+                         std::uint8_t* out) noexcept;
+
+}  // namespace nines::dnsd

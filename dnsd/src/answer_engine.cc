@@ -1,0 +1,175 @@
+#include "nines/dnsd/answer_engine.h"
+
+#include "nines/dnsd/wire.h"
+
+namespace nines::dnsd {
+
+namespace rr = zones::rrtype;
+
+namespace {
+
+// RFC 1034 §4.3.2 does not bound CNAME chains; resolvers give up around 8–16 hops.
+constexpr int kMaxCnameHops = 8;
+
+// A name being looked up: the question name, or a CNAME target further down a chain. Suffixes of
+// the name are views into its lowercased wire form.
+struct LookupName {
+  std::string_view key;  // lowercased wire name
+
+  // Without its first label; the caller stops at the apex so this never passes the root.
+  LookupName parent() const noexcept {
+    auto skip = 1u + static_cast<std::uint8_t>(key[0]);
+    return {key.substr(skip)};
+  }
+};
+
+// The closest existing ancestor of a name that is not itself a node (RFC 4592 §3.3.1). The apex
+// always exists, so this ends there at the latest.
+const Node* closestEncloser(const ServedZone& zone, LookupName name) noexcept {
+  while (name.key.size() > zone.key.size()) {
+    name = name.parent();
+    if (const Node* node = zone.nodes.find(name.key)) return node;
+  }
+  return zone.apex;
+}
+
+bool inZone(const ServedZone& zone, std::string_view key) noexcept {
+  if (key.size() < zone.key.size()) return false;
+  if (key.substr(key.size() - zone.key.size()) != zone.key) return false;
+  // The match must start on a label boundary.
+  std::size_t pos = 0, target = key.size() - zone.key.size();
+  while (pos < target) pos += 1u + static_cast<std::uint8_t>(key[pos]);
+  return pos == target;
+}
+
+class Resolver {
+ public:
+  Resolver(const ServedZone& zone, const Query& query, AnswerPlan& plan) noexcept
+      : zone_(zone), query_(query), plan_(plan) {}
+
+  LookupOutcome run() noexcept {
+    plan_.authoritative = true;
+    std::size_t apex_label = query_.label_count - zone_.label_count;
+    plan_.apex_offset = static_cast<std::uint8_t>(query_.qnameSuffix(apex_label).data() -
+                                                  query_.qnameView().data());
+    return lookup(LookupName{query_.qnameView()}, OwnerKind::QnameSuffix, 0);
+  }
+
+ private:
+  // One step of RFC 1034 §4.3.2 for `name`, whose owner in the answer is given by `owner`.
+  LookupOutcome lookup(LookupName name, OwnerKind owner, int hops) noexcept {
+    const Node* node = zone_.nodes.find(name.key);
+    if (node) {
+      // At or below a cut the parent is not authoritative, except for DS at the cut itself
+      // (RFC 4035 §3.1.4.1: DS lives on the parent side).
+      if (node->cut && !(node == node->cut && query_.qtype == rr::DS)) {
+        return referral(*node->cut, hops);
+      }
+      return answerAt(*node, owner, hops);
+    }
+    const Node* encloser = closestEncloser(zone_, name);
+    if (encloser->cut) return referral(*encloser->cut, hops);
+    // RFC 4592 §3.3.1: a wildcard child of the closest encloser answers in the name's place.
+    if (encloser->wildcard) return answerAt(*encloser->wildcard, owner, hops);
+    // RFC 6604 §3: after a CNAME the RCODE describes the last name of the chain.
+    plan_.rcode = rcode::NxDomain;
+    negative();
+    return LookupOutcome::NxDomain;
+  }
+
+  LookupOutcome answerAt(const Node& node, OwnerKind owner, int hops) noexcept {
+    PlanEntry entry{nullptr, owner, 0, false};
+    const RRset* rrset = nullptr;
+    if (query_.qtype == rr::ANY) {
+      // RFC 8482 §4.2: answer ANY with one RRset of the name rather than all of them.
+      if (!node.rrsets.empty()) rrset = &node.rrsets.front();
+    } else {
+      rrset = node.find(query_.qtype);
+    }
+    if (rrset) {
+      entry.rrset = rrset;
+      plan_.answer.push(entry);
+      for (const auto& extra : rrset->additional) {
+        plan_.additional.push({extra.rrset, OwnerKind::AtApex, 0, extra.required});
+      }
+      return LookupOutcome::Answered;
+    }
+    if (const RRset* cname = node.find(rr::CNAME)) {
+      entry.rrset = cname;
+      plan_.answer.push(entry);
+      // RFC 1034 §4.3.2 step 3a: restart at the target while it stays in this zone.
+      if (hops + 1 >= kMaxCnameHops || !inZone(zone_, cname->target)) {
+        return LookupOutcome::Answered;
+      }
+      LookupOutcome next = lookup(LookupName{cname->target}, OwnerKind::LastCnameTarget, hops + 1);
+      // A chain that ends below a cut keeps what it has; the resolver follows the CNAME itself.
+      if (next == LookupOutcome::Referral) return LookupOutcome::Answered;
+      return next == LookupOutcome::NoData || next == LookupOutcome::NxDomain ? next
+                                                                              : LookupOutcome::Answered;
+    }
+    negative();
+    return LookupOutcome::NoData;
+  }
+
+  LookupOutcome referral(const Node& cut, int hops) noexcept {
+    if (hops > 0) {
+      // Do not mix a referral into an authoritative CNAME answer; the chain stops here.
+      return LookupOutcome::Referral;
+    }
+    plan_.authoritative = false;
+    const RRset* ns = cut.find(rr::NS);
+    std::size_t label = query_.label_count - cut.label_count;
+    auto offset = static_cast<std::uint8_t>(query_.qnameSuffix(label).data() -
+                                            query_.qnameView().data());
+    plan_.authority.push({ns, OwnerKind::QnameSuffix, offset, false});
+    for (const auto& extra : ns->additional) {
+      plan_.additional.push({extra.rrset, OwnerKind::AtApex, 0, extra.required});
+    }
+    return LookupOutcome::Referral;
+  }
+
+  // RFC 2308 §2.1–2.2: NXDOMAIN and NODATA carry the zone's SOA in the authority section.
+  void negative() noexcept {
+    plan_.authority.push({&zone_.negative_soa, OwnerKind::QnameSuffix, plan_.apex_offset, false});
+  }
+
+  const ServedZone& zone_;
+  const Query& query_;
+  AnswerPlan& plan_;
+};
+
+}  // namespace
+
+LookupOutcome resolve(const ZoneTable& table, const Query& query, AnswerPlan& plan) noexcept {
+  plan.reset();
+  switch (query.qtype) {
+    case rr::OPT:  // RFC 6891 §6.1.1: OPT is not a question
+      plan.rcode = rcode::FormErr;
+      return LookupOutcome::FormErr;
+    case rr::MAILA:
+    case rr::MAILB:
+    case 249:  // TKEY
+    case 250:  // TSIG
+      plan.rcode = rcode::NotImp;
+      return LookupOutcome::NotImp;
+    case rr::AXFR:
+    case rr::IXFR:  // zone transfers are not offered (yet): RFC 5936 §4.2 allows REFUSED
+      plan.rcode = rcode::Refused;
+      return LookupOutcome::Refused;
+    default:
+      break;
+  }
+  if (query.qclass != zones::kClassIN) {
+    plan.rcode = rcode::Refused;
+    return LookupOutcome::Refused;
+  }
+  const ServedZone* zone = table.findZone(
+      query.label_count, [&](std::size_t k) noexcept { return query.qnameSuffix(k); });
+  if (!zone) {
+    plan.rcode = rcode::Refused;
+    return LookupOutcome::Refused;
+  }
+  return Resolver(*zone, query, plan).run();
+}
+
+}  // namespace nines::dnsd

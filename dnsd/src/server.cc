@@ -1,0 +1,150 @@
+#include "nines/dnsd/server.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "nines/dnsd/log.h"
+#include "nines/dnsd/tcp_server.h"
+#include "nines/zones/loader.h"
+
+namespace nines::dnsd {
+
+namespace {
+
+std::string errnoText(const std::string& what, const SocketAddress& address) {
+  return what + " " + address.toString() + ": " + std::strerror(errno);
+}
+
+int openSocket(const SocketAddress& address, int type, std::string* error) {
+  // Listening TCP sockets are non-blocking for the epoll loop; UDP sockets block with a timeout.
+  int fd = socket(address.family(), type | SOCK_CLOEXEC | (type == SOCK_STREAM ? SOCK_NONBLOCK : 0), 0);
+  if (fd < 0) {
+    *error = errnoText("socket for", address);
+    return -1;
+  }
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (type == SOCK_DGRAM) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (address.family() == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (bind(fd, address.get(), address.length) != 0) {
+    *error = errnoText(type == SOCK_DGRAM ? "cannot bind UDP" : "cannot bind TCP", address);
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+SocketAddress localAddress(int fd) {
+  sockaddr_storage storage{};
+  socklen_t length = sizeof storage;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length);
+  return SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&storage), length);
+}
+
+}  // namespace
+
+Server::Server(ServerConfig config) : config_(std::move(config)) {}
+
+Server::~Server() {
+  stop();
+  for (int fd : udp_fds_) ::close(fd);
+  for (int fd : tcp_fds_) ::close(fd);
+}
+
+void Server::loadZones(bool initial) {
+  zones::LoadResult result = zones::loadZones(config_.zones);
+  for (const auto& error : result.errors) logError(error.toString());
+  std::vector<zones::Zone> next = std::move(result.zones);
+  if (!initial) {
+    // A zone whose file now fails keeps its last good version (STYLE rule 3).
+    std::set<std::string> failed_files;
+    for (const auto& error : result.errors) failed_files.insert(error.where.file);
+    std::set<std::string> loaded_origins;
+    for (const auto& zone : next) loaded_origins.insert(std::string(zone.origin.lowercased().wire()));
+    if (auto current = zones_.current()) {
+      for (const auto& served : current->zones()) {
+        if (failed_files.count(served->source.file) && !loaded_origins.count(served->key)) {
+          logWarning("zone " + served->origin.toText() + " keeps its previous version");
+          next.push_back(served->source);
+        }
+      }
+    }
+  }
+  std::size_t count = next.size();
+  zones_.publish(ZoneTable::build(std::move(next)));
+  logInfo(std::string(initial ? "loaded " : "reloaded ") + std::to_string(count) + " zone(s) from " +
+          config_.zones + (result.errors.empty() ? "" : " (" + std::to_string(result.errors.size()) + " error(s))"));
+}
+
+bool Server::open(std::string* error) {
+  loadZones(true);
+  unsigned threads = config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
+  for (SocketAddress address : config_.listen) {
+    // TCP first: with port 0 it picks the port, and the UDP sockets follow it.
+    int tcp = openSocket(address, SOCK_STREAM, error);
+    if (tcp < 0) return false;
+    if (listen(tcp, 1024) != 0) {
+      *error = errnoText("cannot listen on", address);
+      ::close(tcp);
+      return false;
+    }
+    tcp_fds_.push_back(tcp);
+    address = localAddress(tcp);
+    for (unsigned i = 0; i < threads; ++i) {
+      int udp = openSocket(address, SOCK_DGRAM, error);
+      if (udp < 0) return false;
+      int buffer = 4 << 20;
+      setsockopt(udp, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+      setsockopt(udp, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+      timeval timeout{0, 250000};
+      setsockopt(udp, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+      bool wildcard = address.isWildcard();
+      if (wildcard) {
+        int one = 1;
+        if (address.family() == AF_INET) {
+          setsockopt(udp, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+        } else {
+          setsockopt(udp, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
+        }
+      }
+      udp_fds_.push_back(udp);
+      udp_wildcard_.push_back(wildcard);
+    }
+    bound_.push_back(address);
+  }
+  return true;
+}
+
+void Server::start() {
+  for (std::size_t i = 0; i < udp_fds_.size(); ++i) {
+    workers_.push_back(std::make_unique<UdpWorker>(udp_fds_[i], udp_wildcard_[i], zones_,
+                                                   config_.udp_payload, stopping_));
+  }
+  for (auto& worker : workers_) {
+    threads_.emplace_back([w = worker.get()] { w->run(); });
+  }
+  TcpLimits limits;
+  limits.idle_timeout = std::chrono::milliseconds(static_cast<long>(config_.tcp_idle_timeout * 1000));
+  limits.max_connections = config_.tcp_max_connections;
+  tcp_ = std::make_unique<TcpServer>(tcp_fds_, zones_, limits, stopping_);
+  threads_.emplace_back([t = tcp_.get()] { t->run(); });
+  for (const auto& address : bound_) logInfo("listening on " + address.toString() + " (udp, tcp)");
+}
+
+void Server::reload() { loadZones(false); }
+
+void Server::stop() {
+  stopping_.store(true);
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  threads_.clear();
+}
+
+}  // namespace nines::dnsd

@@ -1,0 +1,66 @@
+// Test-side processes and files: a temporary directory, the real dnsd binary started on a port
+// it picks itself, and waiting with a deadline instead of sleeping.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nines::testing {
+
+// Polls `condition` until it holds or `timeout` passes. Returns whether it held.
+bool waitUntil(const std::function<bool()>& condition,
+               std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  // Writes `content` to `relative` (creating directories) and returns the full path.
+  std::string write(const std::string& relative, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+std::string readFile(const std::string& path);
+
+// The dnsd binary of this build, started with `--config`. Its stderr goes to a log file.
+class DnsdProcess {
+ public:
+  explicit DnsdProcess(std::string config_path, std::vector<std::string> extra_args = {});
+  ~DnsdProcess();  // SIGKILL if still running
+  DnsdProcess(const DnsdProcess&) = delete;
+  DnsdProcess& operator=(const DnsdProcess&) = delete;
+
+  // Waits for "listening on 127.0.0.1:PORT" in the log; returns false if dnsd exited or the
+  // deadline passed.
+  bool waitReady(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  std::uint16_t port() const { return port_; }  // the IPv4 port (first listen address)
+  std::string log() const;
+  bool running();
+  void signal(int number);
+  // SIGTERM, then waits; returns the exit status (-1 on timeout or abnormal end).
+  int stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Waits for the process to exit by itself; returns its exit status or -1.
+  int waitExit(std::chrono::milliseconds timeout);
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+  std::string log_path_;
+  std::uint16_t port_ = 0;
+};
+
+// The dnsd.toml for tests: loopback on a port dnsd picks, `zones_dir` served, one worker.
+std::string testServerConfig(const std::string& zones_dir, const std::string& extra = "");
+
+}  // namespace nines::testing
