@@ -1,0 +1,24 @@
+// Runs every seed of the query fuzz corpus through the fuzz target, so the corpus is an ordinary
+// regression test on every build (with or without clang).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+
+TEST(FuzzSeeds, EveryQuerySeedRunsClean) {
+  std::filesystem::path corpus = std::filesystem::path(NINES_SOURCE_DIR) / "tests/fuzz/corpus/query";
+  std::size_t seeds = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(corpus)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                    std::istreambuf_iterator<char>());
+    SCOPED_TRACE(entry.path().filename().string());
+    EXPECT_EQ(LLVMFuzzerTestOneInput(bytes.data(), bytes.size()), 0);
+    ++seeds;
+  }
+  EXPECT_GE(seeds, 20u);
+}
