@@ -1,0 +1,33 @@
+// One record of a zone file's [records] table, "[TTL] [IN] TYPE RDATA", from presentation format
+// to wire form. RDATA is parsed by ldns (RFC 1035 §5.1 syntax, RFC 3597 "\# len hex" for any
+// type); the result keeps names with the case they were written in.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "nines/zones/name.h"
+#include "nines/zones/zone.h"
+
+namespace nines::zones {
+
+// Parses `text` as "[TTL] [IN] TYPE RDATA" (TTL and class in either order, both optional) for
+// `owner`. Relative names in RDATA are completed with `origin`; a missing TTL is `default_ttl`.
+// Any type ldns knows by mnemonic is accepted, and every type as TYPEnnn; meta and query types
+// (0, OPT, 128-255) are not zone data and are refused. Type-specific rules of a zone (SOA, CNAME,
+// DNAME ...) are the loader's business, not this function's.
+// Returns the record (`where` left empty) or nullopt with a one-line reason in `error`.
+std::optional<Record> parseRecord(std::string_view text, const Name& owner, const Name& origin,
+                                  std::uint32_t default_ttl, std::string* error);
+
+// The RDATA of `record` in canonical form (RFC 4034 §6.2: names lowercased in the types listed
+// there). Two records are duplicates when owner, type and canonical RDATA match (RFC 2181 §5).
+// Falls back to the RDATA as it is when ldns cannot decode it.
+std::string canonicalRdata(const Record& record);
+
+// "A", "HTTPS", "TYPE12345": the mnemonic of a type, or its RFC 3597 name.
+std::string rrTypeName(std::uint16_t type);
+
+}  // namespace nines::zones

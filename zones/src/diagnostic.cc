@@ -1,0 +1,16 @@
+#include "nines/zones/diagnostic.h"
+
+namespace nines::zones {
+
+std::string Diagnostic::toString() const {
+  std::string out = where.file;
+  if (where.line > 0) {
+    out += ':' + std::to_string(where.line);
+    if (where.column > 0) out += ':' + std::to_string(where.column);
+  }
+  out += ": ";
+  out += message;
+  return out;
+}
+
+}  // namespace nines::zones

@@ -1,0 +1,23 @@
+// One TOML zone file read into a Zone (the contract in DESIGN.md, "Files"). Private to the loader.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "nines/zones/diagnostic.h"
+#include "nines/zones/name.h"
+#include "nines/zones/zone.h"
+
+namespace nines::zones {
+
+struct ZoneFileResult {
+  std::optional<Zone> zone;    // set only when the file has no error at all
+  std::optional<Name> origin;  // set whenever the origin itself is valid, to find duplicate zones
+  SourceLocation origin_where;
+  Diagnostics errors;  // sorted by line and column
+};
+
+// Reads, parses and validates the zone file at `path`. Never throws.
+ZoneFileResult readZoneFile(const std::string& path);
+
+}  // namespace nines::zones

@@ -1,0 +1,213 @@
+#include "zone_validator.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "nines/zones/record_parser.h"
+
+namespace nines::zones {
+
+namespace {
+
+std::string quoted(const Name& name) { return '"' + name.toText() + '"'; }
+// "12:5", to point from one record to another in the same file.
+std::string positionOf(const Record& record) {
+  return std::to_string(record.where.line) + ':' + std::to_string(record.where.column);
+}
+
+// Where the target name starts in the RDATA of the types whose target must be a real host name
+// (RFC 2181 §10.3): NS (RFC 1035 §3.3.11), MX after the preference (§3.3.9), SRV after priority,
+// weight and port (RFC 2782).
+std::optional<std::size_t> targetOffset(std::uint16_t type) {
+  switch (type) {
+    case rrtype::NS:
+      return 0;
+    case rrtype::MX:
+      return 2;
+    case rrtype::SRV:
+      return 6;
+    default:
+      return std::nullopt;
+  }
+}
+
+bool isAddress(std::uint16_t type) { return type == rrtype::A || type == rrtype::AAAA; }
+
+class ZoneValidator {
+ public:
+  ZoneValidator(const Name& origin, const std::vector<Record>& records,
+                const std::set<Name>& incomplete_owners, Diagnostics& errors)
+      : origin_(origin), incomplete_(incomplete_owners), errors_(errors) {
+    for (const Record& record : records) all_.push_back(&record);
+    std::stable_sort(all_.begin(), all_.end(), [](const Record* a, const Record* b) {
+      return std::tie(a->where.line, a->where.column) < std::tie(b->where.line, b->where.column);
+    });
+  }
+
+  void run(const SourceLocation& apex_where) {
+    dropDuplicates();
+    for (const Record* record : records_) by_owner_[record->owner].push_back(record);
+    for (const auto& [owner, records] : by_owner_) {
+      checkTtls(records);
+      checkCnames(owner, records);
+    }
+    if (!has(origin_, rrtype::NS) && !incomplete_.count(origin_)) {
+      errors_.push_back({apex_where, "zone " + quoted(origin_) + " has no NS record at its apex"});
+    }
+    checkDelegations();
+    checkTargets();
+  }
+
+ private:
+  void error(const Record& record, std::string message) {
+    errors_.push_back({record.where, std::move(message)});
+  }
+
+  bool has(const Name& owner, std::uint16_t type) const {
+    auto it = by_owner_.find(owner);
+    if (it == by_owner_.end()) return false;
+    return std::any_of(it->second.begin(), it->second.end(),
+                       [&](const Record* r) { return r->type == type; });
+  }
+
+  // RFC 2181 §5: records with equal owner, class, type and (canonical) data are one record.
+  void dropDuplicates() {
+    std::map<Name, std::vector<std::pair<const Record*, std::string>>> seen;
+    for (const Record* record : all_) {
+      auto& same_owner = seen[record->owner];
+      std::string canonical = canonicalRdata(*record);
+      auto first = std::find_if(same_owner.begin(), same_owner.end(), [&](const auto& entry) {
+        return entry.first->type == record->type && entry.second == canonical;
+      });
+      if (first != same_owner.end()) {
+        error(*record, "duplicate " + rrTypeName(record->type) + " record at " +
+                           quoted(record->owner) + " (same data as the record at " +
+                           positionOf(*first->first) + ")");
+        continue;
+      }
+      same_owner.emplace_back(record, std::move(canonical));
+      records_.push_back(record);
+    }
+  }
+
+  // RFC 2181 §5.2: all records of an RRset have the same TTL.
+  void checkTtls(const std::vector<const Record*>& records) {
+    std::map<std::uint16_t, const Record*> first_of_type;
+    for (const Record* record : records) {
+      auto [it, inserted] = first_of_type.emplace(record->type, record);
+      if (inserted || it->second->ttl == record->ttl) continue;
+      const Record& first = *it->second;
+      error(*record, "TTL " + std::to_string(record->ttl) + " differs from TTL " +
+                         std::to_string(first.ttl) + " of the first " + rrTypeName(first.type) +
+                         " record of " + quoted(record->owner) + " (at " + positionOf(first) +
+                         "); an RRset has one TTL (RFC 2181 §5.2)");
+    }
+  }
+
+  // RFC 2181 §10.1 (and RFC 1034 §3.6.2): a CNAME is the only record at its name; so never at the
+  // apex, where SOA and NS live.
+  void checkCnames(const Name& owner, const std::vector<const Record*>& records) {
+    std::vector<const Record*> cnames, others;
+    for (const Record* record : records) {
+      (record->type == rrtype::CNAME ? cnames : others).push_back(record);
+    }
+    if (cnames.empty()) return;
+    if (owner == origin_) {
+      for (const Record* cname : cnames) {
+        error(*cname, "CNAME at the zone apex " + quoted(owner) +
+                          " is not allowed: the apex holds the SOA and NS records (RFC 2181 "
+                          "§10.1)");
+      }
+      return;
+    }
+    for (std::size_t i = 1; i < cnames.size(); ++i) {
+      error(*cnames[i], "more than one CNAME at " + quoted(owner) + " (the first is at " +
+                            positionOf(*cnames[0]) + "); a name has at most one (RFC 2181 §10.1)");
+    }
+    if (!others.empty()) {
+      error(*cnames[0], "CNAME at " + quoted(owner) + " has other data beside it (" +
+                            rrTypeName(others[0]->type) + " at " + positionOf(*others[0]) +
+                            "); a CNAME must be the only record at its name (RFC 2181 §10.1)");
+    }
+  }
+
+  // RFC 1034 §4.2.1: at and below a zone cut the parent holds only the NS records of the cut, a
+  // DS (RFC 4035 §2.4) and the glue addresses of name servers below it; anything else there is
+  // occluded and never served.
+  void checkDelegations() {
+    std::set<Name> cuts, ns_targets;
+    for (const Record* record : records_) {
+      if (record->type != rrtype::NS) continue;
+      if (!(record->owner == origin_)) cuts.insert(record->owner);
+      if (auto target = Name::fromWire(record->rdata)) ns_targets.insert(*target);
+    }
+    for (const Record* record : records_) {
+      const Name& owner = record->owner;
+      bool glue = isAddress(record->type) && ns_targets.count(owner);
+      if (record->type == rrtype::DS && !cuts.count(owner)) {
+        error(*record,
+              owner == origin_
+                  ? "DS record at the zone apex " + quoted(owner) + " belongs in the parent zone"
+                  : "DS record at " + quoted(owner) +
+                        " is not at a delegation: a DS goes beside the NS records of a "
+                        "child zone");
+      }
+      if (owner == origin_) continue;
+      std::optional<Name> above;
+      for (Name a = owner.parent(); a.labelCount() > origin_.labelCount(); a = a.parent()) {
+        if (cuts.count(a)) above = a;
+      }
+      if (above) {
+        if (!glue) {
+          error(*record, rrTypeName(record->type) + " record at " + quoted(owner) +
+                             " is below the delegation " + quoted(*above) +
+                             " and is not glue for an NS target, so it would never be served");
+        }
+      } else if (cuts.count(owner) && !glue && record->type != rrtype::NS &&
+                 record->type != rrtype::DS && record->type != rrtype::CNAME) {
+        error(*record, rrTypeName(record->type) + " record at the delegation point " +
+                           quoted(owner) +
+                           " is hidden by the delegation (only NS, DS and glue belong there)");
+      }
+    }
+  }
+
+  // In-zone targets of NS, MX and SRV must be names with addresses, not aliases (RFC 2181 §10.3);
+  // an in-zone NS target needs an A or AAAA record here, or nobody can reach it (glue, RFC 1034
+  // §4.2.1).
+  void checkTargets() {
+    for (const Record* record : records_) {
+      auto offset = targetOffset(record->type);
+      if (!offset || record->rdata.size() <= *offset) continue;
+      auto target = Name::fromWire(std::string_view(record->rdata).substr(*offset));
+      if (!target || target->isRoot() || !target->isSubdomainOf(origin_)) continue;
+      std::string what = rrTypeName(record->type) + " target " + quoted(*target);
+      if (has(*target, rrtype::CNAME)) {
+        error(*record, what + " is an alias (CNAME); " + rrTypeName(record->type) +
+                           " targets must be names with addresses (RFC 2181 §10.3)");
+      } else if (record->type == rrtype::NS && !has(*target, rrtype::A) &&
+                 !has(*target, rrtype::AAAA) && !incomplete_.count(*target)) {
+        error(*record, what + " is inside the zone but has no A or AAAA (glue) record");
+      }
+    }
+  }
+
+  const Name& origin_;
+  const std::set<Name>& incomplete_;
+  Diagnostics& errors_;
+  std::vector<const Record*> all_;      // every record, in file order
+  std::vector<const Record*> records_;  // without duplicates, in file order
+  std::map<Name, std::vector<const Record*>> by_owner_;
+};
+
+}  // namespace
+
+void validateZone(const Name& origin, const std::vector<Record>& records,
+                  const std::set<Name>& incomplete_owners, const SourceLocation& apex_where,
+                  Diagnostics& errors) {
+  ZoneValidator(origin, records, incomplete_owners, errors).run(apex_where);
+}
+
+}  // namespace nines::zones

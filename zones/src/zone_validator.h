@@ -1,0 +1,25 @@
+// The rules of a zone as a whole (RFC 1034, RFC 2181), checked once every record is parsed. Private
+// to the loader.
+#pragma once
+
+#include <set>
+#include <vector>
+
+#include "nines/zones/diagnostic.h"
+#include "nines/zones/name.h"
+#include "nines/zones/zone.h"
+
+namespace nines::zones {
+
+// Checks `records` (all inside `origin`, the SOA included) against each other and appends every
+// problem to `errors`, each at the record it is about:
+// duplicates, RRsets with more than one TTL, CNAME rules, a missing apex NS (reported at
+// `apex_where`), data hidden by a delegation, DS away from a delegation, in-zone NS targets
+// without address (glue) records, and NS/MX/SRV targets that are aliases.
+// `incomplete_owners` are names where a record failed to parse: rules that complain about a
+// record missing there are skipped, so one typo is reported once.
+void validateZone(const Name& origin, const std::vector<Record>& records,
+                  const std::set<Name>& incomplete_owners, const SourceLocation& apex_where,
+                  Diagnostics& errors);
+
+}  // namespace nines::zones
