@@ -104,8 +104,9 @@ class Resolver {
       LookupOutcome next = lookup(LookupName{cname->target}, OwnerKind::LastCnameTarget, hops + 1);
       // A chain that ends below a cut keeps what it has; the resolver follows the CNAME itself.
       if (next == LookupOutcome::Referral) return LookupOutcome::Answered;
-      return next == LookupOutcome::NoData || next == LookupOutcome::NxDomain ? next
-                                                                              : LookupOutcome::Answered;
+      return next == LookupOutcome::NoData || next == LookupOutcome::NxDomain
+                 ? next
+                 : LookupOutcome::Answered;
     }
     negative();
     return LookupOutcome::NoData;
@@ -119,8 +120,8 @@ class Resolver {
     plan_.authoritative = false;
     const RRset* ns = cut.find(rr::NS);
     std::size_t label = query_.label_count - cut.label_count;
-    auto offset = static_cast<std::uint8_t>(query_.qnameSuffix(label).data() -
-                                            query_.qnameView().data());
+    auto offset =
+        static_cast<std::uint8_t>(query_.qnameSuffix(label).data() - query_.qnameView().data());
     plan_.authority.push({ns, OwnerKind::QnameSuffix, offset, false});
     for (const auto& extra : ns->additional) {
       plan_.additional.push({extra.rrset, OwnerKind::AtApex, 0, extra.required});

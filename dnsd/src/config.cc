@@ -1,9 +1,9 @@
 #include "nines/dnsd/config.h"
 
+#include <toml++/toml.h>
+
 #include <filesystem>
 #include <set>
-
-#include <toml++/toml.h>
 
 namespace nines::dnsd {
 
@@ -19,7 +19,8 @@ void rejectUnknownKeys(const toml::table& table, const std::set<std::string>& kn
                        zones::Diagnostics& errors) {
   for (const auto& [key, value] : table) {
     if (!known.count(std::string(key.str()))) {
-      errors.push_back(at(file, key.source(), "unknown key \"" + std::string(key.str()) + "\" in " + where));
+      errors.push_back(
+          at(file, key.source(), "unknown key \"" + std::string(key.str()) + "\" in " + where));
     }
   }
 }
@@ -47,16 +48,17 @@ ConfigResult loadServerConfig(const std::string& path) {
     errors.push_back({{path, 0, 0}, "missing [server] table"});
     return result;
   }
-  rejectUnknownKeys(*server,
-                    {"listen", "zones", "threads", "udp_payload", "tcp_idle_timeout",
-                     "tcp_max_connections"},
-                    "[server]", path, errors);
+  rejectUnknownKeys(
+      *server,
+      {"listen", "zones", "threads", "udp_payload", "tcp_idle_timeout", "tcp_max_connections"},
+      "[server]", path, errors);
 
   if (const auto* listen = (*server)["listen"].as_array()) {
     for (const auto& element : *listen) {
       const auto* text = element.as_string();
       if (!text) {
-        errors.push_back(at(path, element.source(), "listen entries must be strings like \"127.0.0.1:5300\""));
+        errors.push_back(
+            at(path, element.source(), "listen entries must be strings like \"127.0.0.1:5300\""));
         continue;
       }
       std::string error;
@@ -97,7 +99,8 @@ ConfigResult loadServerConfig(const std::string& path) {
   if (const auto& node = (*server)["tcp_idle_timeout"]) {
     auto value = node.value<double>();
     if (!value || *value <= 0 || *value > 3600) {
-      errors.push_back(at(path, node.node()->source(), "tcp_idle_timeout must be seconds in (0, 3600]"));
+      errors.push_back(
+          at(path, node.node()->source(), "tcp_idle_timeout must be seconds in (0, 3600]"));
     } else {
       config.tcp_idle_timeout = *value;
     }

@@ -30,8 +30,8 @@ QueryResult processQuery(const ZoneTable& table, const std::uint8_t* data, std::
       result.lookup = resolve(table, query, plan);
       break;
   }
-  std::size_t limit = transport == Transport::Tcp ? kMaxTcpMessage
-                                                  : udpResponseLimit(query, udp_payload);
+  std::size_t limit =
+      transport == Transport::Tcp ? kMaxTcpMessage : udpResponseLimit(query, udp_payload);
   result.size = writeResponse(data, query, plan, WriteLimits{limit}, out);
   result.rcode = plan.rcode;
   result.truncated = (out[2] & 0x02) != 0;

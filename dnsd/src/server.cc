@@ -23,7 +23,8 @@ std::string errnoText(const std::string& what, const SocketAddress& address) {
 
 int openSocket(const SocketAddress& address, int type, std::string* error) {
   // Listening TCP sockets are non-blocking for the epoll loop; UDP sockets block with a timeout.
-  int fd = socket(address.family(), type | SOCK_CLOEXEC | (type == SOCK_STREAM ? SOCK_NONBLOCK : 0), 0);
+  int fd =
+      socket(address.family(), type | SOCK_CLOEXEC | (type == SOCK_STREAM ? SOCK_NONBLOCK : 0), 0);
   if (fd < 0) {
     *error = errnoText("socket for", address);
     return -1;
@@ -66,7 +67,8 @@ void Server::loadZones(bool initial) {
     std::set<std::string> failed_files;
     for (const auto& error : result.errors) failed_files.insert(error.where.file);
     std::set<std::string> loaded_origins;
-    for (const auto& zone : next) loaded_origins.insert(std::string(zone.origin.lowercased().wire()));
+    for (const auto& zone : next)
+      loaded_origins.insert(std::string(zone.origin.lowercased().wire()));
     if (auto current = zones_.current()) {
       for (const auto& served : current->zones()) {
         if (failed_files.count(served->source.file) && !loaded_origins.count(served->key)) {
@@ -78,13 +80,16 @@ void Server::loadZones(bool initial) {
   }
   std::size_t count = next.size();
   zones_.publish(ZoneTable::build(std::move(next)));
-  logInfo(std::string(initial ? "loaded " : "reloaded ") + std::to_string(count) + " zone(s) from " +
-          config_.zones + (result.errors.empty() ? "" : " (" + std::to_string(result.errors.size()) + " error(s))"));
+  logInfo(
+      std::string(initial ? "loaded " : "reloaded ") + std::to_string(count) + " zone(s) from " +
+      config_.zones +
+      (result.errors.empty() ? "" : " (" + std::to_string(result.errors.size()) + " error(s))"));
 }
 
 bool Server::open(std::string* error) {
   loadZones(true);
-  unsigned threads = config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads =
+      config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
   for (SocketAddress address : config_.listen) {
     // TCP first: with port 0 it picks the port, and the UDP sockets follow it.
     int tcp = openSocket(address, SOCK_STREAM, error);
@@ -130,7 +135,8 @@ void Server::start() {
     threads_.emplace_back([w = worker.get()] { w->run(); });
   }
   TcpLimits limits;
-  limits.idle_timeout = std::chrono::milliseconds(static_cast<long>(config_.tcp_idle_timeout * 1000));
+  limits.idle_timeout =
+      std::chrono::milliseconds(static_cast<long>(config_.tcp_idle_timeout * 1000));
   limits.max_connections = config_.tcp_max_connections;
   tcp_ = std::make_unique<TcpServer>(tcp_fds_, zones_, limits, stopping_);
   threads_.emplace_back([t = tcp_.get()] { t->run(); });

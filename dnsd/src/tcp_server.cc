@@ -25,8 +25,8 @@ struct TcpServer::Connection {
   std::uint32_t events = 0;
 };
 
-TcpServer::TcpServer(std::vector<int> listeners, SnapshotHolder<ZoneTable>& zones,
-                     TcpLimits limits, const std::atomic<bool>& stopping)
+TcpServer::TcpServer(std::vector<int> listeners, SnapshotHolder<ZoneTable>& zones, TcpLimits limits,
+                     const std::atomic<bool>& stopping)
     : listeners_(std::move(listeners)),
       zones_(zones),
       limits_(limits),

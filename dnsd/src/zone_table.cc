@@ -231,7 +231,8 @@ std::shared_ptr<const ZoneTable> ZoneTable::build(std::vector<zones::Zone> zone_
         if (type == rr::CNAME) {
           auto len = nameLengthAt(records.front()->rdata, 0);
           if (len) {
-            if (auto target = zones::Name::fromWire(std::string_view(records.front()->rdata).substr(0, len))) {
+            if (auto target = zones::Name::fromWire(
+                    std::string_view(records.front()->rdata).substr(0, len))) {
               node->rrsets.back().target = std::string(target->lowercased().wire());
             }
           }
@@ -288,7 +289,8 @@ std::shared_ptr<const ZoneTable> ZoneTable::build(std::vector<zones::Zone> zone_
     std::vector<std::pair<std::string_view, const Node*>> node_entries;
     for (auto& [key, node] : by_key) node_entries.emplace_back(node->key, node);
     served->nodes.build(node_entries);
-    if (served->label_count < 64) table->origin_label_counts_ |= std::uint64_t{1} << served->label_count;
+    if (served->label_count < 64)
+      table->origin_label_counts_ |= std::uint64_t{1} << served->label_count;
     table->zones_.push_back(std::move(served));
   }
   for (const auto& zone : table->zones_) zone_entries.emplace_back(zone->key, zone.get());

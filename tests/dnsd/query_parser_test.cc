@@ -14,17 +14,35 @@ using Bytes = std::vector<std::uint8_t>;
 // www.example.test. A IN, id 0x1234, RD set.
 Bytes header(std::uint16_t flags, std::uint16_t qd, std::uint16_t an, std::uint16_t ns,
              std::uint16_t ar) {
-  return {0x12, 0x34, static_cast<std::uint8_t>(flags >> 8), static_cast<std::uint8_t>(flags),
-          0, static_cast<std::uint8_t>(qd), 0, static_cast<std::uint8_t>(an),
-          0, static_cast<std::uint8_t>(ns), 0, static_cast<std::uint8_t>(ar)};
+  return {0x12,
+          0x34,
+          static_cast<std::uint8_t>(flags >> 8),
+          static_cast<std::uint8_t>(flags),
+          0,
+          static_cast<std::uint8_t>(qd),
+          0,
+          static_cast<std::uint8_t>(an),
+          0,
+          static_cast<std::uint8_t>(ns),
+          0,
+          static_cast<std::uint8_t>(ar)};
 }
 Bytes question() {
-  return {3, 'W', 'w', 'W', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1};
+  return {3,   'W', 'w', 'W', 7,   'e', 'x', 'a', 'm', 'p', 'l',
+          'e', 4,   't', 'e', 's', 't', 0,   0,   1,   0,   1};
 }
 Bytes opt(std::uint16_t udp, std::uint8_t version, std::uint16_t flags, Bytes options = {}) {
-  Bytes b = {0, 0, 41, static_cast<std::uint8_t>(udp >> 8), static_cast<std::uint8_t>(udp),
-             0, version, static_cast<std::uint8_t>(flags >> 8), static_cast<std::uint8_t>(flags),
-             static_cast<std::uint8_t>(options.size() >> 8), static_cast<std::uint8_t>(options.size())};
+  Bytes b = {0,
+             0,
+             41,
+             static_cast<std::uint8_t>(udp >> 8),
+             static_cast<std::uint8_t>(udp),
+             0,
+             version,
+             static_cast<std::uint8_t>(flags >> 8),
+             static_cast<std::uint8_t>(flags),
+             static_cast<std::uint8_t>(options.size() >> 8),
+             static_cast<std::uint8_t>(options.size())};
   b.insert(b.end(), options.begin(), options.end());
   return b;
 }
@@ -35,8 +53,14 @@ Bytes cat(std::initializer_list<Bytes> parts) {
 }
 Bytes ecs(std::uint16_t family, std::uint8_t source, std::uint8_t scope, Bytes address) {
   std::uint16_t len = static_cast<std::uint16_t>(4 + address.size());
-  Bytes b = {0, 8, static_cast<std::uint8_t>(len >> 8), static_cast<std::uint8_t>(len),
-             static_cast<std::uint8_t>(family >> 8), static_cast<std::uint8_t>(family), source, scope};
+  Bytes b = {0,
+             8,
+             static_cast<std::uint8_t>(len >> 8),
+             static_cast<std::uint8_t>(len),
+             static_cast<std::uint8_t>(family >> 8),
+             static_cast<std::uint8_t>(family),
+             source,
+             scope};
   b.insert(b.end(), address.begin(), address.end());
   return b;
 }
@@ -77,17 +101,17 @@ INSTANTIATE_TEST_SUITE_P(
                   cat({header(0, 1, 0, 0, 0), {0xC0, 0x0C, 0, 1, 0, 1}}), ParseOutcome::FormErr},
         ParseCase{"extended label type", cat({header(0, 1, 0, 0, 0), {0x41, 0, 0, 1, 0, 1}}),
                   ParseOutcome::FormErr},
-        ParseCase{"answer section in query",
-                  cat({header(0, 1, 1, 0, 0), question()}), ParseOutcome::FormErr},
+        ParseCase{"answer section in query", cat({header(0, 1, 1, 0, 0), question()}),
+                  ParseOutcome::FormErr},
         ParseCase{"trailing garbage", cat({header(0, 1, 0, 0, 0), question(), {0xde, 0xad}}),
                   ParseOutcome::FormErr},
         ParseCase{"two OPT records",
                   cat({header(0, 1, 0, 0, 2), question(), opt(1232, 0, 0), opt(1232, 0, 0)}),
                   ParseOutcome::FormErr},
-        ParseCase{"OPT with non-root owner",
-                  cat({header(0, 1, 0, 0, 1), question(),
-                       {1, 'x', 0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0}}),
-                  ParseOutcome::FormErr},
+        ParseCase{
+            "OPT with non-root owner",
+            cat({header(0, 1, 0, 0, 1), question(), {1, 'x', 0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0}}),
+            ParseOutcome::FormErr},
         ParseCase{"OPT rdlength past end",
                   cat({header(0, 1, 0, 0, 1), question(), {0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 9}}),
                   ParseOutcome::FormErr},
@@ -104,29 +128,35 @@ INSTANTIATE_TEST_SUITE_P(
         ParseCase{"UPDATE opcode", cat({header(5 << 11, 1, 0, 0, 0), question()}),
                   ParseOutcome::NotImp},
         ParseCase{"ECS IPv4 /24",
-                  cat({header(0, 1, 0, 0, 1), question(), opt(1232, 0, 0, ecs(1, 24, 0, {198, 51, 100}))}),
+                  cat({header(0, 1, 0, 0, 1), question(),
+                       opt(1232, 0, 0, ecs(1, 24, 0, {198, 51, 100}))}),
                   ParseOutcome::Ok},
         ParseCase{"ECS source 0",
                   cat({header(0, 1, 0, 0, 1), question(), opt(1232, 0, 0, ecs(1, 0, 0, {}))}),
                   ParseOutcome::Ok},
         ParseCase{"ECS bits beyond prefix",
-                  cat({header(0, 1, 0, 0, 1), question(), opt(1232, 0, 0, ecs(1, 20, 0, {198, 51, 100}))}),
+                  cat({header(0, 1, 0, 0, 1), question(),
+                       opt(1232, 0, 0, ecs(1, 20, 0, {198, 51, 100}))}),
                   ParseOutcome::FormErr},
-        ParseCase{"ECS address too long",
-                  cat({header(0, 1, 0, 0, 1), question(), opt(1232, 0, 0, ecs(1, 8, 0, {198, 51}))}),
-                  ParseOutcome::FormErr},
+        ParseCase{
+            "ECS address too long",
+            cat({header(0, 1, 0, 0, 1), question(), opt(1232, 0, 0, ecs(1, 8, 0, {198, 51}))}),
+            ParseOutcome::FormErr},
         ParseCase{"ECS unknown family",
                   cat({header(0, 1, 0, 0, 1), question(), opt(1232, 0, 0, ecs(3, 8, 0, {1}))}),
                   ParseOutcome::FormErr},
         ParseCase{"ECS prefix over 32",
-                  cat({header(0, 1, 0, 0, 1), question(), opt(1232, 0, 0, ecs(1, 33, 0, {1, 2, 3, 4, 5}))}),
+                  cat({header(0, 1, 0, 0, 1), question(),
+                       opt(1232, 0, 0, ecs(1, 33, 0, {1, 2, 3, 4, 5}))}),
                   ParseOutcome::FormErr},
         ParseCase{"ECS non-zero scope in query",
-                  cat({header(0, 1, 0, 0, 1), question(), opt(1232, 0, 0, ecs(1, 24, 8, {198, 51, 100}))}),
+                  cat({header(0, 1, 0, 0, 1), question(),
+                       opt(1232, 0, 0, ecs(1, 24, 8, {198, 51, 100}))}),
                   ParseOutcome::FormErr}),
     [](const auto& case_info) {
       std::string name;
-      for (const char* p = case_info.param.what; *p; ++p) name += std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_';
+      for (const char* p = case_info.param.what; *p; ++p)
+        name += std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_';
       return name;
     });
 

@@ -10,7 +10,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 TEST(FuzzSeeds, EveryQuerySeedRunsClean) {
-  std::filesystem::path corpus = std::filesystem::path(NINES_SOURCE_DIR) / "tests/fuzz/corpus/query";
+  std::filesystem::path corpus =
+      std::filesystem::path(NINES_SOURCE_DIR) / "tests/fuzz/corpus/query";
   std::size_t seeds = 0;
   for (const auto& entry : std::filesystem::directory_iterator(corpus)) {
     std::ifstream in(entry.path(), std::ios::binary);

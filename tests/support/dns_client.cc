@@ -2,10 +2,12 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <sstream>
@@ -68,14 +70,31 @@ std::vector<std::uint8_t> buildQuery(const std::string& name, const std::string&
       inet_pton(v6 ? AF_INET6 : AF_INET, address.c_str(), raw);
       std::size_t bytes = (static_cast<std::size_t>(prefix) + 7) / 8;
       std::uint16_t length = static_cast<std::uint16_t>(4 + bytes);
-      data = {0, 8, static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length), 0,
-              static_cast<std::uint8_t>(v6 ? 2 : 1), static_cast<std::uint8_t>(prefix), 0};
+      data = {0,
+              8,
+              static_cast<std::uint8_t>(length >> 8),
+              static_cast<std::uint8_t>(length),
+              0,
+              static_cast<std::uint8_t>(v6 ? 2 : 1),
+              static_cast<std::uint8_t>(prefix),
+              0};
       data.insert(data.end(), raw, raw + bytes);
+    }
+    for (const auto& [code, option] : options.edns_options) {
+      data.push_back(static_cast<std::uint8_t>(code >> 8));
+      data.push_back(static_cast<std::uint8_t>(code));
+      data.push_back(static_cast<std::uint8_t>(option.size() >> 8));
+      data.push_back(static_cast<std::uint8_t>(option.size()));
+      data.insert(data.end(), option.begin(), option.end());
+    }
+    if (options.edns_z != 0) {
+      ldns_pkt_set_edns_z(packet,
+                          static_cast<std::uint16_t>(ldns_pkt_edns_z(packet) | options.edns_z));
     }
     // ldns writes an OPT record when any EDNS field is set; the payload size always is.
     if (!data.empty()) {
-      ldns_pkt_set_edns_data(packet,
-                             ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, data.size(), data.data()));
+      ldns_pkt_set_edns_data(
+          packet, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, data.size(), data.data()));
     }
   }
   std::uint8_t* wire = nullptr;
@@ -123,27 +142,44 @@ Response decodeResponse(const std::vector<std::uint8_t>& wire) {
       for (std::size_t pos = 0; pos + 4 <= n;) {
         std::uint16_t code = static_cast<std::uint16_t>((p[pos] << 8) | p[pos + 1]);
         std::uint16_t length = static_cast<std::uint16_t>((p[pos + 2] << 8) | p[pos + 3]);
+        response.opt_option_codes.push_back(code);
         if (code == 8 && length >= 4 && pos + 4 + length <= n) {
           const std::uint8_t* o = p + pos + 4;
           int family = ((o[0] << 8) | o[1]) == 2 ? AF_INET6 : AF_INET;
           std::uint8_t raw[16] = {};
           std::memcpy(raw, o + 4, std::min<std::size_t>(length - 4u, 16));
-          response.ecs_option = addressText(family, raw) + "/" + std::to_string(o[2]) + "/" +
-                                std::to_string(o[3]);
+          response.ecs_option =
+              addressText(family, raw) + "/" + std::to_string(o[2]) + "/" + std::to_string(o[3]);
         }
         pos += 4u + length;
       }
     }
   }
   switch (rcode) {
-    case 0: response.rcode = "NOERROR"; break;
-    case 1: response.rcode = "FORMERR"; break;
-    case 2: response.rcode = "SERVFAIL"; break;
-    case 3: response.rcode = "NXDOMAIN"; break;
-    case 4: response.rcode = "NOTIMP"; break;
-    case 5: response.rcode = "REFUSED"; break;
-    case 16: response.rcode = "BADVERS"; break;
-    default: response.rcode = "RCODE" + std::to_string(rcode); break;
+    case 0:
+      response.rcode = "NOERROR";
+      break;
+    case 1:
+      response.rcode = "FORMERR";
+      break;
+    case 2:
+      response.rcode = "SERVFAIL";
+      break;
+    case 3:
+      response.rcode = "NXDOMAIN";
+      break;
+    case 4:
+      response.rcode = "NOTIMP";
+      break;
+    case 5:
+      response.rcode = "REFUSED";
+      break;
+    case 16:
+      response.rcode = "BADVERS";
+      break;
+    default:
+      response.rcode = "RCODE" + std::to_string(rcode);
+      break;
   }
   ldns_pkt_free(packet);
   return response;
@@ -239,6 +275,87 @@ std::vector<std::vector<std::uint8_t>> exchangeTcp(
   }
   close(fd);
   return responses;
+}
+
+TcpConnection::TcpConnection(std::uint16_t port, bool ipv6)
+    : fd_(connectedSocket(SOCK_STREAM, port, ipv6)) {
+  if (fd_ >= 0) {
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+}
+
+TcpConnection::~TcpConnection() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool TcpConnection::sendRaw(const std::vector<std::uint8_t>& bytes) {
+  if (fd_ < 0) return false;
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool TcpConnection::sendMessage(const std::vector<std::uint8_t>& message) {
+  std::vector<std::uint8_t> framed = {static_cast<std::uint8_t>(message.size() >> 8),
+                                      static_cast<std::uint8_t>(message.size())};
+  framed.insert(framed.end(), message.begin(), message.end());
+  return sendRaw(framed);
+}
+
+std::optional<std::vector<std::uint8_t>> TcpConnection::readMessage(int timeout_ms) {
+  if (fd_ < 0) return std::nullopt;
+  std::uint8_t length[2];
+  if (!readExactly(fd_, length, 2, timeout_ms)) return std::nullopt;
+  std::vector<std::uint8_t> message(static_cast<std::size_t>((length[0] << 8) | length[1]));
+  if (!readExactly(fd_, message.data(), message.size(), timeout_ms)) return std::nullopt;
+  return message;
+}
+
+bool TcpConnection::silentFor(int timeout_ms) { return fd_ >= 0 && !waitReadable(fd_, timeout_ms); }
+
+bool TcpConnection::waitClosedByPeer(int timeout_ms, std::size_t* received) {
+  if (fd_ < 0) return false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::uint8_t buffer[4096];
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0 || !waitReadable(fd_, static_cast<int>(left))) return false;
+    ssize_t n = read(fd_, buffer, sizeof buffer);
+    if (n == 0) return true;  // orderly close
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return true;  // reset
+    }
+    if (received) *received += static_cast<std::size_t>(n);
+  }
+}
+
+UdpConnection::UdpConnection(std::uint16_t port, bool ipv6)
+    : fd_(connectedSocket(SOCK_DGRAM, port, ipv6)) {}
+
+UdpConnection::~UdpConnection() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool UdpConnection::send(const std::vector<std::uint8_t>& datagram) {
+  if (fd_ < 0) return false;
+  return ::send(fd_, datagram.data(), datagram.size(), 0) == static_cast<ssize_t>(datagram.size());
+}
+
+std::optional<std::vector<std::uint8_t>> UdpConnection::receive(int timeout_ms) {
+  if (fd_ < 0 || !waitReadable(fd_, timeout_ms)) return std::nullopt;
+  std::vector<std::uint8_t> buffer(65536);
+  ssize_t n = recv(fd_, buffer.data(), buffer.size(), 0);
+  if (n < 0) return std::nullopt;
+  buffer.resize(static_cast<std::size_t>(n));
+  return buffer;
 }
 
 }  // namespace nines::testing

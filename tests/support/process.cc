@@ -88,22 +88,42 @@ bool DnsdProcess::running() {
 bool DnsdProcess::waitReady(std::chrono::milliseconds timeout) {
   static const std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
   return waitUntil(
-      [&] {
-        if (!running()) return true;  // stop waiting; reported below
-        std::smatch match;
-        std::string text = log();
-        if (std::regex_search(text, match, listening) &&
-            text.find("dnsd info: ready") != std::string::npos) {
-          port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
-          return true;
-        }
-        return false;
-      },
-      timeout) &&
+             [&] {
+               if (!running()) return true;  // stop waiting; reported below
+               std::smatch match;
+               std::string text = log();
+               if (std::regex_search(text, match, listening) &&
+                   text.find("dnsd info: ready") != std::string::npos) {
+                 port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
+                 return true;
+               }
+               return false;
+             },
+             timeout) &&
          port_ != 0 && running();
 }
 
 std::string DnsdProcess::log() const { return readFile(log_path_); }
+
+std::vector<std::string> DnsdProcess::listenAddresses() const {
+  static const std::regex listening(R"(listening on (\S+:\d+) \()");
+  std::vector<std::string> addresses;
+  std::string text = log();
+  for (std::sregex_iterator it(text.begin(), text.end(), listening), end; it != end; ++it) {
+    addresses.push_back((*it)[1]);
+  }
+  return addresses;
+}
+
+std::uint16_t DnsdProcess::portFor(const std::string& host) const {
+  for (const auto& address : listenAddresses()) {
+    auto colon = address.rfind(':');
+    if (address.substr(0, colon) == host) {
+      return static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1)));
+    }
+  }
+  return 0;
+}
 
 void DnsdProcess::signal(int number) {
   if (pid_ > 0 && !status_) kill(pid_, number);

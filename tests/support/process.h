@@ -45,6 +45,11 @@ class DnsdProcess {
   // deadline passed.
   bool waitReady(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   std::uint16_t port() const { return port_; }  // the IPv4 port (first listen address)
+  // Every address from a "listening on ADDRESS:PORT" line of the log, in order, e.g.
+  // "127.0.0.1:41234", "[::1]:40321" (with port 0 each address gets a port of its own).
+  std::vector<std::string> listenAddresses() const;
+  // The port of the first listen address whose host part is `host` ("127.0.0.1", "[::1]"), or 0.
+  std::uint16_t portFor(const std::string& host) const;
   std::string log() const;
   bool running();
   void signal(int number);

@@ -102,7 +102,8 @@ std::optional<Name> Name::fromText(std::string_view text, const Name* origin, st
     label.push_back(c);
   }
   if (!absolute) {
-    if (!endLabel()) return fail(label.empty() ? "empty label in name" : "label longer than 63 octets");
+    if (!endLabel())
+      return fail(label.empty() ? "empty label in name" : "label longer than 63 octets");
     if (!origin) return fail("relative name used without an origin");
     wire.append(origin->wire());
   } else {
@@ -189,7 +190,9 @@ bool Name::isSubdomainOf(const Name& ancestor) const noexcept {
   return wireNamesEqual(std::string_view(wire_).substr(pos), ancestor.wire_);
 }
 
-bool Name::operator==(const Name& other) const noexcept { return wireNamesEqual(wire_, other.wire_); }
+bool Name::operator==(const Name& other) const noexcept {
+  return wireNamesEqual(wire_, other.wire_);
+}
 
 bool Name::operator<(const Name& other) const noexcept {
   auto a = labelOffsets(wire_);

@@ -12,7 +12,7 @@ namespace nines::dnsd {
 
 // RFC 7871 §6: the client subnet option as the query gave it.
 struct ClientSubnet {
-  std::uint16_t family = 0;        // 1 = IPv4, 2 = IPv6
+  std::uint16_t family = 0;  // 1 = IPv4, 2 = IPv6
   std::uint8_t source_prefix = 0;
   std::uint8_t scope_prefix = 0;
   std::array<std::uint8_t, 16> address{};  // zero-extended
@@ -29,14 +29,14 @@ struct Query {
   std::uint16_t qclass = 0;
   // The question name lowercased, in wire form, and the offset of each label's length octet.
   std::array<std::uint8_t, 255> qname{};
-  std::uint8_t qname_size = 0;  // octets, root label included
+  std::uint8_t qname_size = 0;   // octets, root label included
   std::uint8_t label_count = 0;  // root not counted
   std::array<std::uint8_t, 128> label_offsets{};
 
   bool has_edns = false;
   std::uint8_t edns_version = 0;
   std::uint16_t edns_flags = 0;
-  std::uint16_t udp_size = 0;   // the client's advertised payload size
+  std::uint16_t udp_size = 0;  // the client's advertised payload size
   bool has_ecs = false;
   ClientSubnet ecs;
 

@@ -49,13 +49,13 @@ struct RRset {
 };
 
 struct Node {
-  zones::Name name;           // case as written (first occurrence)
-  std::string key;            // lowercased wire name
+  zones::Name name;  // case as written (first occurrence)
+  std::string key;   // lowercased wire name
   const ServedZone* zone = nullptr;
-  std::vector<RRset> rrsets;  // sorted by type
-  bool is_delegation = false;     // NS below the apex: a zone cut (RFC 1034 §4.2.1)
-  const Node* cut = nullptr;      // the delegation at or above this node, if any
-  const Node* wildcard = nullptr; // the "*" child, if any (RFC 4592 §2.2.1)
+  std::vector<RRset> rrsets;       // sorted by type
+  bool is_delegation = false;      // NS below the apex: a zone cut (RFC 1034 §4.2.1)
+  const Node* cut = nullptr;       // the delegation at or above this node, if any
+  const Node* wildcard = nullptr;  // the "*" child, if any (RFC 4592 §2.2.1)
   std::uint8_t label_count = 0;
 
   const RRset* find(std::uint16_t type) const noexcept {
@@ -114,12 +114,12 @@ class NameIndex {
 
 struct ServedZone {
   zones::Name origin;
-  std::string key;            // lowercased wire origin
+  std::string key;  // lowercased wire origin
   std::uint8_t label_count = 0;
   const Node* apex = nullptr;
-  NameIndex<Node> nodes;      // every node of the zone, empty non-terminals included
-  RRset negative_soa;         // the SOA with its RFC 2308 §5 negative TTL, for NXDOMAIN/NODATA
-  zones::Zone source;         // the model it was built from (kept for reloads and status)
+  NameIndex<Node> nodes;  // every node of the zone, empty non-terminals included
+  RRset negative_soa;     // the SOA with its RFC 2308 §5 negative TTL, for NXDOMAIN/NODATA
+  zones::Zone source;     // the model it was built from (kept for reloads and status)
 };
 
 class ZoneTable {
