@@ -32,7 +32,7 @@ QueryResult processQuery(const ZoneTable& table, const std::uint8_t* data, std::
   }
   std::size_t limit =
       transport == Transport::Tcp ? kMaxTcpMessage : udpResponseLimit(query, udp_payload);
-  result.size = writeResponse(data, query, plan, WriteLimits{limit}, out);
+  result.size = writeResponse(data, query, plan, WriteLimits{limit, udp_payload}, out);
   result.rcode = plan.rcode;
   result.truncated = (out[2] & 0x02) != 0;
   return result;

@@ -62,12 +62,13 @@ class SectionWriter {
   std::size_t last_cname_target_ = kHeaderSize;
 };
 
-std::size_t writeOpt(const Query& query, const AnswerPlan& plan, std::uint8_t* p) noexcept {
+std::size_t writeOpt(const Query& query, const AnswerPlan& plan, std::size_t payload,
+                     std::uint8_t* p) noexcept {
   // RFC 6891 §6.1.2–6.1.3: root owner, our payload size in CLASS, extended RCODE and version 0 in
   // TTL, and the DO bit copied (RFC 3225 §3); other flags are left clear.
   p[0] = 0;
   storeU16(p + 1, kTypeOpt);
-  storeU16(p + 3, static_cast<std::uint16_t>(kMaxUdpPayload));
+  storeU16(p + 3, static_cast<std::uint16_t>(payload));
   std::uint32_t ttl = (std::uint32_t{static_cast<std::uint8_t>(plan.rcode >> 4)} << 24) |
                       (query.edns_flags & edns::FlagDo);
   storeU32(p + 5, ttl);
@@ -144,7 +145,7 @@ std::size_t writeResponse(const std::uint8_t* query_bytes, const Query& query,
   pos = writer.position();
   if (truncated) flags |= flag::TC;
   if (opt) {
-    pos += writeOpt(query, plan, out + pos);
+    pos += writeOpt(query, plan, limits.advertised_payload, out + pos);
     counts[2] = static_cast<std::uint16_t>(counts[2] + 1);
   }
   storeU16(out + 2, flags);
