@@ -6,7 +6,11 @@
 #include <string>
 #include <vector>
 
+#include <map>
+#include <optional>
+
 #include "nines/zones/diagnostic.h"
+#include "nines/zones/ip.h"
 #include "nines/zones/name.h"
 
 namespace nines::zones {
@@ -29,6 +33,71 @@ struct Record {
   SourceLocation where;    // where the record's string sits in the zone file
 };
 
+// Traffic management (DESIGN.md "Policies"): regions, health checks and services.
+
+struct GeoPoint {
+  double latitude = 0;   // degrees, -90..90
+  double longitude = 0;  // degrees, -180..180
+};
+
+struct Region {
+  std::string name;
+  std::optional<GeoPoint> location;
+  bool drain = false;  // true: every pool of this region is out of answers
+  SourceLocation where;
+};
+
+// A health check as [checks.NAME] declares it; the probers (a later part) run it.
+struct Check {
+  std::string name;
+  std::string type = "http";  // http | https | tcp | dns
+  std::uint16_t port = 0;
+  std::string path = "/";
+  std::vector<std::uint16_t> expect_status = {200};
+  std::string expect_body;
+  double interval = 2.0;
+  double timeout = 1.0;
+  std::uint32_t rise = 2;
+  std::uint32_t fall = 2;
+  SourceLocation where;
+};
+
+enum class PolicyKind { Geo, Latency, Weighted, Failover };
+enum class Fallback { All, None };
+
+struct Pool {
+  std::string region;
+  std::uint32_t weight = 100;
+  std::optional<std::uint32_t> capacity;  // requests/s the pool can carry
+  std::uint32_t min_up = 1;  // fewer healthy endpoints than this: the region is down
+  bool drain = false;
+  std::vector<IpAddress> endpoints;  // in file order
+  SourceLocation where;
+};
+
+// [services.X.geo]: ordered region lists by client continent, country or network.
+struct GeoRules {
+  std::map<std::string, std::vector<std::string>> continent;  // "EU" -> regions
+  std::map<std::string, std::vector<std::string>> country;    // "IN" -> regions
+  std::vector<std::pair<Cidr, std::vector<std::string>>> nets;
+};
+
+struct Service {
+  std::string name;  // the key in [services], e.g. "www"
+  Name owner;        // name + origin: the DNS name it answers
+  PolicyKind policy = PolicyKind::Geo;
+  std::uint32_t ttl = 30;
+  std::uint32_t answers = 1;  // addresses per answer (multivalue)
+  Fallback fallback = Fallback::All;
+  std::string check;  // name of a [checks] entry; empty: not checked
+  std::vector<std::string> order;  // failover order / default region order
+  double slow_start = 0;  // seconds to ramp a recovered region to its full share
+  std::optional<double> expected_load;
+  std::vector<Pool> pools;  // one per region the service runs in, in file order
+  GeoRules geo;
+  SourceLocation where;
+};
+
 struct Zone {
   Name origin;
   std::string file;                // path the zone came from
@@ -37,6 +106,9 @@ struct Zone {
   std::vector<Record> records;
   std::uint32_t serial = 0;        // effective serial (derived from content when [soa] says 0)
   std::uint32_t negative_ttl = 0;  // RFC 2308 §5: min(SOA TTL, SOA minimum)
+  std::vector<Region> regions;
+  std::vector<Check> checks;
+  std::vector<Service> services;
 };
 
 }  // namespace nines::zones

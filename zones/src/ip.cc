@@ -1,0 +1,88 @@
+#include "nines/zones/ip.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace nines::zones {
+
+std::optional<IpAddress> IpAddress::parse(std::string_view text) {
+  std::string copy(text);
+  IpAddress address;
+  if (copy.find(':') != std::string::npos) {
+    if (inet_pton(AF_INET6, copy.c_str(), address.bytes.data()) != 1) return std::nullopt;
+    address.family = 6;
+  } else {
+    if (inet_pton(AF_INET, copy.c_str(), address.bytes.data()) != 1) return std::nullopt;
+    address.family = 4;
+  }
+  return address;
+}
+
+IpAddress IpAddress::v4(const std::uint8_t* four) noexcept {
+  IpAddress address;
+  address.family = 4;
+  std::memcpy(address.bytes.data(), four, 4);
+  return address;
+}
+
+IpAddress IpAddress::v6(const std::uint8_t* sixteen) noexcept {
+  IpAddress address;
+  address.family = 6;
+  std::memcpy(address.bytes.data(), sixteen, 16);
+  return address;
+}
+
+std::string IpAddress::toString() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (family == 4) inet_ntop(AF_INET, bytes.data(), buf, sizeof buf);
+  if (family == 6) inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
+  return buf;
+}
+
+IpAddress IpAddress::masked(std::uint8_t prefix) const noexcept {
+  IpAddress out = *this;
+  for (std::size_t i = 0; i < 16; ++i) {
+    std::size_t first_bit = i * 8;
+    if (first_bit >= prefix) {
+      out.bytes[i] = 0;
+    } else if (first_bit + 8 > prefix) {
+      out.bytes[i] &= static_cast<std::uint8_t>(0xFF00u >> (prefix - first_bit));
+    }
+  }
+  return out;
+}
+
+std::optional<Cidr> Cidr::parse(std::string_view text, std::string* error) {
+  auto fail = [&](std::string message) -> std::optional<Cidr> {
+    if (error) *error = std::move(message);
+    return std::nullopt;
+  };
+  auto slash = text.find('/');
+  if (slash == std::string_view::npos) return fail("expected ADDRESS/PREFIX");
+  auto address = IpAddress::parse(text.substr(0, slash));
+  if (!address) return fail("\"" + std::string(text.substr(0, slash)) + "\" is not an IP address");
+  std::string_view prefix_text = text.substr(slash + 1);
+  unsigned prefix = 0;
+  auto [end, ec] =
+      std::from_chars(prefix_text.data(), prefix_text.data() + prefix_text.size(), prefix);
+  if (ec != std::errc() || end != prefix_text.data() + prefix_text.size() ||
+      prefix > address->bitLength()) {
+    return fail("prefix length must be 0 to " + std::to_string(address->bitLength()));
+  }
+  Cidr cidr{*address, static_cast<std::uint8_t>(prefix)};
+  if (!(address->masked(cidr.prefix) == *address)) {
+    return fail("host bits set beyond /" + std::to_string(prefix) + " (did you mean " +
+                address->masked(cidr.prefix).toString() + "/" + std::to_string(prefix) + "?)");
+  }
+  return cidr;
+}
+
+bool Cidr::contains(const IpAddress& address) const noexcept {
+  return address.family == network.family && address.masked(prefix) == network;
+}
+
+std::string Cidr::toString() const { return network.toString() + "/" + std::to_string(prefix); }
+
+}  // namespace nines::zones
