@@ -307,6 +307,19 @@ bool TcpConnection::sendMessage(const std::vector<std::uint8_t>& message) {
   return sendRaw(framed);
 }
 
+bool TcpConnection::shutdownWrite() { return fd_ >= 0 && shutdown(fd_, SHUT_WR) == 0; }
+
+bool TcpConnection::sendRawThenShutdownWrite(const std::vector<std::uint8_t>& bytes) {
+  if (fd_ < 0) return false;
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_MORE);
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return shutdownWrite();
+}
+
 std::optional<std::vector<std::uint8_t>> TcpConnection::readMessage(int timeout_ms) {
   if (fd_ < 0) return std::nullopt;
   std::uint8_t length[2];

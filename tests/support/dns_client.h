@@ -76,6 +76,11 @@ class TcpConnection {
   bool sendRaw(const std::vector<std::uint8_t>& bytes);
   // Writes `message` with its two-octet length prefix (RFC 1035 §4.2.2).
   bool sendMessage(const std::vector<std::uint8_t>& message);
+  // Shuts down our sending side (TCP half-close): the server sees end of stream.
+  bool shutdownWrite();
+  // Writes `bytes` corked (MSG_MORE) and shuts down the sending side, so the data and the FIN
+  // leave together and the server reads both at once.
+  bool sendRawThenShutdownWrite(const std::vector<std::uint8_t>& bytes);
   // Reads one length-prefixed message; nullopt on timeout, error or end of stream.
   std::optional<std::vector<std::uint8_t>> readMessage(int timeout_ms = 2000);
   // Whether nothing is readable within `timeout_ms` (no response, no close).
