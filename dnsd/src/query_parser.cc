@@ -111,6 +111,42 @@ bool parseOpt(WireReader& reader, Query& query) noexcept {
   return true;
 }
 
+// Skips `count` records of a section we do not read.
+bool skipRecords(WireReader& reader, std::size_t count) noexcept {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!skipName(reader)) return false;
+    reader.skip(8);  // type, class, TTL
+    std::uint16_t rdlength = reader.u16();
+    reader.skip(rdlength);
+    if (!reader.ok()) return false;
+  }
+  return true;
+}
+
+// The additional section: the OPT record is read, anything else (TSIG, ...) skipped.
+bool readAdditional(WireReader& reader, std::uint16_t count, Query& query) noexcept {
+  bool seen_opt = false;
+  for (std::uint16_t i = 0; i < count; ++i) {
+    std::size_t owner_start = reader.position();
+    if (!skipName(reader)) return false;
+    bool root_owner = reader.position() == owner_start + 1;
+    std::uint16_t type = reader.u16();
+    if (!reader.ok()) return false;
+    if (type == kTypeOpt) {
+      // RFC 6891 §6.1.1: one OPT, owned by the root; more than one is FORMERR.
+      if (seen_opt || !root_owner) return false;
+      seen_opt = true;
+      if (!parseOpt(reader, query)) return false;
+    } else {
+      reader.skip(6);  // class, TTL
+      std::uint16_t rdlength = reader.u16();
+      reader.skip(rdlength);
+      if (!reader.ok()) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 ParseOutcome parseQuery(const std::uint8_t* data, std::size_t size, Query& query) noexcept {
@@ -140,30 +176,14 @@ ParseOutcome parseQuery(const std::uint8_t* data, std::size_t size, Query& query
     query.has_question = true;
     query.question_end = reader.position();
   }
+  // The rest is read for every opcode, so a NOTIMP answer still carries the OPT of an EDNS query
+  // (RFC 6891 §6.1.1).
+  bool records_ok = qdcount <= 1 && skipRecords(reader, ancount + nscount) &&
+                    readAdditional(reader, arcount, query) && reader.remaining() == 0;
   if (query.opcode != opcode::Query) return ParseOutcome::NotImp;
-  // A standard query carries exactly one question and no answer or authority records.
-  if (qdcount != 1 || ancount != 0 || nscount != 0) return ParseOutcome::FormErr;
-
-  bool seen_opt = false;
-  for (std::uint16_t i = 0; i < arcount; ++i) {
-    std::size_t owner_start = reader.position();
-    if (!skipName(reader)) return ParseOutcome::FormErr;
-    bool root_owner = reader.position() == owner_start + 1;
-    std::uint16_t type = reader.u16();
-    if (!reader.ok()) return ParseOutcome::FormErr;
-    if (type == kTypeOpt) {
-      // RFC 6891 §6.1.1: one OPT, owned by the root; more than one is FORMERR.
-      if (seen_opt || !root_owner) return ParseOutcome::FormErr;
-      seen_opt = true;
-      if (!parseOpt(reader, query)) return ParseOutcome::FormErr;
-    } else {
-      reader.skip(6);  // class, TTL
-      std::uint16_t rdlength = reader.u16();
-      reader.skip(rdlength);
-      if (!reader.ok()) return ParseOutcome::FormErr;
-    }
-  }
-  if (reader.remaining() != 0) return ParseOutcome::FormErr;  // trailing bytes
+  // A standard query carries exactly one question and no answer or authority records; trailing
+  // bytes and malformed records are FORMERR.
+  if (qdcount != 1 || ancount != 0 || nscount != 0 || !records_ok) return ParseOutcome::FormErr;
   if (query.has_edns && query.edns_version > 0) return ParseOutcome::BadVers;
   return ParseOutcome::Ok;
 }

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "nines/dnsd/socket_address.h"
 #include "nines/dnsd/wire.h"
 
 namespace nines::dnsd {
@@ -23,12 +24,14 @@ struct TcpServer::Connection {
   std::size_t output_sent = 0;
   Clock::time_point last_activity;
   std::uint32_t events = 0;
+  zones::IpAddress peer;
+  bool peer_closed = false;
 };
 
-TcpServer::TcpServer(std::vector<int> listeners, SnapshotHolder<ZoneTable>& zones, TcpLimits limits,
+TcpServer::TcpServer(std::vector<int> listeners, SnapshotHolder<ServingState>& state, TcpLimits limits,
                      const std::atomic<bool>& stopping)
     : listeners_(std::move(listeners)),
-      zones_(zones),
+      state_(state),
       limits_(limits),
       stopping_(stopping),
       response_(new std::uint8_t[kMaxTcpMessage + 2]) {
@@ -80,7 +83,10 @@ void TcpServer::run() noexcept {
 
 void TcpServer::accept(int listener) noexcept {
   while (true) {
-    int fd = accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage peer{};
+    socklen_t peer_length = sizeof peer;
+    int fd = accept4(listener, reinterpret_cast<sockaddr*>(&peer), &peer_length,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;  // EAGAIN, or a connection that died before we took it
     if (connections_.size() >= limits_.max_connections) {
       // RFC 7766 §6.2.2: past the cap, close new connections rather than let them wait.
@@ -91,6 +97,7 @@ void TcpServer::accept(int listener) noexcept {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     auto connection = std::make_unique<Connection>();
     connection->fd = fd;
+    connection->peer = ipAddressOf(peer);
     connection->last_activity = Clock::now();
     connection->events = EPOLLIN;
     epoll_event event{};
@@ -113,9 +120,11 @@ void TcpServer::onReadable(Connection& connection) noexcept {
       if (connection.input.size() > 4 * (kMaxTcpMessage + 2)) break;  // answer before more
       continue;
     }
-    if (n == 0) {  // the client closed; answer nothing more
-      close(connection.fd);
-      return;
+    if (n == 0) {
+      // The client closed its side (RFC 7766 §6.2.4 lets it send queries then FIN): answer what
+      // arrived, then close once the answers are out.
+      connection.peer_closed = true;
+      break;
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -126,7 +135,7 @@ void TcpServer::onReadable(Connection& connection) noexcept {
 }
 
 void TcpServer::answerComplete(Connection& connection) noexcept {
-  const ZoneTable* table = zones_.get();
+  const ServingState* state = state_.get();
   std::size_t consumed = 0;
   auto& input = connection.input;
   while (input.size() - consumed >= 2 &&
@@ -136,9 +145,9 @@ void TcpServer::answerComplete(Connection& connection) noexcept {
     const std::uint8_t* message = input.data() + consumed + 2;
     consumed += 2 + length;
     connection.last_activity = Clock::now();
-    if (!table) continue;
-    QueryResult result = processQuery(*table, message, length, Transport::Tcp, kMaxTcpMessage,
-                                      context_, response_.get() + 2);
+    if (!state) continue;
+    QueryResult result = processQuery(*state, message, length, connection.peer, Transport::Tcp,
+                                      limits_.advertised_payload, context_, response_.get() + 2);
     if (result.size == 0) continue;
     storeU16(response_.get(), static_cast<std::uint16_t>(result.size));
     connection.output.insert(connection.output.end(), response_.get(),
@@ -174,6 +183,10 @@ void TcpServer::onWritable(Connection& connection) noexcept {
         return;
       }
     }
+    if (connection.peer_closed) {
+      close(fd);
+      return;
+    }
   }
   updateInterest(connection);
 }
@@ -182,7 +195,8 @@ void TcpServer::updateInterest(Connection& connection) noexcept {
   std::uint32_t events = 0;
   bool pending = connection.output_sent < connection.output.size();
   if (pending) events |= EPOLLOUT;
-  if (connection.output.size() - connection.output_sent < limits_.max_pending_output) {
+  if (!connection.peer_closed &&
+      connection.output.size() - connection.output_sent < limits_.max_pending_output) {
     events |= EPOLLIN;
   }
   if (events == connection.events) return;

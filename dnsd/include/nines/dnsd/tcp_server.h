@@ -12,7 +12,7 @@
 
 #include "nines/dnsd/query_pipeline.h"
 #include "nines/dnsd/snapshot.h"
-#include "nines/dnsd/zone_table.h"
+#include "nines/dnsd/serving_state.h"
 
 namespace nines::dnsd {
 
@@ -21,12 +21,13 @@ struct TcpLimits {
   std::size_t max_connections = 1024;
   // Unsent responses a connection may pile up before we stop reading from it (backpressure).
   std::size_t max_pending_output = 256 * 1024;
+  std::size_t advertised_payload = 1232;  // the EDNS UDP size our OPT records state
 };
 
 class TcpServer {
  public:
   // `listeners` are bound, listening, non-blocking sockets owned by the caller.
-  TcpServer(std::vector<int> listeners, SnapshotHolder<ZoneTable>& zones, TcpLimits limits,
+  TcpServer(std::vector<int> listeners, SnapshotHolder<ServingState>& state, TcpLimits limits,
             const std::atomic<bool>& stopping);
   ~TcpServer();
   TcpServer(const TcpServer&) = delete;
@@ -45,7 +46,7 @@ class TcpServer {
   void closeIdle() noexcept;
 
   std::vector<int> listeners_;
-  SnapshotHolder<ZoneTable>::Reader zones_;
+  SnapshotHolder<ServingState>::Reader state_;
   TcpLimits limits_;
   const std::atomic<bool>& stopping_;
   int epoll_fd_ = -1;
