@@ -1,53 +1,19 @@
 #include "nines/zones/loader.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
-#include <fstream>
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "nines/zones/serial.h"
+#include "zone_test_files.h"
 
 namespace nines::zones {
 namespace {
 
-namespace fs = std::filesystem;
-
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "nines-zones-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::ofstream(path_ / name, std::ios::binary) << content;
-    return (path_ / name).string();
-  }
-  std::string path() const { return path_.string(); }
-
-  // Every error as "file:line:col: message" with this directory's path taken off the front.
-  std::vector<std::string> errors(const LoadResult& result) const {
-    std::vector<std::string> out;
-    std::string prefix = path_.string() + "/";
-    for (const Diagnostic& error : result.errors) {
-      std::string text = error.toString();
-      if (text.rfind(prefix, 0) == 0) text = text.substr(prefix.size());
-      out.push_back(text);
-    }
-    return out;
-  }
-
- private:
-  fs::path path_;
-};
+using test_files::edit;
+using test_files::TempDir;
 
 // A valid zone with one free line at the top level (line 2), one in [soa] (line 11) and free
 // lines at the end of [records] (line 15 on).
@@ -69,13 +35,6 @@ std::string zone(const std::string& top = "", const std::string& soa = "",
          "\"@\" = [\"NS ns1\"]\n"
          "ns1 = [\"A 192.0.2.53\"]\n" +
          records + "\n";
-}
-
-// `text` with the first `from` replaced by `to`.
-std::string edit(std::string text, const std::string& from, const std::string& to) {
-  auto at = text.find(from);
-  if (at == std::string::npos) throw std::logic_error("edit: no " + from);
-  return text.replace(at, from.size(), to);
 }
 
 const std::string kApexNs = "\"@\" = [\"NS ns1\"]";
@@ -119,9 +78,12 @@ const std::vector<BrokenCase> kCases = {
      zone("colour = 1"),
      {"zone.toml:2:1: unknown key \"colour\" (expected origin, ttl, soa, records, checks, "
       "regions, services)"}},
-    {"policy tables are left to the policy engine",
-     zone() + "[checks.web]\ntype = \"http\"\n[regions.us-east]\nlocation = [38.9, -77.0]\n"
-              "[services.www]\npolicy = \"geo\"\n",
+    // [checks], [regions] and [services] have their own tests (traffic_tables_test.cc,
+    // service_table_test.cc); here: a zone with them loads.
+    {"traffic tables",
+     zone() + "[checks.web]\ntype = \"http\"\nport = 80\n[regions.us-east]\n"
+              "location = [38.9, -77.0]\n[services.www]\npolicy = \"geo\"\ncheck = \"web\"\n"
+              "[services.www.pools.us-east]\nendpoints = [\"192.0.2.1\"]\n",
      {}},
     // [soa]
     {"missing soa",
@@ -314,8 +276,8 @@ TEST(LoaderTest, BrokenZoneFiles) {
 TEST(LoaderTest, ExampleZonesLoadCleanly) {
   LoadResult result = loadZoneDirectory(NINES_SOURCE_DIR "/zones/examples");
   for (const Diagnostic& error : result.errors) ADD_FAILURE() << error.toString();
-  ASSERT_EQ(result.zones.size(), 2u);
-  // Sorted by origin in canonical order: arpa before test.
+  ASSERT_EQ(result.zones.size(), 3u);  // gslb.example.test: service_table_test.cc
+  // Sorted by origin in canonical order: arpa before test, example.test before gslb.example.test.
   const Zone& reverse = result.zones[0];
   const Zone& example = result.zones[1];
   EXPECT_EQ(reverse.origin.toText(), "2.0.192.in-addr.arpa.");
@@ -325,6 +287,8 @@ TEST(LoaderTest, ExampleZonesLoadCleanly) {
   EXPECT_EQ(example.default_ttl, 3600u);
   EXPECT_EQ(example.negative_ttl, 300u);
   EXPECT_EQ(example.serial, contentSerial(example.records));
+  EXPECT_TRUE(example.services.empty());
+  EXPECT_EQ(result.zones[2].origin.toText(), "gslb.example.test.");
 
   ASSERT_FALSE(example.records.empty());
   const Record& soa = example.records.front();

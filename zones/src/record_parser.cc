@@ -64,11 +64,6 @@ std::uint64_t decimal(std::string_view digits) {
   return value;
 }
 
-// RFC 6895 §3.1: 0 is reserved, OPT (41) is a pseudo-record, 128-255 are query and meta types.
-bool isMetaType(std::uint16_t type) {
-  return type == 0 || type == rrtype::OPT || (type >= 128 && type <= 255);
-}
-
 // ldns 1.8.3 reads integer fields with strtol and keeps the low bits ("MX 70000 mail." becomes
 // preference 4464 without a word), and pads an odd number of hex digits with a zero nibble. So
 // the leading one-word fields of a known type are range-checked here, and a trailing hex field
@@ -257,8 +252,9 @@ std::optional<Record> parseRecord(std::string_view text, const Name& owner, cons
                 " RDATA is invalid: " + ldns_get_errorstr_by_id(status));
   }
   if (ldns_rr_get_type(rr.get()) != type) {
-    return fail("ldns read the record as type " + rrTypeName(ldns_rr_get_type(rr.get())) +
-                ", not " + up_type);
+    return fail("ldns read the record as type " +
+                rrTypeName(static_cast<std::uint16_t>(ldns_rr_get_type(rr.get()))) + ", not " +
+                up_type);
   }
   Record record;
   record.owner = owner;
@@ -307,6 +303,18 @@ std::string canonicalRdata(const Record& record) {
   std::string error;
   std::string canonical = rdataWire(rr.get(), &error);
   return error.empty() ? canonical : record.rdata;
+}
+
+bool isMetaType(std::uint16_t type) {
+  return type == 0 || type == rrtype::OPT || (type >= 128 && type <= 255);
+}
+
+std::optional<std::uint16_t> rrTypeFromName(std::string_view word) {
+  std::string up = upper(word);
+  if (up.empty()) return std::nullopt;
+  std::uint32_t type = parseType(up);
+  if (type == 0x10000 || (type == 0 && up != "TYPE0")) return std::nullopt;
+  return static_cast<std::uint16_t>(type);
 }
 
 std::string rrTypeName(std::uint16_t type) {

@@ -7,12 +7,15 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <tuple>
 
 #include "nines/zones/record_parser.h"
 #include "nines/zones/serial.h"
+#include "toml_fields.h"
+#include "traffic_tables.h"
 #include "zone_validator.h"
 
 namespace nines::zones {
@@ -20,45 +23,12 @@ namespace nines::zones {
 namespace {
 
 constexpr std::uint32_t kDefaultTtl = 3600;
-constexpr std::size_t kQuoteLimit = 60;  // longer record texts are cut in messages
 
-// [checks], [regions] and [services] belong to the policy engine, which reads them itself; the
-// zone loader accepts them untouched.
+// [checks], [regions] and [services] are read by traffic_tables.cc.
 constexpr std::array<std::string_view, 7> kTopLevelKeys = {
     "origin", "ttl", "soa", "records", "checks", "regions", "services"};
 constexpr std::array<std::string_view, 8> kSoaKeys = {"mname", "rname",  "serial",  "refresh",
                                                       "retry", "expire", "minimum", "ttl"};
-
-std::string quoted(std::string_view text) {
-  if (text.size() > kQuoteLimit) return '"' + std::string(text.substr(0, kQuoteLimit)) + "...\"";
-  return '"' + std::string(text) + '"';
-}
-
-template <std::size_t N>
-std::string listOf(const std::array<std::string_view, N>& keys) {
-  std::string out;
-  for (std::string_view key : keys) out += (out.empty() ? "" : ", ") + std::string(key);
-  return out;
-}
-
-std::string describe(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    default:
-      return "a date or time";
-  }
-}
 
 void putU32(std::string& wire, std::uint32_t value) {
   for (int shift = 24; shift >= 0; shift -= 8) wire.push_back(static_cast<char>(value >> shift));
@@ -83,6 +53,8 @@ class ZoneFileReader {
         }
         readSoa(root.get("soa"));
         readRecords(root.get("records"));
+        TomlFields fields(path_, result_.errors);
+        tables_ = readTrafficTables(root, result_.origin ? &*result_.origin : nullptr, fields);
         finish();
       }
     } catch (const std::exception& e) {
@@ -308,6 +280,7 @@ class ZoneFileReader {
                               quoted(origin.toText()));
       return std::nullopt;
     }
+    owner_keys_.emplace(*owner, at(key.source()));
     return owner;
   }
 
@@ -362,6 +335,7 @@ class ZoneFileReader {
     if (soa_) records.push_back(*soa_);
     records.insert(records.end(), records_.begin(), records_.end());
     validateZone(*result_.origin, records, incomplete_, apex_where_, result_.errors);
+    checkServiceOwners(tables_.owners, *result_.origin, records, owner_keys_, result_.errors);
     if (!result_.errors.empty() || !soa_) return;
 
     Zone zone;
@@ -374,6 +348,9 @@ class ZoneFileReader {
     records[0].rdata.replace(records[0].rdata.size() - 20, 4, serial_wire);
     zone.negative_ttl = std::min(soa_ttl_, minimum_);
     zone.records = std::move(records);
+    zone.regions = std::move(tables_.regions);
+    zone.checks = std::move(tables_.checks);
+    zone.services = std::move(tables_.services);
     result_.zone = std::move(zone);
   }
 
@@ -387,7 +364,9 @@ class ZoneFileReader {
   std::uint32_t soa_ttl_ = 0;
   std::optional<Record> soa_;  // built when [soa] is complete and valid
   std::vector<Record> records_;
-  std::set<Name> incomplete_;  // owners with a record that failed to parse
+  std::set<Name> incomplete_;                  // owners with a record that failed to parse
+  std::map<Name, SourceLocation> owner_keys_;  // every valid owner of [records], first key
+  TrafficTables tables_;
 };
 
 }  // namespace

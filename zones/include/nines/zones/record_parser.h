@@ -30,4 +30,10 @@ std::string canonicalRdata(const Record& record);
 // "A", "HTTPS", "TYPE12345": the mnemonic of a type, or its RFC 3597 name.
 std::string rrTypeName(std::uint16_t type);
 
+// The type a mnemonic (any case) or an RFC 3597 "TYPEnnn" names; nullopt when it names none.
+std::optional<std::uint16_t> rrTypeFromName(std::string_view word);
+
+// RFC 6895 §3.1: 0 is reserved, OPT (41) is a pseudo-record, 128-255 are query and meta types.
+bool isMetaType(std::uint16_t type);
+
 }  // namespace nines::zones

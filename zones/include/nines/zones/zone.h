@@ -3,11 +3,10 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-#include <vector>
-
 #include <map>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "nines/zones/diagnostic.h"
 #include "nines/zones/ip.h"
@@ -18,19 +17,19 @@ namespace nines::zones {
 namespace rrtype {
 inline constexpr std::uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, HINFO = 13, MX = 15,
                                TXT = 16, AAAA = 28, SRV = 33, DNAME = 39, OPT = 41, DS = 43,
-                               RRSIG = 46, NSEC = 47, DNSKEY = 48, TLSA = 52, SVCB = 64,
-                               HTTPS = 65, IXFR = 251, AXFR = 252, MAILB = 253, MAILA = 254,
-                               ANY = 255, CAA = 257;
+                               RRSIG = 46, NSEC = 47, DNSKEY = 48, TLSA = 52, SVCB = 64, HTTPS = 65,
+                               IXFR = 251, AXFR = 252, MAILB = 253, MAILA = 254, ANY = 255,
+                               CAA = 257;
 }  // namespace rrtype
 inline constexpr std::uint16_t kClassIN = 1;
 inline constexpr std::uint32_t kMaxTtl = 0x7fffffff;  // RFC 2181 §8
 
 struct Record {
-  Name owner;              // absolute, case as written
+  Name owner;  // absolute, case as written
   std::uint16_t type = 0;
   std::uint32_t ttl = 0;
-  std::string rdata;       // uncompressed wire RDATA, names with case as written
-  SourceLocation where;    // where the record's string sits in the zone file
+  std::string rdata;     // uncompressed wire RDATA, names with case as written
+  SourceLocation where;  // where the record's string sits in the zone file
 };
 
 // Traffic management (DESIGN.md "Policies"): regions, health checks and services.
@@ -59,6 +58,14 @@ struct Check {
   double timeout = 1.0;
   std::uint32_t rise = 2;
   std::uint32_t fall = 2;
+  // For the prober's other transports; each applies where it makes sense and is ignored elsewhere.
+  std::string host;        // http/https: Host header and TLS server name; empty: the address
+  bool tls_verify = true;  // https: verify the certificate (chain and, with `host`, the name)
+  std::optional<IpAddress> target;         // probe this address instead of each endpoint
+  std::uint16_t target_port = 0;           // the port of target "ADDR:PORT"; 0: `port`
+  std::string expect_rcode = "NOERROR";    // dns: the response code that counts as up (upper case)
+  Name query;                              // dns: the name asked; the loader's default: the origin
+  std::uint16_t query_type = rrtype::SOA;  // dns: the type asked
   SourceLocation where;
 };
 
@@ -69,7 +76,7 @@ struct Pool {
   std::string region;
   std::uint32_t weight = 100;
   std::optional<std::uint32_t> capacity;  // requests/s the pool can carry
-  std::uint32_t min_up = 1;  // fewer healthy endpoints than this: the region is down
+  std::uint32_t min_up = 1;               // fewer healthy endpoints than this: the region is down
   bool drain = false;
   std::vector<IpAddress> endpoints;  // in file order
   SourceLocation where;
@@ -89,9 +96,9 @@ struct Service {
   std::uint32_t ttl = 30;
   std::uint32_t answers = 1;  // addresses per answer (multivalue)
   Fallback fallback = Fallback::All;
-  std::string check;  // name of a [checks] entry; empty: not checked
+  std::string check;               // name of a [checks] entry; empty: not checked
   std::vector<std::string> order;  // failover order / default region order
-  double slow_start = 0;  // seconds to ramp a recovered region to its full share
+  double slow_start = 0;           // seconds to ramp a recovered region to its full share
   std::optional<double> expected_load;
   std::vector<Pool> pools;  // one per region the service runs in, in file order
   GeoRules geo;
@@ -100,7 +107,7 @@ struct Service {
 
 struct Zone {
   Name origin;
-  std::string file;                // path the zone came from
+  std::string file;  // path the zone came from
   std::uint32_t default_ttl = 3600;
   // Every record of the zone, the SOA built from [soa] included (owner = origin), in file order.
   std::vector<Record> records;
