@@ -1,0 +1,67 @@
+// Where a client is: dnsd.toml's [geo.nets] first (longest prefix wins), then a MaxMind DB
+// (libmaxminddb), else unknown.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nines/policy/prefix_table.h"
+#include "nines/zones/diagnostic.h"
+#include "nines/zones/ip.h"
+#include "nines/zones/zone.h"
+
+namespace nines::policy {
+
+struct Location {
+  enum class Source : std::uint8_t { Unknown, Nets, Database };
+  Source source = Source::Unknown;
+  char continent[3] = {};  // ISO code such as "EU"; empty when unknown
+  char country[3] = {};    // ISO 3166-1 alpha-2 such as "IE"; empty when unknown
+  bool has_point = false;
+  zones::GeoPoint point;
+  std::uint32_t asn = 0;  // 0: unknown
+  // The network that decided this location: the nets entry's or the database network's prefix
+  // length (0 when unknown), and the ECS scope that is safe for it (see PrefixMatch::scope; for
+  // a database answer, at least the database network's length and never covering a nets entry).
+  std::uint8_t prefix = 0;
+  std::uint8_t scope = 0;
+  std::int32_t net_index = -1;  // which [geo.nets] entry matched, -1 when none
+};
+
+const char* sourceName(Location::Source source) noexcept;  // "nets", "database", "unknown"
+
+// One [geo.nets] entry of dnsd.toml.
+struct NetLocation {
+  zones::Cidr net;
+  std::string continent;
+  std::string country;
+  std::optional<zones::GeoPoint> point;
+};
+
+class ClientLocator {
+ public:
+  // `database` may be empty (no MaxMind DB). Returns null with `error` set when the database
+  // cannot be opened.
+  static std::unique_ptr<ClientLocator> create(std::vector<NetLocation> nets,
+                                               const std::string& database, std::string* error);
+  ~ClientLocator();
+  ClientLocator(const ClientLocator&) = delete;
+  ClientLocator& operator=(const ClientLocator&) = delete;
+
+  // Never allocates; safe to call from many threads at once.
+  Location locate(const zones::IpAddress& address) const noexcept;
+  const std::vector<NetLocation>& nets() const noexcept { return nets_; }
+  bool hasDatabase() const noexcept;
+
+ private:
+  ClientLocator() = default;
+  struct Database;
+  std::vector<NetLocation> nets_;
+  PrefixTable table_;
+  std::unique_ptr<Database> database_;
+};
+
+}  // namespace nines::policy

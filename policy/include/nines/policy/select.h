@@ -1,0 +1,66 @@
+// The policies: a pure function of (service, client, health) to the addresses to answer with and
+// the ECS scope that decided them (DESIGN.md "Policies"). No sockets, no clocks, no allocation
+// on the query path; the same function, given a Trace, explains itself to `ninesctl explain`.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nines/policy/health.h"
+#include "nines/policy/location.h"
+#include "nines/policy/service_plan.h"
+#include "nines/zones/ip.h"
+
+namespace nines::policy {
+
+inline constexpr std::size_t kMaxAnswers = 16;
+
+struct Client {
+  zones::IpAddress address;    // the ECS address when the query had one, else the source
+  std::uint8_t source_prefix;  // ECS SOURCE PREFIX-LENGTH, or the full length without ECS
+  bool has_ecs = false;
+  Location location;  // ClientLocator::locate(address)
+};
+
+enum class Family : std::uint8_t { V4, V6 };
+
+struct Decision {
+  // The endpoints to answer with, as (region slot, endpoint index) pairs, in answer order.
+  struct Pick {
+    std::uint16_t region;
+    std::uint16_t endpoint;
+  };
+  std::array<Pick, kMaxAnswers> picks{};
+  std::uint8_t count = 0;
+  std::uint8_t scope = 0;  // ECS SCOPE PREFIX-LENGTH for the response (<= source prefix)
+  bool fail_open = false;  // every region was down and fallback = "all" answered anyway
+  bool nodata = false;     // nothing of this family to give (or fallback = "none")
+};
+
+// A human-readable account of one decision, filled only when asked for (explain).
+struct Trace {
+  std::string policy;                // "geo", "weighted", ...
+  std::string location;              // "nets 192.0.2.0/24: NA/US (38.9, -77.0)"
+  std::string rule;                  // which rule made the region order, and why
+  std::vector<std::string> order;    // region names in the order considered
+  std::vector<std::string> regions;  // one line per region: health and why
+  std::vector<std::string> answer;   // the addresses returned
+  std::string scope_reason;          // why the ECS scope is what it is
+  bool fail_open = false;
+  // How the answer came out: "answered from eu-west", "NODATA: ...", "fail open: ...".
+  std::string outcome;
+};
+
+// Fills `decision` for a query of `family` (A: V4, AAAA: V6). `rtt` may be null (nothing
+// measured). `health.regions` has one entry per plan region. When `trace` is null nothing is
+// allocated and nothing throws.
+void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatrix* rtt,
+            const Client& client, Family family, Decision& decision,
+            Trace* trace = nullptr) noexcept;
+
+// Great-circle distance in kilometres (haversine).
+double distanceKm(const zones::GeoPoint& a, const zones::GeoPoint& b) noexcept;
+
+}  // namespace nines::policy

@@ -1,0 +1,56 @@
+// A service compiled for answering (gdnsd style: everything indexed at load, nothing looked up by
+// name per query): regions by integer slot, endpoints split by family, geo rules as tables.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nines/policy/prefix_table.h"
+#include "nines/zones/zone.h"
+
+namespace nines::policy {
+
+// select() considers at most this many regions of a service (the first ones, in pool order): its
+// working buffers live on the stack so that a query allocates nothing. A loader should reject a
+// service with more pools than this.
+inline constexpr std::size_t kMaxRegions = 128;
+
+struct RegionPlan {
+  std::string name;
+  std::optional<zones::GeoPoint> location;
+  std::uint32_t weight = 100;
+  std::uint32_t min_up = 1;
+  bool drain = false;  // the zone file drains the region or its pool
+  // Endpoint indices (into the pool's endpoints, file order) of each family.
+  std::vector<std::uint16_t> v4;
+  std::vector<std::uint16_t> v6;
+  std::vector<zones::IpAddress> endpoints;  // the pool's endpoints, file order
+};
+
+struct ServicePlan {
+  std::string zone;  // origin, presentation form
+  std::string name;  // service key
+  zones::Name owner;
+  zones::PolicyKind policy = zones::PolicyKind::Geo;
+  std::uint32_t ttl = 30;
+  std::uint32_t answers = 1;
+  zones::Fallback fallback = zones::Fallback::All;
+  double slow_start = 0;
+  std::vector<RegionPlan> regions;   // one per pool, in pool order
+  std::vector<std::uint16_t> order;  // `order`, as region slots
+  // [services.X.geo]: each rule is an ordered list of region slots.
+  PrefixTable geo_nets;  // value: index into geo_net_lists
+  std::vector<std::vector<std::uint16_t>> geo_net_lists;
+  std::vector<std::string> geo_net_texts;  // the CIDR as written, for explain
+  std::vector<std::pair<std::string, std::vector<std::uint16_t>>> geo_country;
+  std::vector<std::pair<std::string, std::vector<std::uint16_t>>> geo_continent;
+
+  // Builds the plan of `service` of `zone`. The loader has validated names, so regions named in
+  // the service exist.
+  static ServicePlan compile(const zones::Zone& zone, const zones::Service& service);
+};
+
+}  // namespace nines::policy

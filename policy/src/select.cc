@@ -1,0 +1,212 @@
+// select(): region order (region_order.cc) -> health filter -> endpoints -> ECS scope -> explain.
+//
+// A worked scenario. Service www, policy geo, regions us-east (2 A), eu-west (1 A), ap-south
+// (1 A), answers = 2. A client in Dublin (EU/IE, point (53.3, -6.3)), geo rule EU = [eu-west,
+// us-east]: order eu-west, us-east, ap-south. All up: eu-west is the primary and gives its one
+// address, us-east fills the second (spill). eu-west goes down: us-east gives both. Everything
+// down with fallback "all": the same order with every endpoint taken as up (fail open). An AAAA
+// query while eu-west (no IPv6) is the primary: NODATA, never a silent answer from us-east's
+// IPv6.
+#include <algorithm>
+#include <exception>
+
+#include "select_internal.h"
+
+namespace nines::policy {
+
+namespace {
+
+using detail::RegionOrder;
+
+// How strict the health filter is. Healthy: rule 2 of the contract. FailOpen (fallback "all",
+// nothing healthy): every non-drained region and endpoint counts as up. Everything: even drained
+// ones, so that nothing configured ever yields an empty answer.
+enum class Level : std::uint8_t { Healthy, FailOpen, Everything };
+enum class Result : std::uint8_t { Answered, NoData, NoRegion, Empty };
+
+bool endpointCounts(EndpointState state, Level level) noexcept {
+  switch (level) {
+    case Level::Healthy:
+      return state == EndpointState::Up || state == EndpointState::Unknown;
+    case Level::FailOpen:
+      return state != EndpointState::Drained;
+    case Level::Everything:
+      break;
+  }
+  return true;
+}
+
+// Rule 2: a region is usable when neither the zone file (plan) nor the health view (API) drains
+// it and at least min_up of its endpoints are Up or Unknown (Down and Drained do not count);
+// min_up 0 keeps it usable while not drained.
+bool regionUsable(const ServicePlan& plan, const ServiceHealth& health, std::size_t slot,
+                  Level level) noexcept {
+  const RegionPlan& region = plan.regions[slot];
+  const RegionHealth* state = detail::regionHealth(health, slot);
+  const bool drained = region.drain || (state != nullptr && state->drained);
+  switch (level) {
+    case Level::Healthy:
+      return !drained && detail::countEndpoints(region, state).usable() >= region.min_up;
+    case Level::FailOpen:
+      return !drained;
+    case Level::Everything:
+      break;
+  }
+  return true;
+}
+
+// Rule 3: the first usable region is the primary. No endpoint of the family configured there:
+// NODATA. Otherwise its endpoints of the family that count, from an offset hashed from the client
+// subnet (sticky rotation), then the next usable regions', until `want` are collected.
+struct Collector {
+  const ServicePlan& plan;
+  const ServiceHealth& health;
+  const RegionOrder& order;
+  const detail::ClientKey& key;
+  Family family;
+  std::size_t want;
+  Decision& decision;
+  std::size_t deepest = 0;  // position in the order of the last region that decided something
+  std::int32_t primary = -1;
+
+  Result run(Level level) noexcept {
+    decision.count = 0;
+    deepest = 0;
+    primary = -1;
+    std::size_t first = order.count;
+    for (std::size_t pos = 0; pos < order.count; ++pos) {
+      if (regionUsable(plan, health, order.slots[pos], level)) {
+        first = pos;
+        break;
+      }
+    }
+    if (first == order.count) return Result::NoRegion;
+    primary = order.slots[first];
+    deepest = first;
+    if (detail::familyEndpoints(plan.regions[order.slots[first]], family).empty()) {
+      return Result::NoData;
+    }
+    for (std::size_t pos = first; pos < order.count; ++pos) {
+      const std::size_t slot = order.slots[pos];
+      if (pos != first && !regionUsable(plan, health, slot, level)) continue;
+      const std::vector<std::uint16_t>& list = detail::familyEndpoints(plan.regions[slot], family);
+      const RegionHealth* state = detail::regionHealth(health, slot);
+      const std::size_t offset = detail::rotationOffset(key, slot, list.size());
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        const std::uint16_t endpoint = list[(offset + i) % list.size()];
+        if (!endpointCounts(detail::endpointState(state, endpoint), level)) continue;
+        decision.picks[decision.count++] = {static_cast<std::uint16_t>(slot), endpoint};
+        deepest = pos;
+        if (decision.count == want) return Result::Answered;
+      }
+    }
+    return decision.count > 0 ? Result::Answered : Result::Empty;
+  }
+};
+
+// Rule 5: the ECS scope covers exactly what decided the answer, so that a resolver never hands
+// one region's answer to a client that would get another (RFC 7871 §7.2.1).
+std::uint8_t ecsScope(const ServicePlan& plan, const Client& client, const RegionOrder& order,
+                      std::size_t deepest, detail::ScopeWhy& why) noexcept {
+  using Kind = detail::ScopeWhy::Kind;
+  std::uint8_t scope = 0;
+  const std::uint8_t nets = order.geo_match.scope;
+  if (detail::regionCount(plan) <= 1) {
+    why.kind = Kind::OneRegion;  // nothing to choose between
+  } else if (plan.policy == zones::PolicyKind::Failover) {
+    why.kind = Kind::Failover;  // the order is the same for every client
+  } else if (plan.policy == zones::PolicyKind::Weighted) {
+    // The hash reads the client's /24 or /56; a service net inside it must not be covered.
+    why.kind = Kind::Weighted;
+    why.base = client.address.family == 4 ? 24 : 56;
+    scope = std::max(why.base, nets);
+  } else if (order.vantage < 0 && order.geo_rule == detail::GeoRule::Net &&
+             deepest < order.rule_length) {
+    // Every region that decided came from the matched service net's list: that net decided (its
+    // scope already stops short of any more specific service net inside it).
+    why.kind = Kind::GeoNet;
+    scope = nets;
+  } else {
+    // The client's location decided (country, continent, distance, nearest vantage); the scope
+    // must stay inside the location's network and not cover a subnet a service net answers
+    // differently.
+    why.kind = Kind::Location;
+    scope = std::max(nets, client.location.scope);
+  }
+  scope = std::min(scope, client.address.bitLength());
+  why.decided = scope;
+  // RFC 7871 §7.1.2: SOURCE PREFIX-LENGTH 0 means "do not use my address"; answer with scope 0.
+  // §7.2.1: the scope must not be longer than the source prefix that was sent.
+  if (!client.has_ecs || client.source_prefix == 0) return 0;
+  return std::min(scope, client.source_prefix);
+}
+
+}  // namespace
+
+void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatrix* rtt,
+            const Client& client, Family family, Decision& decision, Trace* trace) noexcept {
+  decision = Decision{};
+  const detail::ClientKey key = detail::clientKey(plan, client);
+
+  // Rule 1: the region order.
+  RegionOrder order;
+  switch (plan.policy) {
+    case zones::PolicyKind::Geo:
+      detail::orderGeo(plan, client, order);
+      break;
+    case zones::PolicyKind::Latency:
+      detail::orderLatency(plan, rtt, client, order);
+      break;
+    case zones::PolicyKind::Weighted:
+      detail::orderWeighted(plan, health, client, key, order);
+      break;
+    case zones::PolicyKind::Failover:
+      detail::orderFailover(plan, client, order);
+      break;
+  }
+
+  // Rules 2-4: health, answer, fallback.
+  const std::size_t want = std::clamp<std::size_t>(plan.answers, 1, kMaxAnswers);
+  Collector collector{plan, health, order, key, family, want, decision};
+  detail::Outcome outcome;
+  Result result = collector.run(Level::Healthy);
+  if (result == Result::NoRegion || result == Result::Empty) {
+    if (plan.fallback == zones::Fallback::All) {
+      // Fail open: answer as if every non-drained region and endpoint were up; if drains leave
+      // nothing, use everything rather than answer empty.
+      outcome.level = "fail open";
+      result = collector.run(Level::FailOpen);
+      if (result == Result::NoRegion || result == Result::Empty) {
+        outcome.level = "fail open (drained included)";
+        result = collector.run(Level::Everything);
+      }
+      decision.fail_open = result == Result::Answered;
+    } else {
+      outcome.level = "fallback none";
+      outcome.no_region = true;
+      decision.count = 0;
+    }
+  }
+  if (result != Result::Answered) {
+    decision.count = 0;
+    decision.nodata = true;
+    outcome.family_missing = result == Result::NoData;
+    outcome.no_region = outcome.no_region || result == Result::NoRegion;
+  }
+  outcome.primary = collector.primary;
+
+  detail::ScopeWhy why;
+  decision.scope = ecsScope(plan, client, order, collector.deepest, why);
+
+  if (trace != nullptr) {
+    // Explain only: allocation is fine here, but select() stays noexcept; a failed allocation
+    // leaves a partial trace rather than terminating.
+    try {
+      detail::fillTrace(plan, health, rtt, client, family, order, key, decision, why, outcome,
+                        *trace);
+    } catch (const std::exception&) {
+    }
+  }
+}
+
+}  // namespace nines::policy

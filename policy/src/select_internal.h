@@ -1,0 +1,127 @@
+// What select() shares between its parts: the region order each policy builds, the client key
+// that makes answers sticky, health accessors that tolerate a short health vector, and the
+// explain text. Internal to nines_policy.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "nines/policy/select.h"
+
+namespace nines::policy::detail {
+
+// --- Hashing -------------------------------------------------------------------------------
+
+// FNV-1a over bytes, then the splitmix64 finalizer: FNV alone mixes its last bytes poorly, and
+// rendezvous hashing needs every output bit uniform.
+inline constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull;
+inline std::uint64_t fnv1a(std::uint64_t hash, const void* data, std::size_t size) noexcept {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < size; ++i) {
+    hash ^= bytes[i];
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+inline std::uint64_t mix64(std::uint64_t x) noexcept {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return x;
+}
+
+// The client's subnet, the unit of stickiness: /24 for IPv4, /56 for IPv6 (one customer site),
+// or the ECS source prefix when the resolver sent less (but more than 0). `hash` covers the subnet
+// and the service name.
+struct ClientKey {
+  zones::IpAddress network;
+  std::uint8_t prefix = 0;
+  std::uint64_t hash = 0;
+};
+ClientKey clientKey(const ServicePlan& plan, const Client& client) noexcept;
+// The rendezvous score of one region for this client: weight / -ln(u), u in (0, 1) from a hash
+// of (client subnet, service, region name). The highest score is the client's first choice.
+double rendezvousScore(const ServicePlan& plan, const ClientKey& key, std::size_t slot,
+                       double weight) noexcept;
+// Where in a region's endpoint list (of one family, `size` long) this client starts.
+std::size_t rotationOffset(const ClientKey& key, std::size_t slot, std::size_t size) noexcept;
+
+// --- Health ----------------------------------------------------------------------------------
+
+inline std::size_t regionCount(const ServicePlan& plan) noexcept {
+  return plan.regions.size() < kMaxRegions ? plan.regions.size() : kMaxRegions;
+}
+// Null when the health view has no entry for the slot (then everything is unknown).
+inline const RegionHealth* regionHealth(const ServiceHealth& health, std::size_t slot) noexcept {
+  return slot < health.regions.size() ? &health.regions[slot] : nullptr;
+}
+inline EndpointState endpointState(const RegionHealth* region, std::size_t index) noexcept {
+  if (region == nullptr || index >= region->endpoints.size()) return EndpointState::Unknown;
+  return region->endpoints[index];
+}
+struct EndpointCounts {
+  std::size_t up = 0, unknown = 0, down = 0, drained = 0, total = 0;
+  std::size_t usable() const noexcept { return up + unknown; }
+};
+EndpointCounts countEndpoints(const RegionPlan& region, const RegionHealth* health) noexcept;
+// weight * ramp, with a ramp outside (0, 1] clamped into [0, 1].
+double effectiveWeight(const RegionPlan& region, const RegionHealth* health) noexcept;
+inline const std::vector<std::uint16_t>& familyEndpoints(const RegionPlan& region,
+                                                         Family family) noexcept {
+  return family == Family::V4 ? region.v4 : region.v6;
+}
+
+// --- Region order ----------------------------------------------------------------------------
+
+enum class GeoRule : std::uint8_t { None, Net, Country, Continent };
+
+// Every region slot once, in the order the policy considers them, and what made that order.
+struct RegionOrder {
+  std::array<std::uint16_t, kMaxRegions> slots{};
+  std::size_t count = 0;
+  PrefixMatch geo_match;             // the service's [geo] nets on the client address
+  GeoRule geo_rule = GeoRule::None;  // geo (and latency without RTT): the rule that led
+  std::size_t rule_index = 0;        // into geo_net_lists / geo_country / geo_continent
+  std::size_t rule_length = 0;       // leading slots that came from that rule
+  bool by_distance = false;          // the rest by distance from the client (else `order`)
+  std::int32_t vantage = -1;         // latency: the RTT vantage used; -1: ordered as geo
+  std::size_t rtt_known = 0;         // latency: leading slots with a measured RTT
+};
+
+void orderGeo(const ServicePlan& plan, const Client& client, RegionOrder& out) noexcept;
+void orderLatency(const ServicePlan& plan, const RttMatrix* rtt, const Client& client,
+                  RegionOrder& out) noexcept;
+void orderWeighted(const ServicePlan& plan, const ServiceHealth& health, const Client& client,
+                   const ClientKey& key, RegionOrder& out) noexcept;
+void orderFailover(const ServicePlan& plan, const Client& client, RegionOrder& out) noexcept;
+
+// The RTT matrix column of a region, -1 when it has none.
+std::int32_t rttColumn(const RttMatrix& rtt, const std::string& region) noexcept;
+// The measured RTT, negative when unknown.
+double rttMs(const RttMatrix& rtt, std::int32_t vantage, std::int32_t column) noexcept;
+
+// --- ECS scope and explain ------------------------------------------------------------------
+
+struct ScopeWhy {
+  enum class Kind : std::uint8_t { OneRegion, Failover, Weighted, GeoNet, Location };
+  Kind kind = Kind::OneRegion;
+  std::uint8_t decided = 0;  // what decided the answer, before the ECS limits
+  std::uint8_t base = 0;     // weighted: the hashed subnet's length
+};
+
+// Everything select() decided, for the explain text.
+struct Outcome {
+  const char* level = "healthy";  // "healthy", "fail open", "fail open (all regions)"
+  bool no_region = false;         // no region was usable at any level tried
+  bool family_missing = false;    // NODATA: the primary region has no endpoint of the family
+  std::int32_t primary = -1;      // slot of the primary region, -1 when none
+};
+
+void fillTrace(const ServicePlan& plan, const ServiceHealth& health, const RttMatrix* rtt,
+               const Client& client, Family family, const RegionOrder& order, const ClientKey& key,
+               const Decision& decision, const ScopeWhy& why, const Outcome& outcome, Trace& trace);
+
+}  // namespace nines::policy::detail
