@@ -42,10 +42,29 @@ bool inZone(const ServedZone& zone, std::string_view key) noexcept {
   return pos == target;
 }
 
+// RFC 7871 §6: the client is the ECS address when the query carried one with a non-zero source
+// prefix; otherwise the packet's source.
+policy::Client clientOf(const Query& query, const Asker& asker) noexcept {
+  policy::Client client;
+  if (query.has_ecs && query.ecs.source_prefix > 0) {
+    client.address = query.ecs.family == 1 ? zones::IpAddress::v4(query.ecs.address.data())
+                                           : zones::IpAddress::v6(query.ecs.address.data());
+    client.source_prefix = query.ecs.source_prefix;
+    client.has_ecs = true;
+  } else {
+    client.address = asker.source;
+    client.source_prefix = asker.source.bitLength();
+    client.has_ecs = query.has_ecs;  // source prefix 0: answer with scope 0 (§7.1.2)
+    if (query.has_ecs) client.source_prefix = 0;
+  }
+  return client;
+}
+
 class Resolver {
  public:
-  Resolver(const ServedZone& zone, const Query& query, AnswerPlan& plan) noexcept
-      : zone_(zone), query_(query), plan_(plan) {}
+  Resolver(const ServingState& state, const ServedZone& zone, const Query& query,
+           const Asker& asker, AnswerPlan& plan) noexcept
+      : state_(state), zone_(zone), query_(query), asker_(asker), plan_(plan) {}
 
   LookupOutcome run() noexcept {
     plan_.authoritative = true;
@@ -78,6 +97,7 @@ class Resolver {
   }
 
   LookupOutcome answerAt(const Node& node, OwnerKind owner, int hops) noexcept {
+    if (node.service >= 0) return serviceAnswer(node, owner);
     PlanEntry entry{nullptr, owner, 0, false};
     const RRset* rrset = nullptr;
     if (query_.qtype == rr::ANY) {
@@ -129,19 +149,59 @@ class Resolver {
     return LookupOutcome::Referral;
   }
 
+  // A service name: A and AAAA come from its policy; other types have no data (RFC 8482: ANY
+  // gets the A answer).
+  LookupOutcome serviceAnswer(const Node& node, OwnerKind owner) noexcept {
+    std::uint16_t qtype = query_.qtype == rr::ANY ? rr::A : query_.qtype;
+    if (qtype != rr::A && qtype != rr::AAAA) {
+      negative();
+      return LookupOutcome::NoData;
+    }
+    const auto slot = static_cast<std::size_t>(node.service);
+    const policy::ServicePlan& service = state_.zones->services()[slot];
+    const policy::ServiceHealth& health = state_.health && slot < state_.health->services.size()
+                                              ? state_.health->services[slot]
+                                              : state_.zones->initialHealth()[slot];
+    policy::Client client = clientOf(query_, asker_);
+    // Failover and weighted answers do not depend on where the client is.
+    bool needs_location =
+        service.policy == zones::PolicyKind::Geo || service.policy == zones::PolicyKind::Latency;
+    if (needs_location && state_.locator && service.regions.size() > 1) {
+      client.location = asker_.cache ? asker_.cache->locate(*state_.locator, client.address)
+                                     : state_.locator->locate(client.address);
+    }
+    policy::Family family = qtype == rr::A ? policy::Family::V4 : policy::Family::V6;
+    policy::select(service, health, state_.health ? &state_.health->rtt : nullptr, client, family,
+                   plan_.decision, asker_.trace);
+    plan_.ecs_scope = plan_.decision.scope;
+    if (plan_.decision.nodata || plan_.decision.count == 0) {
+      negative();
+      return LookupOutcome::NoData;
+    }
+    plan_.service = &service;
+    plan_.dynamic_type = qtype;
+    PlanEntry entry{nullptr, owner, 0, false};
+    entry.dynamic = true;
+    plan_.answer.push(entry);
+    return LookupOutcome::Answered;
+  }
+
   // RFC 2308 §2.1–2.2: NXDOMAIN and NODATA carry the zone's SOA in the authority section.
   void negative() noexcept {
     plan_.authority.push({&zone_.negative_soa, OwnerKind::QnameSuffix, plan_.apex_offset, false});
   }
 
+  const ServingState& state_;
   const ServedZone& zone_;
   const Query& query_;
+  const Asker& asker_;
   AnswerPlan& plan_;
 };
 
 }  // namespace
 
-LookupOutcome resolve(const ZoneTable& table, const Query& query, AnswerPlan& plan) noexcept {
+LookupOutcome resolve(const ServingState& state, const Query& query, const Asker& asker,
+                      AnswerPlan& plan) noexcept {
   plan.reset();
   switch (query.qtype) {
     case rr::OPT:  // RFC 6891 §6.1.1: OPT is not a question
@@ -164,13 +224,13 @@ LookupOutcome resolve(const ZoneTable& table, const Query& query, AnswerPlan& pl
     plan.rcode = rcode::Refused;
     return LookupOutcome::Refused;
   }
-  const ServedZone* zone = table.findZone(
+  const ServedZone* zone = state.zones->findZone(
       query.label_count, [&](std::size_t k) noexcept { return query.qnameSuffix(k); });
   if (!zone) {
     plan.rcode = rcode::Refused;
     return LookupOutcome::Refused;
   }
-  return Resolver(*zone, query, plan).run();
+  return Resolver(state, *zone, query, asker, plan).run();
 }
 
 }  // namespace nines::dnsd

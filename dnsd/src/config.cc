@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -25,11 +26,145 @@ void rejectUnknownKeys(const toml::table& table, const std::set<std::string>& kn
   }
 }
 
+void loadListen(toml::node_view<const toml::node> node, const std::string& file,
+                std::vector<SocketAddress>& out, zones::Diagnostics& errors) {
+  const auto* listen = node.as_array();
+  if (!listen) {
+    if (node)
+      errors.push_back(
+          at(file, node.node()->source(), "listen must be an array of \"ADDRESS:PORT\""));
+    return;
+  }
+  for (const auto& element : *listen) {
+    const auto* text = element.as_string();
+    if (!text) {
+      errors.push_back(
+          at(file, element.source(), "listen entries must be strings like \"127.0.0.1:8053\""));
+      continue;
+    }
+    std::string error;
+    auto address = SocketAddress::parse(text->get(), &error);
+    if (!address) {
+      errors.push_back(at(file, element.source(), "listen \"" + text->get() + "\": " + error));
+      continue;
+    }
+    out.push_back(*address);
+  }
+}
+
+void loadHttp(const toml::table& http, const std::string& file, HttpConfig& config,
+              zones::Diagnostics& errors) {
+  rejectUnknownKeys(http, {"listen", "token", "test_hooks"}, "[http]", file, errors);
+  const auto& listen = http["listen"];
+  if (listen.is_string()) {
+    // A single address is common enough to accept as a string.
+    std::string error;
+    auto address = SocketAddress::parse(listen.as_string()->get(), &error);
+    if (address) {
+      config.listen.push_back(*address);
+    } else {
+      errors.push_back(at(file, listen.node()->source(), "listen: " + error));
+    }
+  } else {
+    loadListen(listen, file, config.listen, errors);
+  }
+  if (const auto& token = http["token"]) {
+    if (!token.is_string()) {
+      errors.push_back(at(file, token.node()->source(), "token must be a string"));
+    } else {
+      config.token = token.as_string()->get();
+    }
+  }
+  if (const auto& hooks = http["test_hooks"]) {
+    if (!hooks.is_boolean()) {
+      errors.push_back(at(file, hooks.node()->source(), "test_hooks must be true or false"));
+    } else {
+      config.test_hooks = hooks.as_boolean()->get();
+    }
+  }
+}
+
+std::optional<zones::GeoPoint> geoPoint(const toml::node& node, const std::string& file,
+                                        zones::Diagnostics& errors) {
+  const auto* array = node.as_array();
+  if (!array || array->size() != 2 || !(*array)[0].is_number() || !(*array)[1].is_number()) {
+    errors.push_back(at(file, node.source(), "location must be [latitude, longitude]"));
+    return std::nullopt;
+  }
+  double latitude = (*array)[0].value<double>().value_or(0);
+  double longitude = (*array)[1].value<double>().value_or(0);
+  if (std::fabs(latitude) > 90 || std::fabs(longitude) > 180) {
+    errors.push_back(at(file, node.source(),
+                        "location: latitude must be within -90..90 and longitude -180..180"));
+    return std::nullopt;
+  }
+  return zones::GeoPoint{latitude, longitude};
+}
+
+void loadGeo(const toml::table& geo, const std::string& file, const std::filesystem::path& base,
+             GeoConfig& config, zones::Diagnostics& errors) {
+  rejectUnknownKeys(geo, {"database", "nets"}, "[geo]", file, errors);
+  if (const auto& database = geo["database"]) {
+    if (!database.is_string()) {
+      errors.push_back(at(file, database.node()->source(), "database must be a path string"));
+    } else if (!database.as_string()->get().empty()) {
+      std::filesystem::path p = database.as_string()->get();
+      config.database = (p.is_absolute() ? p : base / p).lexically_normal().string();
+    }
+  }
+  const auto& nets_node = geo["nets"];
+  if (!nets_node) return;
+  const auto* nets = nets_node.as_table();
+  if (!nets) {
+    errors.push_back(
+        at(file, nets_node.node()->source(), "[geo.nets] must be a table of CIDR = { ... }"));
+    return;
+  }
+  for (const auto& [key, value] : *nets) {
+    std::string error;
+    auto cidr = zones::Cidr::parse(key.str(), &error);
+    if (!cidr) {
+      errors.push_back(
+          at(file, key.source(), "[geo.nets] \"" + std::string(key.str()) + "\": " + error));
+      continue;
+    }
+    const auto* entry = value.as_table();
+    if (!entry) {
+      errors.push_back(
+          at(file, value.source(),
+             "[geo.nets] \"" + std::string(key.str()) +
+                 "\" must be { continent = \"EU\", country = \"IE\", location = [lat, lon] }"));
+      continue;
+    }
+    rejectUnknownKeys(*entry, {"continent", "country", "location"},
+                      "[geo.nets] \"" + std::string(key.str()) + "\"", file, errors);
+    policy::NetLocation net{*cidr, "", "", std::nullopt};
+    auto code = [&](const char* name, std::string& out) {
+      const auto& node = (*entry)[name];
+      if (!node) return;
+      const auto* text = node.as_string();
+      if (!text || text->get().size() != 2 ||
+          !std::isupper(static_cast<unsigned char>(text->get()[0])) ||
+          !std::isupper(static_cast<unsigned char>(text->get()[1]))) {
+        errors.push_back(at(file, node.node()->source(),
+                            std::string(name) + " must be a two-letter upper-case code"));
+        return;
+      }
+      out = text->get();
+    };
+    code("continent", net.continent);
+    code("country", net.country);
+    if (const auto* location = entry->get("location"))
+      net.point = geoPoint(*location, file, errors);
+    config.nets.push_back(std::move(net));
+  }
+}
+
 }  // namespace
 
 ConfigResult loadServerConfig(const std::string& path) {
   ConfigResult result;
-  ServerConfig& config = result.config;
+  ServerConfig& config = result.config.server;
   auto& errors = result.errors;
   config.file = path;
   toml::table root;
@@ -54,21 +189,7 @@ ConfigResult loadServerConfig(const std::string& path) {
       "[server]", path, errors);
 
   if (const auto* listen = (*server)["listen"].as_array()) {
-    for (const auto& element : *listen) {
-      const auto* text = element.as_string();
-      if (!text) {
-        errors.push_back(
-            at(path, element.source(), "listen entries must be strings like \"127.0.0.1:5300\""));
-        continue;
-      }
-      std::string error;
-      auto address = SocketAddress::parse(text->get(), &error);
-      if (!address) {
-        errors.push_back(at(path, element.source(), "listen \"" + text->get() + "\": " + error));
-        continue;
-      }
-      config.listen.push_back(*address);
-    }
+    loadListen((*server)["listen"], path, config.listen, errors);
     if (listen->empty()) errors.push_back(at(path, listen->source(), "listen is empty"));
   } else {
     errors.push_back(at(path, server->source(), "[server] needs listen = [\"ADDRESS:PORT\", ...]"));
@@ -104,6 +225,12 @@ ConfigResult loadServerConfig(const std::string& path) {
     } else {
       config.tcp_idle_timeout = *value;
     }
+  }
+  if (const toml::table* http = root["http"].as_table()) {
+    loadHttp(*http, path, result.config.http, errors);
+  }
+  if (const toml::table* geo = root["geo"].as_table()) {
+    loadGeo(*geo, path, base, result.config.geo, errors);
   }
   return result;
 }

@@ -5,8 +5,9 @@
 
 namespace nines::dnsd {
 
-QueryResult processQuery(const ZoneTable& table, const std::uint8_t* data, std::size_t size,
-                         Transport transport, std::size_t udp_payload, QueryContext& context,
+QueryResult processQuery(const ServingState& state, const std::uint8_t* data, std::size_t size,
+                         const zones::IpAddress& source, Transport transport,
+                         std::size_t udp_payload, QueryContext& context,
                          std::uint8_t* out) noexcept {
   Query& query = context.query;
   AnswerPlan& plan = context.plan;
@@ -27,7 +28,7 @@ QueryResult processQuery(const ZoneTable& table, const std::uint8_t* data, std::
       plan.rcode = rcode::BadVers;
       break;
     case ParseOutcome::Ok:
-      result.lookup = resolve(table, query, plan);
+      result.lookup = resolve(state, query, Asker{source, &context.locations, context.trace}, plan);
       break;
   }
   std::size_t limit =

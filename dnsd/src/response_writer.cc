@@ -23,15 +23,20 @@ std::size_t optSize(const Query& query) noexcept {
 
 class SectionWriter {
  public:
-  SectionWriter(std::uint8_t* out, std::size_t pos, std::size_t limit, std::uint8_t apex_offset)
-      : out_(out), pos_(pos), limit_(limit), apex_pointer_(pointerTo(kHeaderSize + apex_offset)) {}
+  SectionWriter(std::uint8_t* out, std::size_t pos, std::size_t limit, const AnswerPlan& plan)
+      : out_(out),
+        pos_(pos),
+        limit_(limit),
+        apex_pointer_(pointerTo(kHeaderSize + plan.apex_offset)),
+        plan_(plan) {}
 
-  // Appends one RRset whole, or nothing when it does not fit.
-  bool append(const PlanEntry& entry) noexcept {
+  // Appends one RRset whole, or nothing when it does not fit. Returns the records written.
+  std::uint16_t append(const PlanEntry& entry) noexcept {
+    if (entry.dynamic) return appendDecision(entry);
     const RRsetWire& wire =
         entry.owner == OwnerKind::AtApex ? entry.rrset->at_apex : entry.rrset->at_pointer;
     std::size_t size = wire.bytes.size();
-    if (size > limit_ - pos_) return false;
+    if (size > limit_ - pos_) return 0;
     std::uint8_t* start = out_ + pos_;
     std::memcpy(start, wire.bytes.data(), size);
     if (entry.owner != OwnerKind::AtApex) {
@@ -46,11 +51,36 @@ class SectionWriter {
       last_cname_target_ = pos_ + 2 + 10;
     }
     pos_ += size;
-    return true;
+    return entry.rrset->count;
   }
   std::size_t position() const noexcept { return pos_; }
 
  private:
+  // The service's addresses as one A or AAAA RRset with the service's TTL.
+  std::uint16_t appendDecision(const PlanEntry& entry) noexcept {
+    const policy::Decision& decision = plan_.decision;
+    std::size_t address_size = plan_.dynamic_type == zones::rrtype::A ? 4 : 16;
+    std::size_t record_size = 2 + 10 + address_size;
+    if (decision.count * record_size > limit_ - pos_) return 0;
+    std::uint16_t owner = entry.owner == OwnerKind::QnameSuffix
+                              ? pointerTo(kHeaderSize + entry.offset)
+                              : pointerTo(last_cname_target_);
+    std::uint8_t* p = out_ + pos_;
+    for (std::uint8_t i = 0; i < decision.count; ++i) {
+      const auto& pick = decision.picks[i];
+      const auto& address = plan_.service->regions[pick.region].endpoints[pick.endpoint];
+      storeU16(p, owner);
+      storeU16(p + 2, plan_.dynamic_type);
+      storeU16(p + 4, zones::kClassIN);
+      storeU32(p + 6, plan_.service->ttl);
+      storeU16(p + 10, static_cast<std::uint16_t>(address_size));
+      std::memcpy(p + 12, address.bytes.data(), address_size);
+      p += record_size;
+    }
+    pos_ += decision.count * record_size;
+    return decision.count;
+  }
+
   static std::uint16_t pointerTo(std::size_t offset) noexcept {
     return static_cast<std::uint16_t>(0xC000u | offset);
   }
@@ -59,6 +89,7 @@ class SectionWriter {
   std::size_t pos_;
   std::size_t limit_;
   std::uint16_t apex_pointer_;
+  const AnswerPlan& plan_;
   std::size_t last_cname_target_ = kHeaderSize;
 };
 
@@ -115,29 +146,29 @@ std::size_t writeResponse(const std::uint8_t* query_bytes, const Query& query,
   std::size_t opt = optSize(query);
   std::size_t limit = limits.max_size - opt;  // OPT always fits: the minimum limit is 512
 
-  SectionWriter writer(out, pos, limit, plan.apex_offset);
+  SectionWriter writer(out, pos, limit, plan);
   std::uint16_t counts[3] = {0, 0, 0};
   bool truncated = false;
   // RFC 2181 §9: TC only when an RRset of the answer or authority section is cut; the response
   // keeps the whole RRsets that fit before it.
   for (std::uint8_t i = 0; i < plan.answer.size && !truncated; ++i) {
-    if (writer.append(plan.answer.entries[i])) {
-      counts[0] = static_cast<std::uint16_t>(counts[0] + plan.answer.entries[i].rrset->count);
+    if (std::uint16_t written = writer.append(plan.answer.entries[i])) {
+      counts[0] = static_cast<std::uint16_t>(counts[0] + written);
     } else {
       truncated = true;
     }
   }
   for (std::uint8_t i = 0; i < plan.authority.size && !truncated; ++i) {
-    if (writer.append(plan.authority.entries[i])) {
-      counts[1] = static_cast<std::uint16_t>(counts[1] + plan.authority.entries[i].rrset->count);
+    if (std::uint16_t written = writer.append(plan.authority.entries[i])) {
+      counts[1] = static_cast<std::uint16_t>(counts[1] + written);
     } else {
       truncated = true;
     }
   }
   for (std::uint8_t i = 0; i < plan.additional.size && !truncated; ++i) {
     const PlanEntry& entry = plan.additional.entries[i];
-    if (writer.append(entry)) {
-      counts[2] = static_cast<std::uint16_t>(counts[2] + entry.rrset->count);
+    if (std::uint16_t written = writer.append(entry)) {
+      counts[2] = static_cast<std::uint16_t>(counts[2] + written);
     } else if (entry.required) {
       truncated = true;  // RFC 9471 §3: in-domain glue that does not fit sets TC
     }

@@ -7,9 +7,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <set>
 
+#include "nines/dnsd/http_api.h"
 #include "nines/dnsd/log.h"
+#include "nines/dnsd/status.h"
 #include "nines/dnsd/tcp_server.h"
 #include "nines/zones/loader.h"
 
@@ -50,16 +53,17 @@ SocketAddress localAddress(int fd) {
 
 }  // namespace
 
-Server::Server(ServerConfig config) : config_(std::move(config)) {}
+Server::Server(Config config) : config_(std::move(config)) {}
 
 Server::~Server() {
   stop();
+  if (http_) http_->stop();
   for (int fd : udp_fds_) ::close(fd);
   for (int fd : tcp_fds_) ::close(fd);
 }
 
 void Server::loadZones(bool initial) {
-  zones::LoadResult result = zones::loadZones(config_.zones);
+  zones::LoadResult result = zones::loadZones(config_.server.zones);
   for (const auto& error : result.errors) logError(error.toString());
   std::vector<zones::Zone> next = std::move(result.zones);
   if (!initial) {
@@ -69,8 +73,8 @@ void Server::loadZones(bool initial) {
     std::set<std::string> loaded_origins;
     for (const auto& zone : next)
       loaded_origins.insert(std::string(zone.origin.lowercased().wire()));
-    if (auto current = zones_.current()) {
-      for (const auto& served : current->zones()) {
+    if (auto current = state_.current()) {
+      for (const auto& served : current->zones->zones()) {
         if (failed_files.count(served->source.file) && !loaded_origins.count(served->key)) {
           logWarning("zone " + served->origin.toText() + " keeps its previous version");
           next.push_back(served->source);
@@ -79,18 +83,49 @@ void Server::loadZones(bool initial) {
     }
   }
   std::size_t count = next.size();
-  zones_.publish(ZoneTable::build(std::move(next)));
+  publish(ZoneTable::build(std::move(next)));
   logInfo(
       std::string(initial ? "loaded " : "reloaded ") + std::to_string(count) + " zone(s) from " +
-      config_.zones +
+      config_.server.zones +
       (result.errors.empty() ? "" : " (" + std::to_string(result.errors.size()) + " error(s))"));
 }
 
+void Server::publish(std::shared_ptr<const ZoneTable> zones) {
+  std::lock_guard lock(publish_mutex_);
+  if (!zones) {
+    auto current = state_.current();
+    if (!current) return;
+    zones = current->zones;
+  }
+  auto next = std::make_shared<ServingState>();
+  next->health = health_.build(*zones);
+  next->zones = std::move(zones);
+  next->locator = locator_;
+  state_.publish(std::move(next));
+}
+
 bool Server::open(std::string* error) {
+  std::string geo_error;
+  locator_ = policy::ClientLocator::create(config_.geo.nets, config_.geo.database, &geo_error);
+  if (!locator_) {
+    *error = "[geo] database " + config_.geo.database + ": " + geo_error;
+    return false;
+  }
   loadZones(true);
-  unsigned threads =
-      config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
-  for (SocketAddress address : config_.listen) {
+  if (!config_.http.listen.empty()) {
+    ControlHandlers handlers;
+    handlers.status = [this] { return statusJson(); };
+    handlers.drain = [this](const HealthSelector& selector, bool drained, std::string& body) {
+      return drain(selector, drained, body);
+    };
+    handlers.setHealth = [this](const HealthSelector& selector, const std::string& state,
+                                std::string& body) { return setHealth(selector, state, body); };
+    http_ = std::make_unique<HttpApi>(config_.http, std::move(handlers));
+    if (!http_->open(error)) return false;
+  }
+  unsigned threads = config_.server.threads ? config_.server.threads
+                                            : std::max(1u, std::thread::hardware_concurrency());
+  for (SocketAddress address : config_.server.listen) {
     // TCP first: with port 0 it picks the port, and the UDP sockets follow it.
     int tcp = openSocket(address, SOCK_STREAM, error);
     if (tcp < 0) return false;
@@ -128,22 +163,68 @@ bool Server::open(std::string* error) {
 
 void Server::start() {
   for (std::size_t i = 0; i < udp_fds_.size(); ++i) {
-    workers_.push_back(std::make_unique<UdpWorker>(udp_fds_[i], udp_wildcard_[i], zones_,
-                                                   config_.udp_payload, stopping_));
+    workers_.push_back(std::make_unique<UdpWorker>(udp_fds_[i], udp_wildcard_[i], state_,
+                                                   config_.server.udp_payload, stopping_));
   }
   for (auto& worker : workers_) {
     threads_.emplace_back([w = worker.get()] { w->run(); });
   }
   TcpLimits limits;
   limits.idle_timeout =
-      std::chrono::milliseconds(static_cast<long>(config_.tcp_idle_timeout * 1000));
-  limits.max_connections = config_.tcp_max_connections;
-  tcp_ = std::make_unique<TcpServer>(tcp_fds_, zones_, limits, stopping_);
+      std::chrono::milliseconds(static_cast<long>(config_.server.tcp_idle_timeout * 1000));
+  limits.max_connections = config_.server.tcp_max_connections;
+  limits.advertised_payload = config_.server.udp_payload;
+  tcp_ = std::make_unique<TcpServer>(tcp_fds_, state_, limits, stopping_);
   threads_.emplace_back([t = tcp_.get()] { t->run(); });
   for (const auto& address : bound_) logInfo("listening on " + address.toString() + " (udp, tcp)");
+  if (http_) http_->start();
 }
 
 void Server::reload() { loadZones(false); }
+
+int Server::drain(const HealthSelector& selector, bool drained, std::string& body) {
+  auto current = state_.current();
+  std::string error;
+  std::size_t matched = health_.setDrained(*current->zones, selector, drained, &error);
+  if (matched == 0) {
+    body = nlohmann::json{{"error", error}}.dump();
+    return error.rfind("no pool", 0) == 0 ? 404 : 400;
+  }
+  publish(nullptr);
+  logInfo(std::string(drained ? "drained " : "undrained ") + describe(selector) + " (" +
+          std::to_string(matched) + " match(es))");
+  body = nlohmann::json{{"matched", matched}, {"drained", drained}}.dump();
+  return 200;
+}
+
+int Server::setHealth(const HealthSelector& selector, const std::string& state, std::string& body) {
+  policy::EndpointState value;
+  if (state == "up") {
+    value = policy::EndpointState::Up;
+  } else if (state == "down") {
+    value = policy::EndpointState::Down;
+  } else if (state == "unknown") {
+    value = policy::EndpointState::Unknown;
+  } else {
+    body = nlohmann::json{{"error", "state must be up, down or unknown"}}.dump();
+    return 400;
+  }
+  auto current = state_.current();
+  std::string error;
+  std::size_t matched = health_.setState(*current->zones, selector, value, &error);
+  if (matched == 0) {
+    body = nlohmann::json{{"error", error}}.dump();
+    return 404;
+  }
+  publish(nullptr);
+  body = nlohmann::json{{"matched", matched}}.dump();
+  return 200;
+}
+
+std::string Server::statusJson() const {
+  auto current = state_.current();
+  return current ? renderStatus(*current, health_.drains()) : "{}";
+}
 
 void Server::stop() {
   stopping_.store(true);

@@ -95,6 +95,18 @@ std::optional<SocketAddress> SocketAddress::parse(std::string_view text, std::st
   return address;
 }
 
+zones::IpAddress ipAddressOf(const sockaddr_storage& peer) noexcept {
+  if (peer.ss_family == AF_INET) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&peer);
+    return zones::IpAddress::v4(reinterpret_cast<const std::uint8_t*>(&sin->sin_addr));
+  }
+  if (peer.ss_family == AF_INET6) {
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&peer);
+    return zones::IpAddress::v6(sin6->sin6_addr.s6_addr);
+  }
+  return {};
+}
+
 SocketAddress SocketAddress::fromSockaddr(const sockaddr* source, socklen_t length) {
   SocketAddress address;
   std::memcpy(&address.storage, source, std::min<std::size_t>(length, sizeof address.storage));

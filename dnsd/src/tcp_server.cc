@@ -28,8 +28,8 @@ struct TcpServer::Connection {
   bool peer_closed = false;
 };
 
-TcpServer::TcpServer(std::vector<int> listeners, SnapshotHolder<ServingState>& state, TcpLimits limits,
-                     const std::atomic<bool>& stopping)
+TcpServer::TcpServer(std::vector<int> listeners, SnapshotHolder<ServingState>& state,
+                     TcpLimits limits, const std::atomic<bool>& stopping)
     : listeners_(std::move(listeners)),
       state_(state),
       limits_(limits),

@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "nines/dnsd/socket_address.h"
+
 namespace nines::dnsd {
 
 struct UdpWorker::Slot {
@@ -17,11 +19,11 @@ struct UdpWorker::Slot {
   std::uint8_t response[4096];
 };
 
-UdpWorker::UdpWorker(int fd, bool wildcard, SnapshotHolder<ZoneTable>& zones,
+UdpWorker::UdpWorker(int fd, bool wildcard, SnapshotHolder<ServingState>& state,
                      std::size_t udp_payload, const std::atomic<bool>& stopping)
     : fd_(fd),
       wildcard_(wildcard),
-      zones_(zones),
+      state_(state),
       udp_payload_(udp_payload),
       stopping_(stopping),
       slots_(new Slot[kBatch]),
@@ -49,7 +51,7 @@ void UdpWorker::run() noexcept {
     // MSG_WAITFORONE: block for the first datagram, then take what is queued. SO_RCVTIMEO bounds
     // the wait so an idle worker still sees `stopping` and lets go of old snapshots.
     int received = recvmmsg(fd_, in_.data(), kBatch, MSG_WAITFORONE, nullptr);
-    const ZoneTable* table = zones_.get();
+    const ServingState* state = state_.get();
     if (received <= 0) continue;  // timeout, EINTR; errors on UDP sockets are per datagram
     counters_.received.fetch_add(static_cast<std::uint64_t>(received), std::memory_order_relaxed);
 
@@ -57,9 +59,9 @@ void UdpWorker::run() noexcept {
     for (int i = 0; i < received; ++i) {
       Slot& slot = slots_[i];
       const msghdr& in_hdr = in_[i].msg_hdr;
-      if (in_hdr.msg_flags & MSG_TRUNC || !table) continue;  // larger than any sane query
-      QueryResult result = processQuery(*table, slot.query, in_[i].msg_len, Transport::Udp,
-                                        udp_payload_, context_, slot.response);
+      if (in_hdr.msg_flags & MSG_TRUNC || !state) continue;  // larger than any sane query
+      QueryResult result = processQuery(*state, slot.query, in_[i].msg_len, ipAddressOf(slot.peer),
+                                        Transport::Udp, udp_payload_, context_, slot.response);
       if (result.size == 0) continue;
       slot.out_iov = {slot.response, result.size};
       msghdr& out_hdr = out_[replies].msg_hdr;

@@ -222,6 +222,17 @@ std::shared_ptr<const ZoneTable> ZoneTable::build(std::vector<zones::Zone> zone_
         nodeFor(up);
       }
     }
+    // Service owners are nodes too: their answers come from the policy, not from records.
+    for (const auto& service : zone.services) {
+      Node* node = nodeFor(service.owner);
+      node->service = static_cast<std::int32_t>(table->services_.size());
+      table->services_.push_back(policy::ServicePlan::compile(zone, service));
+      table->initial_health_.push_back(policy::allUnknown(service));
+      for (auto up = service.owner.parent(); up.labelCount() > zone.origin.labelCount();
+           up = up.parent()) {
+        nodeFor(up);
+      }
+    }
     served->apex = by_key.at(served->key);
 
     for (auto& [node, by_type] : records_of) {

@@ -69,11 +69,15 @@ class Pipeline : public ::testing::Test {
     auto loaded = zones::loadZones(dir_->path() + "/zones");
     for (const auto& error : loaded.errors) ADD_FAILURE() << error.toString();
     ASSERT_EQ(loaded.zones.size(), 1u);
-    table_ = ZoneTable::build(std::move(loaded.zones));
+    auto state = std::make_shared<ServingState>();
+    state->zones = ZoneTable::build(std::move(loaded.zones));
+    std::string error;
+    state->locator = policy::ClientLocator::create({}, "", &error);
+    state_ = state;
   }
   static void TearDownTestSuite() {
     delete dir_;
-    table_.reset();
+    state_.reset();
   }
 
   Response ask(const std::string& name, const std::string& type, QueryOptions options = {},
@@ -83,8 +87,9 @@ class Pipeline : public ::testing::Test {
   }
   Response send(const std::vector<std::uint8_t>& wire, Transport transport = Transport::Udp) {
     std::vector<std::uint8_t> out(kMaxTcpMessage);
-    QueryResult result = processQuery(*table_, wire.data(), wire.size(), transport, kMaxUdpPayload,
-                                      context_, out.data());
+    QueryResult result =
+        processQuery(*state_, wire.data(), wire.size(), *zones::IpAddress::parse("127.0.0.1"),
+                     transport, kMaxUdpPayload, context_, out.data());
     last_size_ = result.size;
     if (result.size == 0) return Response{};
     out.resize(result.size);
@@ -92,7 +97,7 @@ class Pipeline : public ::testing::Test {
   }
 
   static inline nines::testing::TempDir* dir_ = nullptr;
-  static inline std::shared_ptr<const ZoneTable> table_;
+  static inline std::shared_ptr<const ServingState> state_;
   QueryContext context_;
   std::size_t last_size_ = 0;
 };

@@ -12,13 +12,17 @@
 
 namespace {
 
-const nines::dnsd::ZoneTable& table() {
-  static std::shared_ptr<const nines::dnsd::ZoneTable> zones = [] {
+const nines::dnsd::ServingState& state() {
+  static std::shared_ptr<const nines::dnsd::ServingState> serving = [] {
     auto loaded = nines::zones::loadZones(NINES_FUZZ_ZONES);
     if (loaded.zones.empty()) std::abort();  // the example zones must load
-    return nines::dnsd::ZoneTable::build(std::move(loaded.zones));
+    auto next = std::make_shared<nines::dnsd::ServingState>();
+    next->zones = nines::dnsd::ZoneTable::build(std::move(loaded.zones));
+    std::string error;
+    next->locator = nines::policy::ClientLocator::create({}, "", &error);
+    return next;
   }();
-  return *zones;
+  return *serving;
 }
 
 void check(bool invariant) {
@@ -32,8 +36,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static QueryContext context;
   static std::vector<std::uint8_t> out(kMaxTcpMessage);
   for (Transport transport : {Transport::Udp, Transport::Tcp}) {
+    static const auto source = *nines::zones::IpAddress::parse("198.51.100.7");
     QueryResult result =
-        processQuery(table(), data, size, transport, kMaxUdpPayload, context, out.data());
+        processQuery(state(), data, size, source, transport, kMaxUdpPayload, context, out.data());
     if (result.size == 0) {
       // Only what is not a query at all goes unanswered.
       check(size < kHeaderSize || (data[2] & 0x80) != 0);

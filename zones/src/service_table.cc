@@ -210,6 +210,13 @@ class ServiceReader {
       reader.error(*node, path + " is empty; a service needs at least one pool");
       return regions;
     }
+    // The policy engine orders regions in fixed-size buffers on the query path.
+    constexpr std::size_t kMaxPools = 128;
+    if (pools->size() > kMaxPools) {
+      reader.error(*node, path + " has " + std::to_string(pools->size()) +
+                              " pools; a service may have at most " + std::to_string(kMaxPools));
+      return regions;
+    }
     for (const auto& [key, value] : inFileOrder(*pools)) {
       regions.emplace_back(key->str());
       auto pool = readPool(*key, *value, service.name);

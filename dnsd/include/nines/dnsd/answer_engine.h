@@ -3,8 +3,10 @@
 #pragma once
 
 #include "nines/dnsd/answer_plan.h"
+#include "nines/dnsd/location_cache.h"
 #include "nines/dnsd/query.h"
-#include "nines/dnsd/zone_table.h"
+#include "nines/dnsd/serving_state.h"
+#include "nines/zones/ip.h"
 
 namespace nines::dnsd {
 
@@ -18,7 +20,15 @@ enum class LookupOutcome {
   FormErr,   // a query type that is not valid in a question (OPT)
 };
 
-// Fills `plan` for a query that parsed as Ok. Never allocates; never throws.
-LookupOutcome resolve(const ZoneTable& table, const Query& query, AnswerPlan& plan) noexcept;
+// Where the query came from and the per-worker scratch a service answer needs.
+struct Asker {
+  zones::IpAddress source;         // the packet's source address
+  LocationCache* cache = nullptr;  // may be null: locate without caching
+  policy::Trace* trace = nullptr;  // explain only; null on the query path
+};
+
+// Fills `plan` for a query that parsed as Ok. Never allocates (with a null trace); never throws.
+LookupOutcome resolve(const ServingState& state, const Query& query, const Asker& asker,
+                      AnswerPlan& plan) noexcept;
 
 }  // namespace nines::dnsd

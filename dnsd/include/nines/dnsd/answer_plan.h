@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "nines/dnsd/zone_table.h"
+#include "nines/policy/select.h"
 
 namespace nines::dnsd {
 
@@ -21,6 +22,7 @@ struct PlanEntry {
   OwnerKind owner = OwnerKind::QnameSuffix;
   std::uint8_t offset = 0;
   bool required = false;  // additional only: TC when it does not fit (in-domain glue)
+  bool dynamic = false;   // the policy's addresses (AnswerPlan::decision) instead of `rrset`
 };
 
 template <std::size_t N>
@@ -44,6 +46,10 @@ struct AnswerPlan {
   PlanSection<16> answer;
   PlanSection<2> authority;
   PlanSection<32> additional;
+  // A service answer: the plan, the decision and the record type (A or AAAA) it renders.
+  const policy::ServicePlan* service = nullptr;
+  policy::Decision decision;
+  std::uint16_t dynamic_type = 0;
 
   void reset() noexcept {
     rcode = 0;
@@ -54,6 +60,7 @@ struct AnswerPlan {
     answer.size = 0;
     authority.size = 0;
     additional.size = 0;
+    service = nullptr;
   }
 };
 

@@ -1,5 +1,5 @@
 // dnsd.toml (DESIGN.md, "Files"). Paths in it are relative to the file. Sections owned by later
-// parts of the server ([http], [geo], [health], [rate_limit]) are accepted and not yet read.
+// parts of the server ([health], [rate_limit]) are accepted and not yet read.
 #pragma once
 
 #include <cstddef>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "nines/dnsd/socket_address.h"
+#include "nines/policy/location.h"
 #include "nines/zones/diagnostic.h"
 
 namespace nines::dnsd {
@@ -21,8 +22,25 @@ struct ServerConfig {
   std::size_t tcp_max_connections = 1024;
 };
 
+struct HttpConfig {
+  std::vector<SocketAddress> listen;  // empty: no HTTP API
+  std::string token;                  // bearer token for /v1/drain and /v1/undrain; empty: refused
+  bool test_hooks = false;            // enables POST /v1/test/health (tests only)
+};
+
+struct GeoConfig {
+  std::string database;                   // MaxMind DB path, resolved; empty: none
+  std::vector<policy::NetLocation> nets;  // [geo.nets]
+};
+
+struct Config {
+  ServerConfig server;
+  HttpConfig http;
+  GeoConfig geo;
+};
+
 struct ConfigResult {
-  ServerConfig config;
+  Config config;
   zones::Diagnostics errors;
 };
 

@@ -7,8 +7,10 @@
 
 #include "nines/dnsd/answer_engine.h"
 #include "nines/dnsd/answer_plan.h"
+#include "nines/dnsd/location_cache.h"
 #include "nines/dnsd/query.h"
-#include "nines/dnsd/zone_table.h"
+#include "nines/dnsd/serving_state.h"
+#include "nines/zones/ip.h"
 
 namespace nines::dnsd {
 
@@ -27,11 +29,15 @@ struct QueryResult {
 struct QueryContext {
   Query query;
   AnswerPlan plan;
+  LocationCache locations;
+  policy::Trace* trace = nullptr;  // explain only
 };
 
-// `out` must hold at least kMaxTcpMessage octets for TCP and `udp_payload` for UDP.
-QueryResult processQuery(const ZoneTable& table, const std::uint8_t* data, std::size_t size,
-                         Transport transport, std::size_t udp_payload, QueryContext& context,
+// `source` is the address the query came from. `out` must hold at least kMaxTcpMessage octets
+// for TCP and `udp_payload` for UDP.
+QueryResult processQuery(const ServingState& state, const std::uint8_t* data, std::size_t size,
+                         const zones::IpAddress& source, Transport transport,
+                         std::size_t udp_payload, QueryContext& context,
                          std::uint8_t* out) noexcept;
 
 }  // namespace nines::dnsd

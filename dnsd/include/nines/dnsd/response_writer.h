@@ -11,7 +11,7 @@
 namespace nines::dnsd {
 
 struct WriteLimits {
-  std::size_t max_size;           // the most the response may use (UDP payload or 65535 for TCP)
+  std::size_t max_size;            // the most the response may use (UDP payload or 65535 for TCP)
   std::size_t advertised_payload;  // our EDNS UDP payload size, written in the OPT record
 };
 

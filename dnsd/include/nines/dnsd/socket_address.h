@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "nines/zones/ip.h"
+
 namespace nines::dnsd {
 
 struct SocketAddress {
@@ -25,5 +27,8 @@ struct SocketAddress {
   static std::optional<SocketAddress> parse(std::string_view text, std::string* error);
   static SocketAddress fromSockaddr(const sockaddr* address, socklen_t length);
 };
+
+// The IP address of a peer, for policies (family 0 when it is neither IPv4 nor IPv6).
+zones::IpAddress ipAddressOf(const sockaddr_storage& peer) noexcept;
 
 }  // namespace nines::dnsd

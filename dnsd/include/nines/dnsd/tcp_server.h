@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "nines/dnsd/query_pipeline.h"
-#include "nines/dnsd/snapshot.h"
 #include "nines/dnsd/serving_state.h"
+#include "nines/dnsd/snapshot.h"
 
 namespace nines::dnsd {
 

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "nines/dnsd/query_pipeline.h"
+#include "nines/dnsd/serving_state.h"
 #include "nines/dnsd/snapshot.h"
-#include "nines/dnsd/zone_table.h"
 
 namespace nines::dnsd {
 
@@ -29,7 +29,7 @@ class UdpWorker {
 
   // `fd` is owned by the caller and must outlive the worker. `wildcard` sockets receive the
   // destination address with each datagram (IP_PKTINFO) so replies leave from it.
-  UdpWorker(int fd, bool wildcard, SnapshotHolder<ZoneTable>& zones, std::size_t udp_payload,
+  UdpWorker(int fd, bool wildcard, SnapshotHolder<ServingState>& state, std::size_t udp_payload,
             const std::atomic<bool>& stopping);
   ~UdpWorker();
   UdpWorker(const UdpWorker&) = delete;
@@ -42,7 +42,7 @@ class UdpWorker {
   struct Slot;
   int fd_;
   bool wildcard_;
-  SnapshotHolder<ZoneTable>::Reader zones_;
+  SnapshotHolder<ServingState>::Reader state_;
   std::size_t udp_payload_;
   const std::atomic<bool>& stopping_;
   std::unique_ptr<Slot[]> slots_;

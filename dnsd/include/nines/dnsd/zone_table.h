@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "nines/policy/health.h"
+#include "nines/policy/service_plan.h"
 #include "nines/zones/zone.h"
 
 namespace nines::dnsd {
@@ -57,6 +59,7 @@ struct Node {
   const Node* cut = nullptr;       // the delegation at or above this node, if any
   const Node* wildcard = nullptr;  // the "*" child, if any (RFC 4592 §2.2.1)
   std::uint8_t label_count = 0;
+  std::int32_t service = -1;  // slot in ZoneTable::services() when a [services] entry owns it
 
   const RRset* find(std::uint16_t type) const noexcept {
     for (const auto& rrset : rrsets) {
@@ -140,12 +143,20 @@ class ZoneTable {
   }
 
   const std::vector<std::unique_ptr<ServedZone>>& zones() const noexcept { return zones_; }
+  // Every service of every zone, by slot (gdnsd style: integer slots fixed at load).
+  const std::vector<policy::ServicePlan>& services() const noexcept { return services_; }
+  // The health of each service before anything is known: all endpoints unknown, zone drains only.
+  const std::vector<policy::ServiceHealth>& initialHealth() const noexcept {
+    return initial_health_;
+  }
   std::size_t nodeCount() const noexcept { return nodes_.size(); }
 
  private:
   std::vector<std::unique_ptr<ServedZone>> zones_;
   std::vector<std::unique_ptr<Node>> nodes_;
   NameIndex<ServedZone> zones_index_;
+  std::vector<policy::ServicePlan> services_;
+  std::vector<policy::ServiceHealth> initial_health_;
   std::uint64_t origin_label_counts_ = 0;  // bit n set: some origin has n labels
 };
 
