@@ -7,7 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libldns-dev ldnsutils libtomlplusplus-dev libcurl4-openssl-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libmaxminddb-dev libcli11-dev nlohmann-json3-dev libssl-dev
-  dnsutils dnsperf
+  libcpp-httplib-dev
+  dnsutils dnsperf libmaxmind-db-writer-perl mmdb-bin
 )
 
 missing=()

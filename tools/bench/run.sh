@@ -15,7 +15,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 peers=${NINES_PEERS:-$root/../shared/bench/peers.sh}
 runs=1 seconds=5
 servers=nines,limit,nsd,knot,gdnsd,pdns-lua,pdns-geoip
-sets=www,mix
+sets=www,mix,geo,geo-ecs
 while getopts "r:l:s:q:h" opt; do
   case $opt in
     r) runs=$OPTARG ;;
@@ -49,5 +49,18 @@ awk '
       l = v["limit" SUBSEP s]
       printf "%-10s %12d %12s %12s %11s%% %11s%%\n", s, n, (l == "" ? "-" : l), (best ? best " (" who ")" : "-"),
         (l > 0 ? sprintf("%.1f", 100 * n / l) : "-"), (best > 0 ? sprintf("%.1f", 100 * n / best) : "-")
+    }
+    # Policy answers against static ones, and against gdnsd geoip, same load generator.
+    for (t = 1; t <= 2; t++) {
+      sfx = (t == 1) ? "" : "/b"
+      st = v["nines" SUBSEP "www" sfx]
+      for (g = 1; g <= 2; g++) {
+        gs = ((g == 1) ? "geo" : "geo-ecs") sfx
+        n = v["nines" SUBSEP gs]; gd = v["gdnsd" SUBSEP gs]
+        if (n == "") continue
+        printf "policy %-8s nines %d = %s%% of static www%s, %s of gdnsd\n", gs, n,
+          (st > 0 ? sprintf("%.1f", 100 * n / st) : "-"), sfx,
+          (gd > 0 ? sprintf("%.1f%%", 100 * n / gd) : "-")
+      }
     }
   }' "$out" | sort

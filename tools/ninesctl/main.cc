@@ -1,13 +1,16 @@
 // ninesctl: the operator's tool. One function per subcommand; each returns the exit status.
 //
-//   ninesctl check PATH    validate zone files (a directory or one file)
-//
-// Later subcommands (explain, status, drain, undrain) are added next to `check` in main().
+//   ninesctl check PATH                       validate zone files (a directory or one file)
+//   ninesctl explain NAME TYPE --client ADDR [--ecs CIDR] --config dnsd.toml [--json]
+//   ninesctl status  --config dnsd.toml | --server URL
+//   ninesctl drain   --config dnsd.toml [--zone Z] [--service S] [--region R] [--endpoint E]
+//   ninesctl undrain (as drain)
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
 
+#include "commands.h"
 #include "nines/zones/loader.h"
 
 namespace {
@@ -35,8 +38,8 @@ int runCheck(const CheckOptions& options) {
     return kExitProblems;
   }
   for (const nines::zones::Zone& zone : result.zones) {
-    std::printf("%s: %zu records, serial %u (%s)\n", zone.origin.toText().c_str(),
-                zone.records.size(), zone.serial, zone.file.c_str());
+    std::printf("%s: %zu records, %zu services, serial %u (%s)\n", zone.origin.toText().c_str(),
+                zone.records.size(), zone.services.size(), zone.serial, zone.file.c_str());
   }
   return kExitOk;
 }
@@ -54,6 +57,46 @@ int main(int argc, char** argv) {
   check->add_option("PATH", check_options.path, "A directory of *.toml zone files, or one file")
       ->required();
   check->callback([&] { status = runCheck(check_options); });
+
+  nines::ctl::ExplainOptions explain_options;
+  CLI::App* explain = app.add_subcommand(
+      "explain", "Why a client gets the answer it gets: the policy's decision, step by step");
+  explain->add_option("NAME", explain_options.name, "The name asked for")->required();
+  explain->add_option("TYPE", explain_options.type, "Record type (A, AAAA, ...)")
+      ->capture_default_str();
+  explain->add_option("--client", explain_options.client, "Source address of the query")
+      ->capture_default_str();
+  explain->add_option("--ecs", explain_options.ecs, "EDNS Client Subnet, e.g. 198.51.100.0/24");
+  explain->add_option("--config", explain_options.config, "dnsd.toml whose zones and [geo] to use")
+      ->required();
+  explain->add_option("--server", explain_options.server,
+                      "A running dnsd's HTTP API (http://HOST:PORT): use its drains and health");
+  explain->add_flag("--tcp", explain_options.tcp, "Ask over TCP (no UDP size limit)");
+  explain->add_flag("--json", explain_options.json, "Machine-readable output");
+  explain->callback([&] { status = nines::ctl::runExplain(explain_options); });
+
+  nines::ctl::ControlOptions control_options;
+  auto add_target = [&](CLI::App* command) {
+    command->add_option("--config", control_options.config, "dnsd.toml: [http] listen and token");
+    command->add_option("--server", control_options.server, "dnsd's HTTP API, http://HOST:PORT");
+    command->add_option("--token", control_options.token,
+                        "Bearer token (default: the config's, or $NINES_TOKEN)");
+  };
+  for (bool drain : {true, false}) {
+    CLI::App* command = app.add_subcommand(
+        drain ? "drain" : "undrain", drain ? "Take a region, pool or endpoint out of answers now"
+                                           : "Put a drained region, pool or endpoint back");
+    add_target(command);
+    command->add_option("--zone", control_options.zone, "Zone origin");
+    command->add_option("--service", control_options.service, "Service name (default: all)");
+    command->add_option("--region", control_options.region, "Region name");
+    command->add_option("--endpoint", control_options.endpoint, "Endpoint address");
+    command->callback([&, drain] { status = nines::ctl::runDrain(control_options, drain); });
+  }
+  CLI::App* status_command = app.add_subcommand("status", "Zones, services and region health");
+  add_target(status_command);
+  status_command->add_flag("--json", control_options.json, "The raw /v1/status JSON");
+  status_command->callback([&] { status = nines::ctl::runStatus(control_options); });
 
   CLI11_PARSE(app, argc, argv);
   return status;

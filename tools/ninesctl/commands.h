@@ -1,0 +1,36 @@
+// ninesctl's subcommands; each returns the process exit status.
+#pragma once
+
+#include <string>
+
+namespace nines::ctl {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitProblems = 1;
+
+struct ExplainOptions {
+  std::string name;
+  std::string type = "A";
+  std::string client = "127.0.0.1";
+  std::string ecs;     // "198.51.100.0/24"
+  std::string config;  // dnsd.toml
+  std::string server;  // dnsd's HTTP API, to take live drains and health from
+  bool tcp = false;
+  bool json = false;
+};
+int runExplain(const ExplainOptions& options);
+
+struct ControlOptions {
+  std::string config;  // dnsd.toml: [http] listen and token
+  std::string server;  // http://127.0.0.1:8053 (overrides the config)
+  std::string token;   // overrides the config and $NINES_TOKEN
+  std::string zone, service, region, endpoint;
+  bool json = false;
+};
+int runDrain(const ControlOptions& options, bool drain);
+int runStatus(const ControlOptions& options);
+
+// "http://host:port" of a dnsd.toml's first [http] listen address, "" with `error` when none.
+std::string serverFromConfig(const std::string& config, std::string* token, std::string* error);
+
+}  // namespace nines::ctl

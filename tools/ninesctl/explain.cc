@@ -1,0 +1,221 @@
+// ninesctl explain: why would client X get answer Y. Runs the query through dnsd's own pipeline
+// (nines::dnsd::explain) on the zones and geo settings of a dnsd.toml, optionally with the live
+// drains and health of a running dnsd, and prints the policy's trace and the response.
+#include "nines/dnsd/explain.h"
+
+#include <httplib.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "nines/dnsd/config.h"
+#include "nines/zones/ldns.h"
+#include "nines/zones/loader.h"
+
+namespace nines::ctl {
+
+namespace {
+
+using nlohmann::json;
+
+struct Decoded {
+  std::string rcode;
+  std::string flags;
+  std::vector<std::string> answer, authority, additional;
+  std::string ecs;
+};
+
+std::vector<std::string> rrLines(ldns_rr_list* list) {
+  std::vector<std::string> lines;
+  for (std::size_t i = 0; list && i < ldns_rr_list_rr_count(list); ++i) {
+    char* text = ldns_rr2str(ldns_rr_list_rr(list, i));
+    std::string line = text ? text : "";
+    free(text);
+    while (!line.empty() && line.back() == '\n') line.pop_back();
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+// The response as ldns reads it: an independent decoder, not ours.
+Decoded decode(const std::vector<std::uint8_t>& wire) {
+  Decoded decoded;
+  ldns_pkt* packet = nullptr;
+  if (wire.empty() || ldns_wire2pkt(&packet, wire.data(), wire.size()) != LDNS_STATUS_OK) {
+    decoded.rcode = wire.empty() ? "(no response: dropped)" : "(undecodable response)";
+    return decoded;
+  }
+  ldns_lookup_table* rcode = ldns_lookup_by_id(ldns_rcodes, ldns_pkt_get_rcode(packet));
+  decoded.rcode = rcode ? rcode->name : std::to_string(ldns_pkt_get_rcode(packet));
+  if (ldns_pkt_aa(packet)) decoded.flags += "aa ";
+  if (ldns_pkt_tc(packet)) decoded.flags += "tc ";
+  if (!decoded.flags.empty()) decoded.flags.pop_back();
+  decoded.answer = rrLines(ldns_pkt_answer(packet));
+  decoded.authority = rrLines(ldns_pkt_authority(packet));
+  decoded.additional = rrLines(ldns_pkt_additional(packet));
+  if (ldns_rdf* data = ldns_pkt_edns_data(packet)) {
+    const std::uint8_t* p = ldns_rdf_data(data);
+    std::size_t n = ldns_rdf_size(data);
+    for (std::size_t pos = 0; pos + 4 <= n;) {
+      unsigned code = (p[pos] << 8) | p[pos + 1], length = (p[pos + 2] << 8) | p[pos + 3];
+      if (code == 8 && length >= 4 && pos + 4 + length <= n) {
+        decoded.ecs =
+            "source /" + std::to_string(p[pos + 6]) + ", scope /" + std::to_string(p[pos + 7]);
+      }
+      pos += 4 + length;
+    }
+  }
+  ldns_pkt_free(packet);
+  return decoded;
+}
+
+// Takes drains and endpoint states from a running dnsd's /v1/status into `health`.
+bool applyLiveStatus(const std::string& server, const dnsd::ZoneTable& table,
+                     dnsd::HealthView& health, std::string* error) {
+  httplib::Client client(server);
+  client.set_connection_timeout(3, 0);
+  client.set_read_timeout(5, 0);
+  auto result = client.Get("/v1/status");
+  if (!result || result->status != 200) {
+    *error = "cannot read " + server + "/v1/status";
+    return false;
+  }
+  json status = json::parse(result->body, nullptr, false);
+  if (status.is_discarded() || !status.contains("services")) {
+    *error = server + "/v1/status did not return a status document";
+    return false;
+  }
+  const auto& plans = table.services();
+  for (const auto& service : status["services"]) {
+    for (std::size_t s = 0; s < plans.size(); ++s) {
+      if (plans[s].zone != service.value("zone", "") || plans[s].name != service.value("name", ""))
+        continue;
+      for (const auto& region : service["regions"]) {
+        for (std::size_t r = 0; r < plans[s].regions.size(); ++r) {
+          if (plans[s].regions[r].name != region.value("name", "")) continue;
+          auto& region_health = health.services[s].regions[r];
+          region_health.drained = region.value("reason", "") == "drained by the API";
+          for (const auto& endpoint : region["endpoints"]) {
+            auto address = zones::IpAddress::parse(endpoint.value("address", ""));
+            for (std::size_t e = 0; address && e < plans[s].regions[r].endpoints.size(); ++e) {
+              if (!(plans[s].regions[r].endpoints[e] == *address)) continue;
+              std::string state = endpoint.value("state", "unknown");
+              region_health.endpoints[e] = state == "up"        ? policy::EndpointState::Up
+                                           : state == "down"    ? policy::EndpointState::Down
+                                           : state == "drained" ? policy::EndpointState::Drained
+                                                                : policy::EndpointState::Unknown;
+            }
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
+void printLines(const char* title, const std::vector<std::string>& lines) {
+  if (lines.empty()) return;
+  std::printf("%s\n", title);
+  for (const auto& line : lines) std::printf("  %s\n", line.c_str());
+}
+
+}  // namespace
+
+int runExplain(const ExplainOptions& options) {
+  auto fail = [](const std::string& message) {
+    std::fprintf(stderr, "ninesctl explain: %s\n", message.c_str());
+    return kExitProblems;
+  };
+  dnsd::ConfigResult config = dnsd::loadServerConfig(options.config);
+  for (const auto& error : config.errors) std::fprintf(stderr, "%s\n", error.toString().c_str());
+  if (!config.errors.empty()) return kExitProblems;
+  zones::LoadResult loaded = zones::loadZones(config.config.server.zones);
+  for (const auto& error : loaded.errors) std::fprintf(stderr, "%s\n", error.toString().c_str());
+
+  dnsd::ExplainRequest request;
+  request.name = options.name;
+  ldns_rr_type type = ldns_get_rr_type_by_name(options.type.c_str());
+  if (type == 0) return fail("unknown record type \"" + options.type + "\"");
+  request.qtype = static_cast<std::uint16_t>(type);
+  auto client = zones::IpAddress::parse(options.client);
+  if (!client) return fail("--client \"" + options.client + "\" is not an IP address");
+  request.client = *client;
+  if (!options.ecs.empty()) {
+    std::string error;
+    request.ecs = zones::Cidr::parse(options.ecs, &error);
+    if (!request.ecs) return fail("--ecs \"" + options.ecs + "\": " + error);
+  }
+  request.transport = options.tcp ? dnsd::Transport::Tcp : dnsd::Transport::Udp;
+
+  dnsd::ServingState state;
+  state.zones = dnsd::ZoneTable::build(std::move(loaded.zones));
+  std::string error;
+  state.locator =
+      policy::ClientLocator::create(config.config.geo.nets, config.config.geo.database, &error);
+  if (!state.locator) return fail("[geo] database: " + error);
+  auto health = std::make_shared<dnsd::HealthView>();
+  health->services = state.zones->initialHealth();
+  if (!options.server.empty() && !applyLiveStatus(options.server, *state.zones, *health, &error)) {
+    return fail(error);
+  }
+  state.health = health;
+
+  dnsd::Explanation explanation = dnsd::explain(state, request);
+  if (!explanation.ok) return fail(explanation.error);
+  Decoded response = decode(explanation.response);
+  const policy::Trace& trace = explanation.trace;
+
+  if (options.json) {
+    json out = {{"query",
+                 {{"name", options.name},
+                  {"type", options.type},
+                  {"client", options.client},
+                  {"ecs", options.ecs},
+                  {"transport", options.tcp ? "tcp" : "udp"}}},
+                {"service", explanation.service},
+                {"response",
+                 {{"rcode", response.rcode},
+                  {"flags", response.flags},
+                  {"answer", response.answer},
+                  {"authority", response.authority},
+                  {"additional", response.additional},
+                  {"ecs", response.ecs}}}};
+    if (explanation.service) {
+      out["decision"] = {{"policy", trace.policy},      {"location", trace.location},
+                         {"rule", trace.rule},          {"order", trace.order},
+                         {"regions", trace.regions},    {"answer", trace.answer},
+                         {"scope", trace.scope_reason}, {"fail_open", trace.fail_open}};
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return kExitOk;
+  }
+  std::printf("query:    %s %s from %s%s%s\n", options.name.c_str(), options.type.c_str(),
+              options.client.c_str(), options.ecs.empty() ? "" : " with ECS ", options.ecs.c_str());
+  if (explanation.service) {
+    std::printf("policy:   %s\n", trace.policy.c_str());
+    std::printf("client:   %s\n", trace.location.c_str());
+    std::printf("rule:     %s\n", trace.rule.c_str());
+    std::string order;
+    for (const auto& region : trace.order) order += (order.empty() ? "" : ", ") + region;
+    std::printf("order:    %s\n", order.c_str());
+    printLines("regions:", trace.regions);
+    std::string answer;
+    for (const auto& address : trace.answer) answer += (answer.empty() ? "" : ", ") + address;
+    std::printf("answer:   %s\n", answer.empty() ? "(none)" : answer.c_str());
+    std::printf("scope:    %s\n", trace.scope_reason.c_str());
+    std::printf("fail-open: %s\n",
+                trace.fail_open ? "yes (every region down; answering anyway)" : "no");
+  } else {
+    std::printf("static:   not a service name; answered from the zone's records\n");
+  }
+  std::printf("response: %s%s%s%s\n", response.rcode.c_str(), response.flags.empty() ? "" : ", ",
+              response.flags.c_str(),
+              response.ecs.empty() ? "" : (", ECS " + response.ecs).c_str());
+  printLines("answer section:", response.answer);
+  printLines("authority section:", response.authority);
+  printLines("additional section:", response.additional);
+  return kExitOk;
+}
+
+}  // namespace nines::ctl
