@@ -163,16 +163,29 @@ class Resolver {
                                               ? state_.health->services[slot]
                                               : state_.zones->initialHealth()[slot];
     policy::Client client = clientOf(query_, asker_);
-    // Failover and weighted answers do not depend on where the client is.
-    bool needs_location =
-        service.policy == zones::PolicyKind::Geo || service.policy == zones::PolicyKind::Latency;
-    if (needs_location && state_.locator && service.regions.size() > 1) {
-      client.location = asker_.cache ? asker_.cache->locate(*state_.locator, client.address)
-                                     : state_.locator->locate(client.address);
-    }
     policy::Family family = qtype == rr::A ? policy::Family::V4 : policy::Family::V6;
-    policy::select(service, health, state_.health ? &state_.health->rtt : nullptr, client, family,
-                   plan_.decision, asker_.trace);
+    DecisionCache::Key key{state_.generation, node.service, family, client.has_ecs,
+                           client.source_prefix};
+    // Generation 0 is a state nobody published (tests, explain): never cached.
+    DecisionCache* decisions = asker_.trace || state_.generation == 0 ? nullptr : asker_.decisions;
+    const policy::Decision* cached = decisions ? decisions->find(key, client.address) : nullptr;
+    if (cached) {
+      plan_.decision = *cached;
+    } else {
+      // Failover and weighted answers do not depend on where the client is.
+      bool needs_location =
+          service.policy == zones::PolicyKind::Geo || service.policy == zones::PolicyKind::Latency;
+      if (needs_location && state_.locator && service.regions.size() > 1) {
+        client.location = asker_.cache ? asker_.cache->locate(*state_.locator, client.address)
+                                       : state_.locator->locate(client.address);
+      }
+      policy::select(service, health, state_.health ? &state_.health->rtt : nullptr, client, family,
+                     plan_.decision, asker_.trace);
+      if (decisions) {
+        decisions->store(key, client.address, policy::decisionPrefix(service, client),
+                         plan_.decision);
+      }
+    }
     plan_.ecs_scope = plan_.decision.scope;
     if (plan_.decision.nodata || plan_.decision.count == 0) {
       negative();

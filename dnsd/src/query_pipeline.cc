@@ -28,7 +28,8 @@ QueryResult processQuery(const ServingState& state, const std::uint8_t* data, st
       plan.rcode = rcode::BadVers;
       break;
     case ParseOutcome::Ok:
-      result.lookup = resolve(state, query, Asker{source, &context.locations, context.trace}, plan);
+      result.lookup = resolve(
+          state, query, Asker{source, &context.locations, &context.decisions, context.trace}, plan);
       break;
   }
   std::size_t limit =

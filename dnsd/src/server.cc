@@ -98,6 +98,7 @@ void Server::publish(std::shared_ptr<const ZoneTable> zones) {
     zones = current->zones;
   }
   auto next = std::make_shared<ServingState>();
+  next->generation = ++generation_;
   next->health = health_.build(*zones);
   next->zones = std::move(zones);
   next->locator = locator_;

@@ -70,6 +70,7 @@ class Pipeline : public ::testing::Test {
     for (const auto& error : loaded.errors) ADD_FAILURE() << error.toString();
     ASSERT_EQ(loaded.zones.size(), 1u);
     auto state = std::make_shared<ServingState>();
+    state->generation = 1;
     state->zones = ZoneTable::build(std::move(loaded.zones));
     std::string error;
     state->locator = policy::ClientLocator::create({}, "", &error);

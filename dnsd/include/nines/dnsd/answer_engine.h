@@ -3,6 +3,7 @@
 #pragma once
 
 #include "nines/dnsd/answer_plan.h"
+#include "nines/dnsd/decision_cache.h"
 #include "nines/dnsd/location_cache.h"
 #include "nines/dnsd/query.h"
 #include "nines/dnsd/serving_state.h"
@@ -22,9 +23,10 @@ enum class LookupOutcome {
 
 // Where the query came from and the per-worker scratch a service answer needs.
 struct Asker {
-  zones::IpAddress source;         // the packet's source address
-  LocationCache* cache = nullptr;  // may be null: locate without caching
-  policy::Trace* trace = nullptr;  // explain only; null on the query path
+  zones::IpAddress source;             // the packet's source address
+  LocationCache* cache = nullptr;      // may be null: locate without caching
+  DecisionCache* decisions = nullptr;  // may be null: decide every time
+  policy::Trace* trace = nullptr;      // explain only; null on the query path
 };
 
 // Fills `plan` for a query that parsed as Ok. Never allocates (with a null trace); never throws.

@@ -30,6 +30,7 @@ struct QueryContext {
   Query query;
   AnswerPlan plan;
   LocationCache locations;
+  DecisionCache decisions;
   policy::Trace* trace = nullptr;  // explain only
 };
 

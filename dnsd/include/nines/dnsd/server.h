@@ -54,7 +54,8 @@ class Server {
   SnapshotHolder<ServingState> state_;
   HealthState health_;
   std::shared_ptr<const policy::ClientLocator> locator_;
-  std::mutex publish_mutex_;  // one writer at a time: reloads, drains, health changes
+  std::mutex publish_mutex_;      // one writer at a time: reloads, drains, health changes
+  std::uint64_t generation_ = 0;  // of the last published state; guarded by publish_mutex_
   std::atomic<bool> stopping_{false};
   std::vector<SocketAddress> bound_;
   std::vector<int> udp_fds_;

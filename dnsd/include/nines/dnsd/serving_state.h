@@ -2,6 +2,7 @@
 // of their services (same slot numbering), and the client locator.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct HealthView {
 };
 
 struct ServingState {
+  // Distinct for every published state (a freed state's address can come back; this cannot), so
+  // per-worker caches key on it.
+  std::uint64_t generation = 0;
   std::shared_ptr<const ZoneTable> zones;
   std::shared_ptr<const HealthView> health;  // built for `zones`
   std::shared_ptr<const policy::ClientLocator> locator;

@@ -60,6 +60,12 @@ void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatri
             const Client& client, Family family, Decision& decision,
             Trace* trace = nullptr) noexcept;
 
+// The prefix length around `client.address` within which select() makes this same decision for
+// the same plan, health, family and ECS source prefix: the client subnet it hashes, the service
+// geo net it falls in and, for geo and latency, the network its location is valid for. Lets a
+// worker cache decisions per client subnet without ever giving one client another's answer.
+std::uint8_t decisionPrefix(const ServicePlan& plan, const Client& client) noexcept;
+
 // Great-circle distance in kilometres (haversine).
 double distanceKm(const zones::GeoPoint& a, const zones::GeoPoint& b) noexcept;
 

@@ -1,0 +1,87 @@
+// In-process cost of the query pipeline (parse -> resolve -> write), without sockets: what dnsd
+// adds on top of the kernel's UDP path, per query type. Complements run.sh, which measures whole
+// servers; this one says where user-space time goes.
+//
+//   pipeline_bench --zones DIR [--config dnsd.toml] [--seconds 1] QUERY...
+//   QUERY: NAME/TYPE or NAME/TYPE/ECS-CIDR, e.g. www.example.test/A
+//   geo.example.test/A/198.51.100.0/24
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "nines/dnsd/config.h"
+#include "nines/dnsd/explain.h"
+#include "nines/dnsd/query_pipeline.h"
+#include "nines/dnsd/wire.h"
+#include "nines/zones/ldns.h"
+#include "nines/zones/loader.h"
+
+int main(int argc, char** argv) {
+  using namespace nines;
+  CLI::App app{"pipeline_bench: in-process cost of dnsd's query pipeline"};
+  std::string zones_dir, config_path;
+  double seconds = 1.0;
+  std::vector<std::string> queries;
+  app.add_option("--zones", zones_dir, "Zone directory")->required();
+  app.add_option("--config", config_path, "dnsd.toml for [geo] (optional)");
+  app.add_option("--seconds", seconds, "Time per query")->capture_default_str();
+  app.add_option("QUERY", queries, "NAME/TYPE[/ECS]")->required();
+  CLI11_PARSE(app, argc, argv);
+
+  dnsd::ServingState state;
+  auto loaded = zones::loadZones(zones_dir);
+  for (const auto& error : loaded.errors) std::fprintf(stderr, "%s\n", error.toString().c_str());
+  state.zones = dnsd::ZoneTable::build(std::move(loaded.zones));
+  dnsd::GeoConfig geo;
+  if (!config_path.empty()) {
+    auto config = dnsd::loadServerConfig(config_path);
+    for (const auto& error : config.errors) std::fprintf(stderr, "%s\n", error.toString().c_str());
+    geo = config.config.geo;
+  }
+  std::string error;
+  state.locator = policy::ClientLocator::create(geo.nets, geo.database, &error);
+  if (!state.locator) {
+    std::fprintf(stderr, "geo database: %s\n", error.c_str());
+    return 1;
+  }
+  auto source = *zones::IpAddress::parse("127.0.0.1");
+  auto context = std::make_unique<dnsd::QueryContext>();
+  std::vector<std::uint8_t> out(dnsd::kMaxTcpMessage);
+
+  for (const auto& spec : queries) {
+    auto first = spec.find('/');
+    auto second = spec.find('/', first + 1);
+    std::string name = spec.substr(0, first);
+    std::string type = spec.substr(
+        first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+    std::optional<zones::Cidr> ecs;
+    if (second != std::string::npos) ecs = zones::Cidr::parse(spec.substr(second + 1), &error);
+    auto qtype = static_cast<std::uint16_t>(ldns_get_rr_type_by_name(type.c_str()));
+    auto wire = dnsd::buildQuery(name, qtype, ecs, &error);
+    if (!wire) {
+      std::fprintf(stderr, "%s: %s\n", spec.c_str(), error.c_str());
+      return 1;
+    }
+    std::size_t iterations = 0, bytes = 0;
+    auto start = std::chrono::steady_clock::now();
+    auto deadline = start + std::chrono::duration<double>(seconds);
+    std::chrono::steady_clock::time_point now;
+    do {
+      for (int i = 0; i < 1000; ++i) {
+        auto result =
+            dnsd::processQuery(state, wire->data(), wire->size(), source, dnsd::Transport::Udp,
+                               dnsd::kMaxUdpPayload, *context, out.data());
+        bytes += result.size;
+      }
+      iterations += 1000;
+      now = std::chrono::steady_clock::now();
+    } while (now < deadline);
+    double ns = std::chrono::duration<double, std::nano>(now - start).count() /
+                static_cast<double>(iterations);
+    std::printf("%-40s %8.1f ns/query  (%zu-byte responses)\n", spec.c_str(), ns,
+                bytes / iterations);
+  }
+  return 0;
+}
