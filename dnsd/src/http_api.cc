@@ -27,7 +27,8 @@ bool tokenMatches(const std::string& configured, const std::string& header) {
   return CRYPTO_memcmp(header.data() + prefix.size(), configured.data(), configured.size()) == 0;
 }
 
-bool parseSelector(const std::string& body, HealthSelector& selector, std::string& state,
+// `state` is null for drain/undrain, which take no state.
+bool parseSelector(const std::string& body, HealthSelector& selector, std::string* state,
                    std::string& error) {
   nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
   if (json.is_discarded() || !json.is_object()) {
@@ -48,10 +49,11 @@ bool parseSelector(const std::string& body, HealthSelector& selector, std::strin
       selector.region = text;
     } else if (key == "endpoint") {
       selector.endpoint = text;
-    } else if (key == "state") {
-      state = text;
+    } else if (key == "state" && state) {
+      *state = text;
     } else {
-      error = "unknown key \"" + key + "\" (zone, service, region, endpoint)";
+      error = "unknown key \"" + key + "\" (zone, service, region, endpoint" +
+              (state ? ", state)" : ")");
       return false;
     }
   }
@@ -107,8 +109,8 @@ bool HttpApi::open(std::string* error) {
               return;
             }
             HealthSelector selector;
-            std::string state, problem, body;
-            if (!parseSelector(request.body, selector, state, problem)) {
+            std::string problem, body;
+            if (!parseSelector(request.body, selector, nullptr, problem)) {
               response.status = 400;
               response.set_content(errorBody(problem), "application/json");
               return;
@@ -122,7 +124,7 @@ bool HttpApi::open(std::string* error) {
                    [this](const httplib::Request& request, httplib::Response& response) {
                      HealthSelector selector;
                      std::string state, problem, body;
-                     if (!parseSelector(request.body, selector, state, problem)) {
+                     if (!parseSelector(request.body, selector, &state, problem)) {
                        response.status = 400;
                        response.set_content(errorBody(problem), "application/json");
                        return;

@@ -52,7 +52,7 @@ std::string describe(const HealthSelector& selector) {
   return out.empty() ? "everything" : out;
 }
 
-std::string renderStatus(const ServingState& state, const std::vector<HealthSelector>& drains) {
+std::string renderStatus(const ServingState& state, const std::vector<std::string>& drains) {
   nlohmann::json zones = nlohmann::json::array();
   for (const auto& zone : state.zones->zones()) {
     zones.push_back({{"origin", zone->origin.toText()},
@@ -109,8 +109,7 @@ std::string renderStatus(const ServingState& state, const std::vector<HealthSele
                         {"fallback", plan.fallback == zones::Fallback::All ? "all" : "none"},
                         {"regions", regions}});
   }
-  nlohmann::json drained = nlohmann::json::array();
-  for (const auto& selector : drains) drained.push_back(describe(selector));
+  nlohmann::json drained = drains;
   return nlohmann::json{{"zones", zones}, {"services", services}, {"drains", drained}}.dump(2);
 }
 

@@ -1,12 +1,19 @@
 // The writer side of service health: operator drains (API) and test overrides, kept by name so
 // they survive zone reloads, turned into a HealthView for a zone table on every change. Not on the
 // query path: guarded by a mutex.
+//
+// A drain is recorded per pool (zone, service, region) or per endpoint, for everything the
+// request matched when it was made: "drain region eu-west" drains eu-west in every service that
+// has it; "undrain service www region eu-west" then brings back www's pool (and the endpoint
+// drains inside it) while the other services' eu-west pools stay out.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "nines/dnsd/serving_state.h"
@@ -25,23 +32,26 @@ struct HealthSelector {
 
 class HealthState {
  public:
-  // Drains (or undrains) what `selector` names. Returns how many pools/endpoints of `table` it
-  // matched; 0 means nothing was changed. A selector with no region and no endpoint is refused.
+  // Drains (or undrains) what `selector` names in `table`. Returns how many pools/endpoints it
+  // matched; 0 (with `error`) means nothing was changed. A drain must name a region or an
+  // endpoint, so a typo cannot take a whole service out.
   std::size_t setDrained(const ZoneTable& table, const HealthSelector& selector, bool drained,
                          std::string* error);
   // Test hook: forces the state of the endpoints `selector` matches (Unknown clears the override).
   std::size_t setState(const ZoneTable& table, const HealthSelector& selector,
                        policy::EndpointState state, std::string* error);
   std::shared_ptr<const HealthView> build(const ZoneTable& table) const;
-
-  std::vector<HealthSelector> drains() const;
+  // Every drain in force, for /v1/status: "zone Z service S region R [endpoint E]".
+  std::vector<std::string> drains() const;
 
  private:
-  std::size_t count(const ZoneTable& table, const HealthSelector& selector) const;
+  using PoolKey = std::tuple<std::string, std::string, std::string>;  // zone, service, region
+  using EndpointKey = std::tuple<std::string, std::string, std::string, std::string>;
 
   mutable std::mutex mutex_;
-  std::vector<HealthSelector> drains_;
-  std::vector<std::pair<HealthSelector, policy::EndpointState>> overrides_;
+  std::set<PoolKey> drained_pools_;
+  std::set<EndpointKey> drained_endpoints_;
+  std::map<EndpointKey, policy::EndpointState> overrides_;
 };
 
 }  // namespace nines::dnsd

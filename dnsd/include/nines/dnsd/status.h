@@ -9,7 +9,7 @@
 
 namespace nines::dnsd {
 
-std::string renderStatus(const ServingState& state, const std::vector<HealthSelector>& drains);
+std::string renderStatus(const ServingState& state, const std::vector<std::string>& drains);
 // "service www region eu-west of example.test." style text for logs.
 std::string describe(const HealthSelector& selector);
 
