@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -120,7 +121,19 @@ void loadGeo(const toml::table& geo, const std::string& file, const std::filesys
         at(file, nets_node.node()->source(), "[geo.nets] must be a table of CIDR = { ... }"));
     return;
   }
-  for (const auto& [key, value] : *nets) {
+  // In file order (TOML++ iterates keys sorted), so the first of two spellings of one network is
+  // the one kept and the second the one reported.
+  std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+  for (const auto& [key, value] : *nets) entries.emplace_back(&key, &value);
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    const auto& x = a.first->source().begin;
+    const auto& y = b.first->source().begin;
+    return x.line != y.line ? x.line < y.line : x.column < y.column;
+  });
+  static const std::set<std::string> kContinents = {"AF", "AN", "AS", "EU", "NA", "OC", "SA"};
+  for (const auto& [key_pointer, value_pointer] : entries) {
+    const toml::key& key = *key_pointer;
+    const toml::node& value = *value_pointer;
     std::string error;
     auto cidr = zones::Cidr::parse(key.str(), &error);
     if (!cidr) {
@@ -134,6 +147,14 @@ void loadGeo(const toml::table& geo, const std::string& file, const std::filesys
           at(file, value.source(),
              "[geo.nets] \"" + std::string(key.str()) +
                  "\" must be { continent = \"EU\", country = \"IE\", location = [lat, lon] }"));
+      continue;
+    }
+    if (auto same = std::find_if(config.nets.begin(), config.nets.end(),
+                                 [&](const auto& net) { return net.net == *cidr; });
+        same != config.nets.end()) {
+      errors.push_back(at(file, key.source(),
+                          "[geo.nets] \"" + std::string(key.str()) + "\" is the same network as " +
+                              same->net.toString() + " above"));
       continue;
     }
     rejectUnknownKeys(*entry, {"continent", "country", "location"},
@@ -153,6 +174,12 @@ void loadGeo(const toml::table& geo, const std::string& file, const std::filesys
       out = text->get();
     };
     code("continent", net.continent);
+    if (!net.continent.empty() && !kContinents.count(net.continent)) {
+      errors.push_back(
+          at(file, (*entry)["continent"].node()->source(),
+             "continent \"" + net.continent + "\" is not one of AF, AN, AS, EU, NA, OC, SA"));
+      net.continent.clear();
+    }
     code("country", net.country);
     if (const auto* location = entry->get("location"))
       net.point = geoPoint(*location, file, errors);

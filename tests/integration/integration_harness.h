@@ -46,7 +46,11 @@ class DnsdServer {
     std::string server_extra;  // more lines for [server], e.g. "tcp_idle_timeout = 0.5\n"
     unsigned threads = 1;      // UDP workers per address
   };
-  DnsdServer(const std::map<std::string, std::string>& zones, Options options);
+  DnsdServer(const std::map<std::string, std::string>& zones, Options options)
+      : DnsdServer(zones, std::move(options), "") {}
+  // `sections`: more of dnsd.toml after [server], e.g. "[http]\nlisten = \"127.0.0.1:0\"\n".
+  DnsdServer(const std::map<std::string, std::string>& zones, Options options,
+             const std::string& sections);
   explicit DnsdServer(const std::map<std::string, std::string>& zones)
       : DnsdServer(zones, Options{}) {}
 
@@ -54,6 +58,9 @@ class DnsdServer {
   bool ready();
   nines::testing::DnsdProcess& process() { return *process_; }
   std::uint16_t port() const { return process_->port(); }
+  // The port of the HTTP API (from "http listening on 127.0.0.1:PORT"), 0 when there is none.
+  std::uint16_t httpPort() const { return process_->httpPort(); }
+  std::string configPath() const { return dir_.path() + "/dnsd.toml"; }
   const nines::testing::TempDir& dir() const { return dir_; }
   std::string zonePath(const std::string& file) const;
   // Rewrites a zone file (the caller sends SIGHUP to have it read).
@@ -113,5 +120,53 @@ Bytes withSecondOpt(Bytes wire);
 std::string ttlOf(const std::string& record);
 // The type field of such a line.
 std::string typeOf(const std::string& record);
+
+// --- Traffic management (the policy_*_test.cc files) ------------------------------------------
+
+// gslb.test: regions us-east, eu-west and ap-south and one service per policy:
+//   www       geo, answers 2: us-east 192.0.2.10/.11 + 2001:db8:10::10, eu-west 198.51.100.10/.11 +
+//             2001:db8:20::10, ap-south 203.0.113.10 only (no IPv6); rules EU -> [eu-west,
+//             us-east], AS -> [ap-south, eu-west], IN -> [ap-south], BR -> [us-east], nets
+//             233.252.0.0/24 -> [eu-west], 2001:db8:ff::/48 -> [ap-south, us-east]
+//   api       weighted: us-east 90 (192.0.2.20/.21), eu-west 10 (198.51.100.20)
+//   db        failover [us-east, eu-west], fallback "none": 192.0.2.30, 198.51.100.30
+//   cdn       geo: us-east 192.0.2.40, eu-west 198.51.100.40, ap-south 203.0.113.40 drained in the
+//             zone file
+//   lat.edge  latency, answers 2: us-east 192.0.2.50/.51, eu-west 198.51.100.50 + 2001:db8:20::50
+// and static names ns1 (A 192.0.2.53, AAAA 2001:db8::53) and static (A 192.0.2.99).
+std::string gslbZone();
+extern const char* const kGslbToken;
+extern const char* const kGslbSoa;  // its negative-answer SOA line
+// dnsd.toml sections for it: [http] on 127.0.0.1:0 with `token` (none when empty) and `test_hooks`,
+// and [geo.nets] placing loopback, the documentation ranges, 198.18.0.0/15 (a point only) and two
+// IPv6 /48s (see the .cc for the table).
+std::string gslbSections(const std::string& token = kGslbToken, bool test_hooks = true);
+// A dnsd serving gslb.test with gslbSections(token, test_hooks); `listen` as DnsdServer::Options.
+std::unique_ptr<DnsdServer> startGslb(const std::string& token = kGslbToken, bool test_hooks = true,
+                                      std::vector<std::string> listen = {"127.0.0.1:0"});
+
+// The region a gslb.test endpoint address belongs to ("us-east", ...), "?" for any other.
+std::string regionOf(const std::string& address);
+// The RDATA (last field) of each A/AAAA record of an answer section, in order.
+Strings addressesOf(const Strings& answer);
+// regionOf() of each of those.
+Strings regionsOf(const Strings& answer);
+// The SCOPE of an ECS option as Response::ecs_option shows it ("addr/source/scope"), -1 if none.
+int ecsScope(const nines::testing::Response& response);
+
+// One HTTP exchange with dnsd's API on 127.0.0.1:`port`; status 0 when no response came.
+struct HttpReply {
+  int status = 0;
+  std::string body;
+  std::string content_type;
+};
+HttpReply httpGet(std::uint16_t port, const std::string& path);
+// POST with a JSON `body`; `token` non-empty adds "Authorization: Bearer TOKEN".
+HttpReply httpPost(std::uint16_t port, const std::string& path, const std::string& body,
+                   const std::string& token = "");
+// POST /v1/test/health {"service": S, "region": R, "endpoint": E, "state": STATE} (empty fields
+// left out); the HTTP status.
+int setHealth(std::uint16_t port, const std::string& service, const std::string& region,
+              const std::string& endpoint, const std::string& state);
 
 }  // namespace nines::integration

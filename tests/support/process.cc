@@ -1,9 +1,13 @@
 #include "process.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -86,7 +90,7 @@ bool DnsdProcess::running() {
 }
 
 bool DnsdProcess::waitReady(std::chrono::milliseconds timeout) {
-  static const std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
+  static const std::regex listening(R"(dnsd info: listening on 127\.0\.0\.1:(\d+))");
   return waitUntil(
              [&] {
                if (!running()) return true;  // stop waiting; reported below
@@ -125,6 +129,14 @@ std::uint16_t DnsdProcess::portFor(const std::string& host) const {
   return 0;
 }
 
+std::uint16_t DnsdProcess::httpPort() const {
+  static const std::regex listening(R"(http listening on 127\.0\.0\.1:(\d+))");
+  std::smatch match;
+  std::string text = log();
+  if (!std::regex_search(text, match, listening)) return 0;
+  return static_cast<std::uint16_t>(std::stoi(match[1]));
+}
+
 void DnsdProcess::signal(int number) {
   if (pid_ > 0 && !status_) kill(pid_, number);
 }
@@ -138,6 +150,74 @@ int DnsdProcess::waitExit(std::chrono::milliseconds timeout) {
 int DnsdProcess::stop(std::chrono::milliseconds timeout) {
   signal(SIGTERM);
   return waitExit(timeout);
+}
+
+std::string binaryPath(const std::string& name) { return std::string(NINES_BIN_DIR) + "/" + name; }
+
+CommandResult runCommand(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+  CommandResult result;
+  int out[2], err[2];
+  if (argv.empty() || pipe2(out, O_CLOEXEC) != 0) return result;
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    close(out[0]);
+    close(out[1]);
+    return result;
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    dup2(err[1], STDERR_FILENO);
+    std::vector<std::string> args = argv;
+    std::vector<char*> pointers;
+    for (auto& arg : args) pointers.push_back(arg.data());
+    pointers.push_back(nullptr);
+    execv(pointers[0], pointers.data());
+    _exit(127);
+  }
+  close(out[1]);
+  close(err[1]);
+  // Read both pipes until both close or the deadline passes (bounded: no hung test).
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open_pipes = pid > 0 ? 2 : 0;
+  bool timed_out = false;
+  while (open_pipes > 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    if (poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buffer[4096];
+      ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
+      if (n > 0) {
+        sinks[i]->append(buffer, static_cast<std::size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_pipes;
+      }
+    }
+  }
+  for (auto& fd : fds) {
+    if (fd.fd >= 0) close(fd.fd);
+  }
+  if (pid <= 0) return result;
+  int status = 0;
+  auto reaped = [&] { return waitpid(pid, &status, WNOHANG) == pid; };
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  if (timed_out || !waitUntil(reaped, std::max(left, std::chrono::milliseconds(0)))) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return result;
+  }
+  if (WIFEXITED(status)) result.status = WEXITSTATUS(status);
+  return result;
 }
 
 std::string testServerConfig(const std::string& zones_dir, const std::string& extra) {

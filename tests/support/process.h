@@ -50,6 +50,8 @@ class DnsdProcess {
   std::vector<std::string> listenAddresses() const;
   // The port of the first listen address whose host part is `host` ("127.0.0.1", "[::1]"), or 0.
   std::uint16_t portFor(const std::string& host) const;
+  // The port of the first "http listening on 127.0.0.1:PORT" line of the log, or 0.
+  std::uint16_t httpPort() const;
   std::string log() const;
   bool running();
   void signal(int number);
@@ -64,6 +66,20 @@ class DnsdProcess {
   std::string log_path_;
   std::uint16_t port_ = 0;
 };
+
+// A binary of this build, e.g. binaryPath("ninesctl").
+std::string binaryPath(const std::string& name);
+
+// What a finished command left: its exit status (-1 when it ended abnormally or was killed at the
+// deadline) and everything it wrote to stdout and stderr.
+struct CommandResult {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+// Runs `argv` (argv[0] a path, no shell) and waits at most `timeout`, then kills it.
+CommandResult runCommand(const std::vector<std::string>& argv,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // The dnsd.toml for tests: loopback on a port dnsd picks, `zones_dir` served, one worker.
 std::string testServerConfig(const std::string& zones_dir, const std::string& extra = "");
