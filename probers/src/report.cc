@@ -1,0 +1,239 @@
+#include "nines/probers/report.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <array>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <unordered_set>
+
+namespace nines::probers {
+
+namespace {
+
+using Json = nlohmann::json;
+using OrderedJson = nlohmann::ordered_json;
+
+constexpr std::string_view kSignaturePrefix = "sha256=";
+constexpr std::size_t kDigestSize = 32;  // SHA-256
+constexpr std::size_t kMinKeyBytes = 16;
+// An RTT beyond this is a bug or an attack, not a measurement (checks time out long before).
+constexpr double kMaxRttMs = 3600.0 * 1000;
+
+// Milliseconds to microseconds and seconds to milliseconds are all the precision anyone reads;
+// rounding keeps the numbers short on the wire.
+double rounded(double value, double scale) { return std::round(value * scale) / scale; }
+
+// At most `limit` bytes, cut at a UTF-8 character boundary.
+std::string truncated(const std::string& text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  std::size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
+bool fail(std::string* error, std::string message) {
+  if (error) *error = std::move(message);
+  return false;
+}
+
+bool readString(const Json& object, const char* key, std::size_t max, bool required,
+                std::string& out, const std::string& where, std::string* error) {
+  auto it = object.find(key);
+  if (it == object.end()) {
+    return !required || fail(error, where + "\"" + key + "\" is missing");
+  }
+  if (!it->is_string()) return fail(error, where + "\"" + key + "\" must be a string");
+  const auto& text = it->get_ref<const std::string&>();
+  if (required && text.empty()) return fail(error, where + "\"" + key + "\" must not be empty");
+  if (text.size() > max) {
+    return fail(error,
+                where + "\"" + key + "\" is longer than " + std::to_string(max) + " characters");
+  }
+  out = text;
+  return true;
+}
+
+bool readResult(const Json& entry, std::size_t index, ReportResult& out, std::string* error) {
+  std::string where = "results[" + std::to_string(index) + "]: ";
+  if (!entry.is_object()) return fail(error, where + "must be an object");
+  if (!readString(entry, "target", kMaxTargetLength, true, out.target, where, error)) return false;
+  auto up = entry.find("up");
+  if (up == entry.end() || !up->is_boolean()) {
+    return fail(error, where + "\"up\" must be true or false");
+  }
+  out.up = up->get<bool>();
+  if (auto rtt = entry.find("rtt_ms"); rtt != entry.end() && !rtt->is_null()) {
+    if (!rtt->is_number()) return fail(error, where + "\"rtt_ms\" must be a number");
+    double value = rtt->get<double>();
+    if (!std::isfinite(value) || value > kMaxRttMs) {
+      return fail(error, where + "\"rtt_ms\" is out of range");
+    }
+    out.rtt_ms = value < 0 ? -1 : value;
+  }
+  return readString(entry, "reason", kMaxReasonLength, false, out.reason, where, error);
+}
+
+bool readLocation(const Json& value, Report& report, std::string* error) {
+  if (value.is_null()) return true;
+  if (!value.is_array() || value.size() != 2 || !value[0].is_number() || !value[1].is_number()) {
+    return fail(error, "\"location\" must be [latitude, longitude]");
+  }
+  double latitude = value[0].get<double>(), longitude = value[1].get<double>();
+  if (!(std::fabs(latitude) <= 90) || !(std::fabs(longitude) <= 180)) {
+    return fail(error, "\"location\" must be within [-90..90, -180..180]");
+  }
+  report.has_location = true;
+  report.latitude = latitude;
+  report.longitude = longitude;
+  return true;
+}
+
+std::array<unsigned char, kDigestSize> digest(std::string_view key, std::string_view body) {
+  std::array<unsigned char, kDigestSize> out{};
+  unsigned int length = 0;
+  static const unsigned char kEmpty = 0;
+  const void* key_bytes = key.empty() ? static_cast<const void*>(&kEmpty) : key.data();
+  HMAC(EVP_sha256(), key_bytes, static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), out.data(), &length);
+  return out;
+}
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool isBase64Char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/';
+}
+
+}  // namespace
+
+std::string encodeReport(const Report& report) {
+  OrderedJson json;
+  json["prober"] = report.prober;
+  json["region"] = report.region;
+  if (report.has_location) json["location"] = {report.latitude, report.longitude};
+  json["seq"] = report.seq;
+  json["time"] = rounded(report.time, 1e3);
+  OrderedJson results = OrderedJson::array();
+  for (const auto& result : report.results) {
+    bool has_rtt = result.rtt_ms >= 0 && std::isfinite(result.rtt_ms);
+    results.push_back({{"target", result.target},
+                       {"up", result.up},
+                       {"rtt_ms", has_rtt ? rounded(result.rtt_ms, 1e3) : -1.0},
+                       {"reason", truncated(result.reason, kMaxReasonLength)}});
+  }
+  json["results"] = std::move(results);
+  // Reasons quote curl and the network: invalid UTF-8 is replaced rather than thrown on.
+  return json.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+}
+
+std::optional<Report> decodeReport(std::string_view body, std::string* error) {
+  if (body.size() > kMaxReportBody) {
+    fail(error, "report larger than " + std::to_string(kMaxReportBody) + " bytes");
+    return std::nullopt;
+  }
+  Json json = Json::parse(body.begin(), body.end(), nullptr, false);
+  if (json.is_discarded() || !json.is_object()) {
+    fail(error, "report must be a JSON object");
+    return std::nullopt;
+  }
+  Report report;
+  if (!readString(json, "prober", kMaxProberNameLength, true, report.prober, "", error) ||
+      !readString(json, "region", kMaxProberNameLength, true, report.region, "", error)) {
+    return std::nullopt;
+  }
+  if (auto location = json.find("location");
+      location != json.end() && !readLocation(*location, report, error)) {
+    return std::nullopt;
+  }
+  auto seq = json.find("seq");
+  if (seq == json.end() || !seq->is_number_unsigned()) {
+    fail(error, "\"seq\" must be a non-negative integer");
+    return std::nullopt;
+  }
+  report.seq = seq->get<std::uint64_t>();
+  auto time = json.find("time");
+  if (time == json.end() || !time->is_number() || !std::isfinite(time->get<double>()) ||
+      time->get<double>() < 0) {
+    fail(error, "\"time\" must be a non-negative number of seconds");
+    return std::nullopt;
+  }
+  report.time = time->get<double>();
+  auto results = json.find("results");
+  if (results == json.end() || !results->is_array()) {
+    fail(error, "\"results\" must be an array");
+    return std::nullopt;
+  }
+  if (results->size() > kMaxReportResults) {
+    fail(error, "more than " + std::to_string(kMaxReportResults) + " results");
+    return std::nullopt;
+  }
+  report.results.resize(results->size());
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(results->size());
+  for (std::size_t i = 0; i < results->size(); ++i) {
+    if (!readResult((*results)[i], i, report.results[i], error)) return std::nullopt;
+    if (!seen.insert(report.results[i].target).second) {
+      fail(error, "results[" + std::to_string(i) + "]: target \"" + report.results[i].target +
+                      "\" appears twice");
+      return std::nullopt;
+    }
+  }
+  return report;
+}
+
+std::string signBody(std::string_view key, std::string_view body) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  auto mac = digest(key, body);
+  std::string out(kSignaturePrefix);
+  for (unsigned char byte : mac) {
+    out.push_back(kHex[byte >> 4]);
+    out.push_back(kHex[byte & 15]);
+  }
+  return out;
+}
+
+bool verifySignature(std::string_view key, std::string_view body, std::string_view signature) {
+  if (signature.size() != kSignaturePrefix.size() + 2 * kDigestSize ||
+      signature.substr(0, kSignaturePrefix.size()) != kSignaturePrefix) {
+    return false;
+  }
+  std::array<unsigned char, kDigestSize> given{};
+  std::string_view hex = signature.substr(kSignaturePrefix.size());
+  for (std::size_t i = 0; i < kDigestSize; ++i) {
+    int high = hexValue(hex[2 * i]), low = hexValue(hex[2 * i + 1]);
+    if (high < 0 || low < 0) return false;
+    given[i] = static_cast<unsigned char>(high * 16 + low);
+  }
+  auto expected = digest(key, body);
+  // Constant time, so a forger learns nothing from how long a wrong guess took to refuse.
+  return CRYPTO_memcmp(given.data(), expected.data(), kDigestSize) == 0;
+}
+
+std::optional<std::string> decodeKey(std::string_view text) {
+  // Standard alphabet (RFC 4648 §4) with padding; nothing else, not even whitespace.
+  if (text.empty() || text.size() % 4 != 0 || text.size() > 4096) return std::nullopt;
+  std::size_t padding = 0;
+  while (padding < 2 && text[text.size() - 1 - padding] == '=') ++padding;
+  for (std::size_t i = 0; i < text.size() - padding; ++i) {
+    if (!isBase64Char(text[i])) return std::nullopt;
+  }
+  std::string out(text.size() / 4 * 3, '\0');
+  int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                               reinterpret_cast<const unsigned char*>(text.data()),
+                               static_cast<int>(text.size()));
+  if (length < 0 || static_cast<std::size_t>(length) < padding) return std::nullopt;
+  out.resize(static_cast<std::size_t>(length) - padding);
+  if (out.size() < kMinKeyBytes) return std::nullopt;
+  return out;
+}
+
+}  // namespace nines::probers

@@ -1,0 +1,79 @@
+#include "nines/probers/target_source.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+
+#include "nines/zones/loader.h"
+
+namespace nines::probers {
+
+namespace {
+
+// A /v1/checks body for 100000 targets is a few tens of MB; anything past this is refused.
+constexpr std::size_t kMaxChecksBody = 128 * 1024 * 1024;
+
+std::size_t keepBody(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* body = static_cast<std::string*>(user);
+  std::size_t bytes = size * count;
+  if (body->size() + bytes > kMaxChecksBody) return 0;  // aborts the transfer
+  body->append(data, bytes);
+  return bytes;
+}
+
+}  // namespace
+
+TargetLoad loadTargetsFromZones(const std::string& path,
+                                const std::vector<zones::Cidr>& allow_nets) {
+  TargetLoad load;
+  zones::LoadResult loaded = zones::loadZones(path);
+  if (!loaded.errors.empty()) {
+    load.errors = std::move(loaded.errors);
+    return load;
+  }
+  load.targets = buildTargets(loaded.zones, allow_nets, &load.refusals);
+  return load;
+}
+
+std::optional<std::vector<CheckTarget>> fetchTargets(const std::string& base_url, double timeout,
+                                                     std::string* error) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  CURL* easy = curl_easy_init();
+  if (!easy) {
+    if (error) *error = "curl: cannot create a transfer";
+    return std::nullopt;
+  }
+  std::string url = base_url + "/v1/checks";
+  std::string body;
+  char problem[CURL_ERROR_SIZE] = {};
+  long timeout_ms = std::max(1L, static_cast<long>(timeout * 1000));
+  curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_PROXY, "");
+  curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, "Nines-prober/0.1");
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, keepBody);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, problem);
+  CURLcode result = curl_easy_perform(easy);
+  long status = 0;
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(easy);
+  if (result != CURLE_OK) {
+    if (error) *error = url + ": " + (problem[0] ? problem : curl_easy_strerror(result));
+    return std::nullopt;
+  }
+  if (status != 200) {
+    if (error) *error = url + ": HTTP " + std::to_string(status);
+    return std::nullopt;
+  }
+  std::string problem_text;
+  auto targets = decodeTargets(body, &problem_text);
+  if (!targets && error) *error = url + ": " + problem_text;
+  return targets;
+}
+
+}  // namespace nines::probers

@@ -1,0 +1,140 @@
+// Servers the probers tests start on 127.0.0.1 (ports the kernel picks): an HTTP backend, a
+// listener that never answers, a DNS responder, a fake dnsd that records reports, and the
+// `prober` binary itself.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace httplib {
+class Server;
+}
+
+namespace nines::probers::testing {
+
+// A port on 127.0.0.1 that nothing listens on (bound, then closed; TCP and UDP both refuse).
+std::uint16_t closedPort();
+
+// GET /health (any path) answers `status` with `body`; records the last request's headers.
+class HttpBackend {
+ public:
+  HttpBackend();
+  ~HttpBackend();
+  // Listens on `host`:`port` (0: any); false when the port cannot be bound.
+  bool start(std::uint16_t port = 0, const std::string& host = "127.0.0.1");
+  // Serves HTTPS with this certificate and key (PEM files) from the next start() on.
+  void useTls(std::string cert_path, std::string key_path);
+  void stop();
+  std::uint16_t port() const { return port_; }
+  void respond(int status, std::string body);
+  int hits() const { return hits_; }
+  std::string lastHeader(const std::string& name) const;
+
+ private:
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  std::uint16_t port_ = 0;
+  std::string cert_path_, key_path_;
+  mutable std::mutex mutex_;
+  int status_ = 200;
+  std::string body_ = "ok";
+  std::vector<std::pair<std::string, std::string>> headers_;
+  std::atomic<int> hits_{0};
+};
+
+// A self-signed certificate for `name` (EC P-256, one day) and its key, written as PEM into
+// `directory` by the openssl command; false when that failed.
+bool makeCertificate(const std::string& directory, const std::string& name, std::string& cert_path,
+                     std::string& key_path);
+
+// A TCP socket listening on 127.0.0.1 that never accepts: connects complete (the kernel's
+// backlog), requests are never answered.
+class SilentListener {
+ public:
+  SilentListener();
+  ~SilentListener();
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+// Answers every DNS query on 127.0.0.1 with the question echoed, QR and AA set and `rcode`
+// (silent while `rcode` is negative).
+class DnsResponder {
+ public:
+  DnsResponder();
+  ~DnsResponder();
+  std::uint16_t port() const { return port_; }
+  void setRcode(int rcode) { rcode_ = rcode; }
+  int queries() const { return queries_; }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<int> rcode_{0};
+  std::atomic<int> queries_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// What the fake dnsd received: one POST /v1/reports.
+struct ReceivedReport {
+  std::chrono::steady_clock::time_point at;
+  std::string body;
+  std::string prober;     // X-Nines-Prober
+  std::string signature;  // X-Nines-Signature
+};
+
+// A dnsd stand-in: records POST /v1/reports (answers 200) and serves GET /v1/checks from
+// setChecks() (503 while it is unset).
+class FakeDnsd {
+ public:
+  FakeDnsd();
+  ~FakeDnsd();
+  std::uint16_t port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::vector<ReceivedReport> reports() const;
+  void setChecks(std::optional<std::string> body);
+  int checkFetches() const { return check_fetches_; }
+
+ private:
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  std::uint16_t port_ = 0;
+  mutable std::mutex mutex_;
+  std::vector<ReceivedReport> reports_;
+  std::optional<std::string> checks_;
+  std::atomic<int> check_fetches_{0};
+};
+
+// The prober binary of this build, started with `--config PATH`; stderr goes to PATH.log.
+class ProberProcess {
+ public:
+  explicit ProberProcess(const std::string& config_path);
+  ~ProberProcess();  // SIGKILL if still running
+  ProberProcess(const ProberProcess&) = delete;
+  ProberProcess& operator=(const ProberProcess&) = delete;
+  std::string log() const;
+  bool running();
+  // SIGTERM, then waits; the exit status, or -1 (killed by a signal or still running).
+  int stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+  std::string log_path_;
+};
+
+}  // namespace nines::probers::testing
