@@ -3,9 +3,12 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <set>
+
+#include "nines/probers/report.h"
 
 namespace nines::dnsd {
 
@@ -187,6 +190,122 @@ void loadGeo(const toml::table& geo, const std::string& file, const std::filesys
   }
 }
 
+// A number of seconds in (0, max]; integers are accepted as well.
+void loadSeconds(const toml::table& table, const char* key, double max, const std::string& file,
+                 double& out, zones::Diagnostics& errors) {
+  const auto& node = table[key];
+  if (!node) return;
+  auto value = node.value<double>();
+  if (!node.is_number() || !value || !(*value > 0) || *value > max) {
+    errors.push_back(at(file, node.node()->source(),
+                        std::string(key) + " must be seconds in (0, " +
+                            std::to_string(static_cast<long>(max)) + "]"));
+    return;
+  }
+  out = *value;
+}
+
+bool validProberId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+void loadProbers(const toml::node& node, const std::string& file, HealthConfig& config,
+                 zones::Diagnostics& errors) {
+  const auto* probers = node.as_array();
+  if (!probers) {
+    errors.push_back(
+        at(file, node.source(), "probers must be [[health.probers]] tables with id and key"));
+    return;
+  }
+  for (const auto& element : *probers) {
+    const auto* entry = element.as_table();
+    if (!entry) {
+      errors.push_back(
+          at(file, element.source(), "[[health.probers]] entries must be tables with id and key"));
+      continue;
+    }
+    rejectUnknownKeys(*entry, {"id", "key"}, "[[health.probers]]", file, errors);
+    ProberKey prober;
+    const auto& id = (*entry)["id"];
+    if (!id) {
+      errors.push_back(at(file, entry->source(), "[[health.probers]] needs id = \"NAME\""));
+    } else if (!id.is_string() || !validProberId(id.as_string()->get())) {
+      errors.push_back(
+          at(file, id.node()->source(), "id must be 1 to 64 letters, digits, '.', '_' or '-'"));
+    } else {
+      prober.id = id.as_string()->get();
+      bool twice = std::any_of(config.probers.begin(), config.probers.end(),
+                               [&](const ProberKey& p) { return p.id == prober.id; });
+      if (twice) {
+        errors.push_back(
+            at(file, id.node()->source(), "prober \"" + prober.id + "\" is listed twice"));
+        prober.id.clear();
+      }
+    }
+    const auto& key = (*entry)["key"];
+    // The key itself is never echoed: config errors end up in logs.
+    const std::string whose = prober.id.empty() ? "" : " of prober \"" + prober.id + "\"";
+    if (!key) {
+      errors.push_back(
+          at(file, entry->source(), "[[health.probers]]" + whose + " needs key = \"BASE64\""));
+    } else if (!key.is_string()) {
+      errors.push_back(at(file, key.node()->source(), "key" + whose + " must be a string"));
+    } else if (auto raw = probers::decodeKey(key.as_string()->get())) {
+      prober.key = std::move(*raw);
+    } else {
+      errors.push_back(
+          at(file, key.node()->source(), "key" + whose + " must be base64 of at least 16 bytes"));
+    }
+    if (!prober.id.empty() && !prober.key.empty()) config.probers.push_back(std::move(prober));
+  }
+}
+
+void loadHealth(const toml::table& health, const std::string& file, HealthConfig& config,
+                zones::Diagnostics& errors) {
+  rejectUnknownKeys(health, {"quorum", "report_ttl", "max_skew", "allow_nets", "probers"},
+                    "[health]", file, errors);
+  if (const auto& quorum = health["quorum"]) {
+    auto value = quorum.value<double>();
+    // 1 would need more than all the votes: nothing could ever be up.
+    if (!quorum.is_number() || !value || !(*value >= 0) || *value >= 1) {
+      errors.push_back(at(file, quorum.node()->source(),
+                          "quorum must be a number from 0 up to (not including) 1"));
+    } else {
+      config.quorum = *value;
+    }
+  }
+  loadSeconds(health, "report_ttl", 86400, file, config.report_ttl, errors);
+  loadSeconds(health, "max_skew", 86400, file, config.max_skew, errors);
+  if (const auto& nets = health["allow_nets"]) {
+    const auto* array = nets.as_array();
+    if (!array) {
+      errors.push_back(at(file, nets.node()->source(),
+                          "allow_nets must be an array of networks like \"127.0.0.0/8\""));
+    } else {
+      for (const auto& element : *array) {
+        const auto* text = element.as_string();
+        if (!text) {
+          errors.push_back(at(file, element.source(),
+                              "allow_nets entries must be strings like \"127.0.0.0/8\""));
+          continue;
+        }
+        std::string error;
+        auto cidr = zones::Cidr::parse(text->get(), &error);
+        if (!cidr) {
+          errors.push_back(
+              at(file, element.source(), "allow_nets \"" + text->get() + "\": " + error));
+          continue;
+        }
+        config.allow_nets.push_back(*cidr);
+      }
+    }
+  }
+  if (const auto* probers = health.get("probers")) loadProbers(*probers, file, config, errors);
+}
+
 }  // namespace
 
 ConfigResult loadServerConfig(const std::string& path) {
@@ -258,6 +377,13 @@ ConfigResult loadServerConfig(const std::string& path) {
   }
   if (const toml::table* geo = root["geo"].as_table()) {
     loadGeo(*geo, path, base, result.config.geo, errors);
+  }
+  if (const auto& health = root["health"]) {
+    if (const toml::table* table = health.as_table()) {
+      loadHealth(*table, path, result.config.health, errors);
+    } else {
+      errors.push_back(at(path, health.node()->source(), "[health] must be a table"));
+    }
   }
   return result;
 }

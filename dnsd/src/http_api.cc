@@ -6,12 +6,25 @@
 #include <nlohmann/json.hpp>
 
 #include "nines/dnsd/log.h"
+#include "nines/probers/report.h"
 
 namespace nines::dnsd {
 
 namespace {
 
 constexpr std::size_t kMaxBody = 64 * 1024;
+constexpr const char* kReportsPath = "/v1/reports";
+
+// The Content-Length a request announces: 0 when it has none, SIZE_MAX when it is not a number
+// (refused as too large).
+std::size_t contentLength(const httplib::Request& request) {
+  const std::string text = request.get_header_value("Content-Length");
+  if (text.empty() || text.size() > 19 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return text.empty() ? 0 : static_cast<std::size_t>(-1);
+  }
+  return static_cast<std::size_t>(std::stoull(text));
+}
 
 std::string errorBody(const std::string& message) {
   return nlohmann::json{{"error", message}}.dump();
@@ -66,12 +79,13 @@ const char* kStatusPage = R"(<!doctype html>
 td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}.down{color:#b00}.up{color:#070}</style>
 </head><body><h1>Nines dnsd</h1><div id="s">loading…</div>
 <script>
+const esc=t=>String(t).replace(/[&<>"']/g,c=>'&#'+c.charCodeAt(0)+';');
 fetch('/v1/status').then(r=>r.json()).then(s=>{
   let h='<h2>Zones</h2><table><tr><th>origin</th><th>serial</th><th>records</th></tr>';
   for(const z of s.zones) h+=`<tr><td>${z.origin}</td><td>${z.serial}</td><td>${z.records}</td></tr>`;
   h+='</table><h2>Services</h2><table><tr><th>service</th><th>policy</th><th>region</th><th>state</th><th>endpoints</th></tr>';
   for(const v of s.services) for(const r of v.regions)
-    h+=`<tr><td>${v.name}.${v.zone}</td><td>${v.policy}</td><td>${r.name}</td><td class="${r.state}">${r.state} (${r.reason})</td><td>${r.endpoints.map(e=>e.address+' '+e.state).join('<br>')}</td></tr>`;
+    h+=`<tr><td>${v.name}.${v.zone}</td><td>${v.policy}</td><td>${r.name}</td><td class="${r.state}">${r.state} (${r.reason})</td><td>${r.endpoints.map(e=>e.address+' '+e.state+(e.reason?' ('+esc(e.reason)+')':'')).join('<br>')}</td></tr>`;
   document.getElementById('s').innerHTML=h+'</table>';
 });
 </script></body></html>
@@ -87,14 +101,59 @@ HttpApi::~HttpApi() { stop(); }
 bool HttpApi::open(std::string* error) {
   for (const auto& address : config_.listen) {
     auto server = std::make_unique<httplib::Server>();
-    server->set_payload_max_length(kMaxBody);
+    // The largest body any endpoint takes; the others are held to kMaxBody below.
+    server->set_payload_max_length(probers::kMaxReportBody);
     server->set_read_timeout(5, 0);
     server->set_write_timeout(5, 0);
+    // Runs once the headers are in and before the body is read: a body announced too large is
+    // refused unread. cpp-httplib 0.11 reads a chunked body, or one without Content-Length, to the
+    // end whatever its size, so a request that may carry a body must say how long it is.
+    server->set_pre_routing_handler(
+        [this](const httplib::Request& request, httplib::Response& response) {
+          const bool report = request.path == kReportsPath;
+          const bool may_have_body =
+              request.method != "GET" && request.method != "HEAD" && request.method != "OPTIONS";
+          std::string body;
+          if (may_have_body &&
+              (!request.has_header("Content-Length") || request.has_header("Transfer-Encoding"))) {
+            response.status = 411;
+            body = errorBody("a body needs a Content-Length (and no Transfer-Encoding)");
+          } else if (const std::size_t length = contentLength(request);
+                     length > (report ? probers::kMaxReportBody : kMaxBody)) {
+            response.status = 413;
+            body = errorBody("body over the size limit");
+            if (report && handlers_.reportTooLarge) {
+              response.status = handlers_.reportTooLarge(
+                  request.get_header_value(probers::kProberHeader), length, body);
+            }
+          } else {
+            return httplib::Server::HandlerResponse::Unhandled;
+          }
+          response.set_header("Connection", "close");
+          response.set_content(body, "application/json");
+          return httplib::Server::HandlerResponse::Handled;
+        });
     server->Get("/", [](const httplib::Request&, httplib::Response& response) {
       response.set_content(kStatusPage, "text/html; charset=utf-8");
     });
     server->Get("/v1/status", [this](const httplib::Request&, httplib::Response& response) {
       response.set_content(handlers_.status(), "application/json");
+    });
+    server->Post(
+        kReportsPath, [this](const httplib::Request& request, httplib::Response& response) {
+          std::string body;
+          if (!handlers_.report) {
+            response.status = 404;
+            body = errorBody("reports are not taken here");
+          } else {
+            response.status = handlers_.report(request.get_header_value(probers::kProberHeader),
+                                               request.get_header_value(probers::kSignatureHeader),
+                                               request.body, body);
+          }
+          response.set_content(body, "application/json");
+        });
+    server->Get("/v1/checks", [this](const httplib::Request&, httplib::Response& response) {
+      response.set_content(handlers_.checks ? handlers_.checks() : "[]", "application/json");
     });
     for (bool drained : {true, false}) {
       server->Post(
@@ -110,6 +169,11 @@ bool HttpApi::open(std::string* error) {
             }
             HealthSelector selector;
             std::string problem, body;
+            if (request.body.size() > kMaxBody) {
+              response.status = 413;
+              response.set_content(errorBody("body over the size limit"), "application/json");
+              return;
+            }
             if (!parseSelector(request.body, selector, nullptr, problem)) {
               response.status = 400;
               response.set_content(errorBody(problem), "application/json");
@@ -120,18 +184,23 @@ bool HttpApi::open(std::string* error) {
           });
     }
     if (config_.test_hooks) {
-      server->Post("/v1/test/health",
-                   [this](const httplib::Request& request, httplib::Response& response) {
-                     HealthSelector selector;
-                     std::string state, problem, body;
-                     if (!parseSelector(request.body, selector, &state, problem)) {
-                       response.status = 400;
-                       response.set_content(errorBody(problem), "application/json");
-                       return;
-                     }
-                     response.status = handlers_.setHealth(selector, state, body);
-                     response.set_content(body, "application/json");
-                   });
+      server->Post(
+          "/v1/test/health", [this](const httplib::Request& request, httplib::Response& response) {
+            HealthSelector selector;
+            std::string state, problem, body;
+            if (request.body.size() > kMaxBody) {
+              response.status = 413;
+              response.set_content(errorBody("body over the size limit"), "application/json");
+              return;
+            }
+            if (!parseSelector(request.body, selector, &state, problem)) {
+              response.status = 400;
+              response.set_content(errorBody(problem), "application/json");
+              return;
+            }
+            response.status = handlers_.setHealth(selector, state, body);
+            response.set_content(body, "application/json");
+          });
     }
     std::string host = address.toString();
     host = host.substr(0, host.rfind(':'));

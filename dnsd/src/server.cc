@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -14,11 +15,25 @@
 #include "nines/dnsd/log.h"
 #include "nines/dnsd/status.h"
 #include "nines/dnsd/tcp_server.h"
+#include "nines/probers/check_target.h"
 #include "nines/zones/loader.h"
 
 namespace nines::dnsd {
 
 namespace {
+
+// Health publication (STYLE rule 1, coalesced as gdnsd does): the health thread looks every
+// kHealthTick, so a verdict change or an expired vote is served within a tick and the serving state
+// is republished at most four times a second. Slow-start ramps move every second; RTT medians
+// move with every report but matter little between two publications, so they alone republish
+// every few seconds (each publication also empties the workers' decision caches).
+constexpr auto kHealthTick = std::chrono::milliseconds(250);
+constexpr double kRampRefresh = 1.0;
+constexpr double kRttRefresh = 5.0;
+
+double wallClock() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 std::string errnoText(const std::string& what, const SocketAddress& address) {
   return what + " " + address.toString() + ": " + std::strerror(errno);
@@ -53,7 +68,13 @@ SocketAddress localAddress(int fd) {
 
 }  // namespace
 
-Server::Server(Config config) : config_(std::move(config)) {}
+Server::Server(Config config)
+    : config_(std::move(config)),
+      table_({config_.health.quorum, config_.health.report_ttl}, wallClock),
+      health_(&table_, wallClock),
+      ingest_(config_.health.probers, config_.health.max_skew, table_, wallClock) {
+  if (config_.health.probers.empty()) embedded_ = std::make_unique<EmbeddedProber>(table_);
+}
 
 Server::~Server() {
   stop();
@@ -83,6 +104,21 @@ void Server::loadZones(bool initial) {
     }
   }
   std::size_t count = next.size();
+  // The check targets of what is served (probe refusals are errors at every load, in both modes:
+  // a mistyped address is refused here instead of probed).
+  zones::Diagnostics refused;
+  std::vector<probers::CheckTarget> targets =
+      probers::buildTargets(next, config_.health.allow_nets, &refused);
+  for (const auto& error : refused) logError(error.toString());
+  std::vector<std::string> ids;
+  ids.reserve(targets.size());
+  for (const auto& target : targets) ids.push_back(target.id);
+  table_.setTargets(ids);
+  {
+    std::lock_guard lock(checks_mutex_);
+    checks_json_ = probers::encodeTargets(targets);
+  }
+  if (embedded_) embedded_->setTargets(std::move(targets));
   publish(ZoneTable::build(std::move(next)));
   logInfo(
       std::string(initial ? "loaded " : "reloaded ") + std::to_string(count) + " zone(s) from " +
@@ -97,15 +133,63 @@ void Server::publish(std::shared_ptr<const ZoneTable> zones) {
     if (!current) return;
     zones = current->zones;
   }
+  auto health = health_.build(*zones);
+  publishLocked(std::move(zones), std::move(health));
+}
+
+void Server::publishLocked(std::shared_ptr<const ZoneTable> zones,
+                           std::shared_ptr<const HealthView> health) {
   auto next = std::make_shared<ServingState>();
   next->generation = ++generation_;
-  next->health = health_.build(*zones);
+  next->health = std::move(health);
   next->zones = std::move(zones);
   next->locator = locator_;
   state_.publish(std::move(next));
+  last_publish_ = wallClock();
+}
+
+void Server::republishHealth() {
+  std::lock_guard lock(publish_mutex_);
+  auto current = state_.current();
+  if (!current) return;
+  auto health = health_.build(*current->zones);
+  const double since = wallClock() - last_publish_;
+  switch (current->health ? compareViews(*current->health, *health) : ViewChange::States) {
+    case ViewChange::None:
+      return;
+    case ViewChange::Rtt:
+      if (since < kRttRefresh) return;
+      break;
+    case ViewChange::Ramp:
+      if (since < kRampRefresh) return;
+      break;
+    case ViewChange::States:
+      break;
+  }
+  publishLocked(current->zones, std::move(health));
+}
+
+void Server::healthLoop() {
+  std::unique_lock lock(health_wait_mutex_);
+  while (!stopping_.load()) {
+    health_wake_.wait_for(lock, kHealthTick, [this] { return stopping_.load(); });
+    if (stopping_.load()) break;
+    lock.unlock();
+    if (embedded_) embedded_->pump(wallClock());
+    republishHealth();
+    lock.lock();
+  }
 }
 
 bool Server::open(std::string* error) {
+  if (embedded_) {
+    logInfo("health: no [[health.probers]] configured: dnsd runs the checks itself");
+  } else {
+    std::string ids;
+    for (const auto& prober : config_.health.probers) ids += (ids.empty() ? "" : ", ") + prober.id;
+    logInfo("health: reports taken from " + std::to_string(config_.health.probers.size()) +
+            " prober(s): " + ids);
+  }
   std::string geo_error;
   locator_ = policy::ClientLocator::create(config_.geo.nets, config_.geo.database, &geo_error);
   if (!locator_) {
@@ -121,6 +205,22 @@ bool Server::open(std::string* error) {
     };
     handlers.setHealth = [this](const HealthSelector& selector, const std::string& state,
                                 std::string& body) { return setHealth(selector, state, body); };
+    handlers.report = [this](const std::string& prober, const std::string& signature,
+                             const std::string& body, std::string& reply) {
+      IngestReply result = ingest_.ingest(prober, signature, body);
+      reply = std::move(result.body);
+      return result.status;
+    };
+    handlers.reportTooLarge = [this](const std::string& prober, std::size_t length,
+                                     std::string& reply) {
+      IngestReply result = ingest_.tooLarge(prober, length);
+      reply = std::move(result.body);
+      return result.status;
+    };
+    handlers.checks = [this] {
+      std::lock_guard lock(checks_mutex_);
+      return checks_json_;
+    };
     http_ = std::make_unique<HttpApi>(config_.http, std::move(handlers));
     if (!http_->open(error)) return false;
   }
@@ -177,6 +277,8 @@ void Server::start() {
   limits.advertised_payload = config_.server.udp_payload;
   tcp_ = std::make_unique<TcpServer>(tcp_fds_, state_, limits, stopping_);
   threads_.emplace_back([t = tcp_.get()] { t->run(); });
+  if (embedded_) embedded_->start();
+  threads_.emplace_back([this] { healthLoop(); });
   for (const auto& address : bound_) logInfo("listening on " + address.toString() + " (udp, tcp)");
   if (http_) http_->start();
 }
@@ -224,11 +326,25 @@ int Server::setHealth(const HealthSelector& selector, const std::string& state, 
 
 std::string Server::statusJson() const {
   auto current = state_.current();
-  return current ? renderStatus(*current, health_.drains()) : "{}";
+  if (!current) return "{}";
+  StatusSources sources;
+  sources.drains = health_.drains();
+  sources.health = &config_.health;
+  sources.table = &table_;
+  sources.probers = ingest_.stats();
+  sources.embedded = embedded_ != nullptr;
+  sources.embedded_last_feed = embedded_ ? embedded_->lastFeed() : 0;
+  sources.now = wallClock();
+  return renderStatus(*current, sources);
 }
 
 void Server::stop() {
-  stopping_.store(true);
+  {
+    std::lock_guard lock(health_wait_mutex_);
+    stopping_.store(true);
+  }
+  health_wake_.notify_all();
+  if (embedded_) embedded_->stop();
   for (auto& thread : threads_) {
     if (thread.joinable()) thread.join();
   }

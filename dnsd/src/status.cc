@@ -1,10 +1,67 @@
 #include "nines/dnsd/status.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
+
+#include "nines/dnsd/embedded_prober.h"
 
 namespace nines::dnsd {
 
 namespace {
+
+// Seconds to the millisecond: enough for ages and times, and short to read.
+double rounded(double seconds) { return std::round(seconds * 1000) / 1000; }
+
+nlohmann::json votesJson(const HealthTable& table, const std::string& target, double now) {
+  nlohmann::json votes = nlohmann::json::array();
+  for (const VoteView& vote : table.votes(target, now)) {
+    votes.push_back({{"prober", vote.prober},
+                     {"region", vote.region},
+                     {"up", vote.up},
+                     {"rtt_ms", vote.rtt_ms >= 0 ? nlohmann::json(vote.rtt_ms) : nullptr},
+                     {"reason", vote.reason},
+                     {"age", rounded(vote.age)},
+                     {"fresh", vote.fresh}});
+  }
+  return votes;
+}
+
+nlohmann::json healthJson(const StatusSources& sources) {
+  nlohmann::json nets = nlohmann::json::array();
+  for (const auto& net : sources.health->allow_nets) nets.push_back(net.toString());
+  return {{"mode", sources.embedded ? "embedded" : "probers"},
+          {"quorum", sources.health->quorum},
+          {"report_ttl", sources.health->report_ttl},
+          {"max_skew", sources.health->max_skew},
+          {"allow_nets", nets}};
+}
+
+nlohmann::json probersJson(const StatusSources& sources) {
+  nlohmann::json probers = nlohmann::json::array();
+  if (sources.embedded) {
+    probers.push_back(
+        {{"id", kEmbeddedProber},
+         {"region", kEmbeddedRegion},
+         {"last_report_age", sources.embedded_last_feed > 0
+                                 ? nlohmann::json(rounded(sources.now - sources.embedded_last_feed))
+                                 : nullptr}});
+  }
+  for (const auto& stats : sources.probers) {
+    nlohmann::json counts = nlohmann::json::object();
+    for (std::size_t i = 0; i < kReportOutcomes; ++i) {
+      counts[outcomeName(static_cast<ReportOutcome>(i))] = stats.counts[i];
+    }
+    probers.push_back(
+        {{"id", stats.id},
+         {"region", stats.region},
+         {"last_seq", stats.has_seq ? nlohmann::json(stats.last_seq) : nullptr},
+         {"last_report_age", stats.last_report > 0
+                                 ? nlohmann::json(rounded(sources.now - stats.last_report))
+                                 : nullptr},
+         {"reports", counts}});
+  }
+  return probers;
+}
 
 const char* stateName(policy::EndpointState state) {
   switch (state) {
@@ -52,7 +109,8 @@ std::string describe(const HealthSelector& selector) {
   return out.empty() ? "everything" : out;
 }
 
-std::string renderStatus(const ServingState& state, const std::vector<std::string>& drains) {
+std::string renderStatus(const ServingState& state, const StatusSources& sources) {
+  const double now = sources.now;
   nlohmann::json zones = nlohmann::json::array();
   for (const auto& zone : state.zones->zones()) {
     zones.push_back({{"origin", zone->origin.toText()},
@@ -67,10 +125,13 @@ std::string renderStatus(const ServingState& state, const std::vector<std::strin
     const auto& health = state.health && s < state.health->services.size()
                              ? state.health->services[s]
                              : state.zones->initialHealth()[s];
+    const std::vector<RegionNote>* notes =
+        state.health && s < state.health->notes.size() ? &state.health->notes[s] : nullptr;
     nlohmann::json regions = nlohmann::json::array();
     for (std::size_t r = 0; r < plan.regions.size(); ++r) {
       const auto& region = plan.regions[r];
       const auto& region_health = health.regions[r];
+      const RegionNote* note = notes != nullptr && r < notes->size() ? &(*notes)[r] : nullptr;
       nlohmann::json endpoints = nlohmann::json::array();
       std::size_t usable = 0;
       for (std::size_t e = 0; e < region.endpoints.size(); ++e) {
@@ -79,8 +140,27 @@ std::string renderStatus(const ServingState& state, const std::vector<std::strin
             endpoint_state == policy::EndpointState::Unknown) {
           ++usable;
         }
-        endpoints.push_back(
-            {{"address", region.endpoints[e].toString()}, {"state", stateName(endpoint_state)}});
+        nlohmann::json entry = {{"address", region.endpoints[e].toString()},
+                                {"state", stateName(endpoint_state)}};
+        if (note != nullptr && e < note->endpoints.size()) {
+          const EndpointNote& detail = note->endpoints[e];
+          std::string reason = detail.reason;
+          // The published state with the verdict's reason as of now: the counts and ages move
+          // on between publications.
+          if (detail.verdict && sources.table != nullptr) {
+            reason = sources.table->verdict(detail.target, now).reason;
+          }
+          entry["reason"] = reason;
+          entry["since"] = rounded(detail.since);
+          entry["since_age"] = rounded(now - detail.since);
+          if (!detail.target.empty()) {
+            entry["target"] = detail.target;
+            if (sources.table != nullptr) {
+              entry["votes"] = votesJson(*sources.table, detail.target, now);
+            }
+          }
+        }
+        endpoints.push_back(std::move(entry));
       }
       std::string verdict, reason;
       if (region.drain || region_health.drained) {
@@ -90,16 +170,23 @@ std::string renderStatus(const ServingState& state, const std::vector<std::strin
         verdict = "up";
         reason = std::to_string(usable) + "/" + std::to_string(region.endpoints.size()) +
                  " endpoints up or unknown, min_up " + std::to_string(region.min_up);
+        if (region_health.ramp < 1) {
+          reason += "; slow start at " +
+                    std::to_string(static_cast<int>(region_health.ramp * 100)) + "% of its share";
+        }
       } else {
         verdict = "down";
         reason = std::to_string(usable) + "/" + std::to_string(region.endpoints.size()) +
                  " endpoints up or unknown, min_up " + std::to_string(region.min_up);
       }
-      regions.push_back({{"name", region.name},
-                         {"state", verdict},
-                         {"reason", reason},
-                         {"weight", region.weight},
-                         {"endpoints", endpoints}});
+      nlohmann::json entry = {{"name", region.name},        {"state", verdict},
+                              {"reason", reason},           {"weight", region.weight},
+                              {"ramp", rounded(region_health.ramp)}, {"endpoints", endpoints}};
+      if (note != nullptr) {
+        entry["since"] = rounded(note->since);
+        entry["since_age"] = rounded(now - note->since);
+      }
+      regions.push_back(std::move(entry));
     }
     services.push_back({{"zone", plan.zone},
                         {"name", plan.name},
@@ -107,10 +194,16 @@ std::string renderStatus(const ServingState& state, const std::vector<std::strin
                         {"ttl", plan.ttl},
                         {"answers", plan.answers},
                         {"fallback", plan.fallback == zones::Fallback::All ? "all" : "none"},
+                        {"slow_start", plan.slow_start},
                         {"regions", regions}});
   }
-  nlohmann::json drained = drains;
-  return nlohmann::json{{"zones", zones}, {"services", services}, {"drains", drained}}.dump(2);
+  nlohmann::json out = {{"zones", zones},
+                        {"services", services},
+                        {"drains", sources.drains},
+                        {"now", rounded(now)},
+                        {"probers", probersJson(sources)}};
+  if (sources.health != nullptr) out["health"] = healthJson(sources);
+  return out.dump(2);
 }
 
 }  // namespace nines::dnsd

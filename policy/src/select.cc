@@ -55,6 +55,30 @@ bool regionUsable(const ServicePlan& plan, const ServiceHealth& health, std::siz
   return true;
 }
 
+// Slow start for geo, latency and failover (weighted scales the region's weight by its ramp
+// instead): a region ramping in (0 < ramp < 1 in its health) takes a client subnet only when a
+// hash of (subnet, region) falls in [0, ramp), so its share of the clients that would have it
+// grows with the ramp, and a subnet once admitted stays admitted as the ramp grows.
+double rampPoint(const ServicePlan& plan, const detail::ClientKey& key, std::size_t slot) noexcept {
+  const char salt[] = "slow start";
+  std::uint64_t hash = detail::fnv1a(key.hash, salt, sizeof salt);
+  const std::string& name = plan.regions[slot].name;
+  hash = detail::mix64(detail::fnv1a(hash, name.data(), name.size()));
+  return static_cast<double>(hash >> 11) * 0x1p-53;  // top 53 bits: uniform in [0, 1)
+}
+
+bool ramping(const ServicePlan& plan, const ServiceHealth& health, std::size_t slot) noexcept {
+  if (plan.policy == zones::PolicyKind::Weighted) return false;
+  const RegionHealth* state = detail::regionHealth(health, slot);
+  return state != nullptr && state->ramp < 1;  // NaN: not ramping
+}
+
+bool admitted(const ServicePlan& plan, const ServiceHealth& health, const detail::ClientKey& key,
+              std::size_t slot) noexcept {
+  if (!ramping(plan, health, slot)) return true;
+  return rampPoint(plan, key, slot) < detail::regionHealth(health, slot)->ramp;
+}
+
 // Rule 3: the first usable region is the primary. No endpoint of the family configured there:
 // NODATA. Otherwise its endpoints of the family that count, from an offset hashed from the client
 // subnet (sticky rotation), then the next usable regions', until `want` are collected.
@@ -68,14 +92,43 @@ struct Collector {
   Decision& decision;
   std::size_t deepest = 0;  // position in the order of the last region that decided something
   std::int32_t primary = -1;
+  bool skip_ramping = false;  // slow start in force: skip regions that do not admit this client
+  bool ramp_decided = false;  // a ramping region up to `deepest` made the answer client-specific
+
+  // Usable at `level`, and with slow start in force, admitting this client.
+  bool usable(std::size_t slot, Level level) const noexcept {
+    if (!regionUsable(plan, health, slot, level)) return false;
+    return !skip_ramping || admitted(plan, health, key, slot);
+  }
 
   Result run(Level level) noexcept {
+    // Slow start applies to healthy answers only, and never leaves the client without an answer:
+    // when no usable region admits it, or the ones that do have nothing to give, the ramps are
+    // ignored.
+    bool any_ramping = false, any_admitted = false;
+    for (std::size_t pos = 0; level == Level::Healthy && pos < order.count; ++pos) {
+      const std::size_t slot = order.slots[pos];
+      if (!regionUsable(plan, health, slot, level)) continue;
+      any_ramping = any_ramping || ramping(plan, health, slot);
+      any_admitted = any_admitted || admitted(plan, health, key, slot);
+    }
+    skip_ramping = any_ramping && any_admitted;
+    Result result = collect(level);
+    if (skip_ramping && result == Result::Empty) {
+      skip_ramping = false;
+      result = collect(level);
+    }
+    return result;
+  }
+
+  Result collect(Level level) noexcept {
     decision.count = 0;
     deepest = 0;
     primary = -1;
+    ramp_decided = false;
     std::size_t first = order.count;
     for (std::size_t pos = 0; pos < order.count; ++pos) {
-      if (regionUsable(plan, health, order.slots[pos], level)) {
+      if (usable(order.slots[pos], level)) {
         first = pos;
         break;
       }
@@ -84,11 +137,11 @@ struct Collector {
     primary = order.slots[first];
     deepest = first;
     if (detail::familyEndpoints(plan.regions[order.slots[first]], family).empty()) {
-      return Result::NoData;
+      return finish(level, Result::NoData);
     }
     for (std::size_t pos = first; pos < order.count; ++pos) {
       const std::size_t slot = order.slots[pos];
-      if (pos != first && !regionUsable(plan, health, slot, level)) continue;
+      if (pos != first && !usable(slot, level)) continue;
       const std::vector<std::uint16_t>& list = detail::familyEndpoints(plan.regions[slot], family);
       const RegionHealth* state = detail::regionHealth(health, slot);
       const std::size_t offset = detail::rotationOffset(key, slot, list.size());
@@ -97,17 +150,32 @@ struct Collector {
         if (!endpointCounts(detail::endpointState(state, endpoint), level)) continue;
         decision.picks[decision.count++] = {static_cast<std::uint16_t>(slot), endpoint};
         deepest = pos;
-        if (decision.count == want) return Result::Answered;
+        if (decision.count == want) return finish(level, Result::Answered);
       }
     }
-    return decision.count > 0 ? Result::Answered : Result::Empty;
+    return finish(level, decision.count > 0 ? Result::Answered : Result::Empty);
+  }
+
+  // Notes whether a ramping region up to `deepest` took part (admitted or skipped): then other
+  // subnets of the client's location may get another answer.
+  Result finish(Level level, Result result) noexcept {
+    ramp_decided = false;
+    for (std::size_t pos = 0; level == Level::Healthy && pos <= deepest && pos < order.count;
+         ++pos) {
+      const std::size_t slot = order.slots[pos];
+      if (regionUsable(plan, health, slot, level) && ramping(plan, health, slot)) {
+        ramp_decided = true;
+      }
+    }
+    return result;
   }
 };
 
 // Rule 5: the ECS scope covers exactly what decided the answer, so that a resolver never hands
 // one region's answer to a client that would get another (RFC 7871 §7.2.1).
 std::uint8_t ecsScope(const ServicePlan& plan, const Client& client, const RegionOrder& order,
-                      std::size_t deepest, detail::ScopeWhy& why) noexcept {
+                      std::size_t deepest, bool ramp_decided, const detail::ClientKey& key,
+                      detail::ScopeWhy& why) noexcept {
   using Kind = detail::ScopeWhy::Kind;
   std::uint8_t scope = 0;
   const std::uint8_t nets = order.geo_match.scope;
@@ -133,6 +201,9 @@ std::uint8_t ecsScope(const ServicePlan& plan, const Client& client, const Regio
     why.kind = Kind::Location;
     scope = std::max(nets, client.location.scope);
   }
+  // Slow start admitted or skipped a region by the hash of the client's subnet: the answer holds
+  // for that subnet only.
+  if (ramp_decided && why.kind != Kind::OneRegion) scope = std::max(scope, key.prefix);
   scope = std::min(scope, client.address.bitLength());
   why.decided = scope;
   // RFC 7871 §7.1.2: SOURCE PREFIX-LENGTH 0 means "do not use my address"; answer with scope 0.
@@ -196,7 +267,8 @@ void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatri
   outcome.primary = collector.primary;
 
   detail::ScopeWhy why;
-  decision.scope = ecsScope(plan, client, order, collector.deepest, why);
+  decision.scope =
+      ecsScope(plan, client, order, collector.deepest, collector.ramp_decided, key, why);
 
   if (trace != nullptr) {
     // Explain only: allocation is fine here, but select() stays noexcept; a failed allocation

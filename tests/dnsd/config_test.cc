@@ -118,26 +118,120 @@ const BadCase kBadCases[] = {
       {7, "[19", kLatLon}}},
 };
 
-TEST(ServerConfig, ReportsEachHttpAndGeoProblemAtItsPlace) {
-  for (const BadCase& c : kBadCases) {
-    SCOPED_TRACE(c.snippet);
-    TempDir dir;
-    std::string path = dir.write("dnsd.toml", kServer + c.snippet);
-    ConfigResult result = loadServerConfig(path);
-    Strings got, want;
-    for (const auto& error : result.errors) got.push_back(error.toString());
-    for (const At& at : c.errors) {
-      std::string line = lineOf(c.snippet, at.line);
-      std::size_t column = line.find(at.marker);
-      ASSERT_NE(column, std::string::npos) << "bad test: no " << at.marker << " in " << line;
-      want.push_back(path + ":" + std::to_string(kFirstLine - 1 + at.line) + ":" +
-                     std::to_string(column + 1) + ": " + at.message);
-    }
-    // Every problem, each once; the order among them is not part of the contract.
-    std::sort(got.begin(), got.end());
-    std::sort(want.begin(), want.end());
-    EXPECT_EQ(got, want);
+// Loads kServer + the snippet and expects exactly `c.errors` (in any order).
+void expectErrors(const BadCase& c) {
+  SCOPED_TRACE(c.snippet);
+  TempDir dir;
+  std::string path = dir.write("dnsd.toml", kServer + c.snippet);
+  ConfigResult result = loadServerConfig(path);
+  Strings got, want;
+  for (const auto& error : result.errors) got.push_back(error.toString());
+  for (const At& at : c.errors) {
+    std::string line = lineOf(c.snippet, at.line);
+    std::size_t column = line.find(at.marker);
+    ASSERT_NE(column, std::string::npos) << "bad test: no " << at.marker << " in " << line;
+    want.push_back(path + ":" + std::to_string(kFirstLine - 1 + at.line) + ":" +
+                   std::to_string(column + 1) + ": " + at.message);
   }
+  // Every problem, each once; the order among them is not part of the contract.
+  std::sort(got.begin(), got.end());
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(got, want);
+}
+
+TEST(ServerConfig, ReportsEachHttpAndGeoProblemAtItsPlace) {
+  for (const BadCase& c : kBadCases) expectErrors(c);
+}
+
+// base64 of "0123456789abcdef": the shortest key decodeKey takes.
+const std::string kKey = "MDEyMzQ1Njc4OWFiY2RlZg==";
+const std::string kQuorum = "quorum must be a number from 0 up to (not including) 1";
+const std::string kIdShape = "id must be 1 to 64 letters, digits, '.', '_' or '-'";
+
+const BadCase kHealthBadCases[] = {
+    {"[health]\nquorum = 1.0\n", {{2, "1.0", kQuorum}}},
+    {"[health]\nquorum = -0.1\n", {{2, "-0.1", kQuorum}}},
+    {"[health]\nquorum = \"half\"\n", {{2, "\"half", kQuorum}}},
+    {"[health]\nreport_ttl = 0\n", {{2, "0", "report_ttl must be seconds in (0, 86400]"}}},
+    {"[health]\nmax_skew = \"30\"\n", {{2, "\"30", "max_skew must be seconds in (0, 86400]"}}},
+    {"[health]\ncolour = 1\n", {{2, "colour", "unknown key \"colour\" in [health]"}}},
+    {"[health]\nallow_nets = \"127.0.0.0/8\"\n",
+     {{2, "\"127", "allow_nets must be an array of networks like \"127.0.0.0/8\""}}},
+    {"[health]\nallow_nets = [8]\n",
+     {{2, "8", "allow_nets entries must be strings like \"127.0.0.0/8\""}}},
+    {"[health]\nallow_nets = [\"127.0.0.0/8\", \"127.0.0.1/8\"]\n",
+     {{2, "\"127.0.0.1",
+       "allow_nets \"127.0.0.1/8\": host bits set beyond /8 (did you mean 127.0.0.0/8?)"}}},
+    {"[health]\nprobers = 5\n",
+     {{2, "5", "probers must be [[health.probers]] tables with id and key"}}},
+    {"[[health.probers]]\nid = \"eu-1\"\nkey = \"c2hvcnQ=\"\n",
+     {{3, "\"c2h", "key of prober \"eu-1\" must be base64 of at least 16 bytes"}}},
+    {"[[health.probers]]\nid = \"eu-1\"\nkey = \"not base64 at all!\"\n",
+     {{3, "\"not", "key of prober \"eu-1\" must be base64 of at least 16 bytes"}}},
+    {"[[health.probers]]\nid = \"eu-1\"\nkey = 16\n",
+     {{3, "16", "key of prober \"eu-1\" must be a string"}}},
+    {"[[health.probers]]\nid = \"eu 1\"\nkey = \"" + kKey + "\"\n", {{2, "\"eu", kIdShape}}},
+    {"[[health.probers]]\nid = \"\"\nkey = \"" + kKey + "\"\n", {{2, "\"\"", kIdShape}}},
+    {"[[health.probers]]\nid = \"eu-1\"\nkey = \"" + kKey + "\"\nsecret = 1\n",
+     {{4, "secret", "unknown key \"secret\" in [[health.probers]]"}}},
+    {"[[health.probers]]\nid = \"eu-1\"\nkey = \"" + kKey +
+         "\"\n[[health.probers]]\nid = \"eu-1\"\nkey = \"" + kKey + "\"\n",
+     {{5, "\"eu-1", "prober \"eu-1\" is listed twice"}}},
+};
+
+TEST(ServerConfig, ReportsEachHealthProblemAtItsPlace) {
+  for (const BadCase& c : kHealthBadCases) expectErrors(c);
+}
+
+TEST(ServerConfig, HealthProbersNeedAnIdAndAKey) {
+  // Where a table without the key starts is TOML++'s business: only the line is checked here.
+  for (const std::string& snippet : {"[[health.probers]]\nkey = \"" + kKey + "\"\n",
+                                     std::string("[[health.probers]]\nid = \"eu-1\"\n")}) {
+    SCOPED_TRACE(snippet);
+    TempDir dir;
+    ConfigResult result = loadServerConfig(dir.write("dnsd.toml", kServer + snippet));
+    ASSERT_EQ(result.errors.size(), 1u);
+    EXPECT_NE(result.errors[0].message.find("needs"), std::string::npos)
+        << result.errors[0].toString();
+    EXPECT_TRUE(result.config.health.probers.empty());
+  }
+}
+
+TEST(ServerConfig, ReadsHealth) {
+  TempDir dir;
+  ConfigResult defaults = loadServerConfig(dir.write("a.toml", kServer));
+  ASSERT_TRUE(defaults.errors.empty());
+  EXPECT_DOUBLE_EQ(defaults.config.health.quorum, 0.5);
+  EXPECT_DOUBLE_EQ(defaults.config.health.report_ttl, 10.0);
+  EXPECT_DOUBLE_EQ(defaults.config.health.max_skew, 30.0);
+  EXPECT_TRUE(defaults.config.health.allow_nets.empty());
+  EXPECT_TRUE(defaults.config.health.probers.empty());
+
+  ConfigResult result = loadServerConfig(dir.write("b.toml", kServer + R"([health]
+quorum = 0
+report_ttl = 2.5
+max_skew = 5
+allow_nets = ["127.0.0.0/8", "::1/128"]
+[[health.probers]]
+id = "eu-1"
+key = ")" + kKey + R"("
+[[health.probers]]
+id = "us_east.2"
+key = "c2l4dGVlbiBieXRlcyBrZXkhIQ=="
+)"));
+  ASSERT_TRUE(result.errors.empty()) << result.errors.front().toString();
+  const HealthConfig& health = result.config.health;
+  EXPECT_DOUBLE_EQ(health.quorum, 0.0);
+  EXPECT_DOUBLE_EQ(health.report_ttl, 2.5);
+  EXPECT_DOUBLE_EQ(health.max_skew, 5.0);
+  ASSERT_EQ(health.allow_nets.size(), 2u);
+  EXPECT_EQ(health.allow_nets[0].toString(), "127.0.0.0/8");
+  EXPECT_EQ(health.allow_nets[1].toString(), "::1/128");
+  ASSERT_EQ(health.probers.size(), 2u);
+  EXPECT_EQ(health.probers[0].id, "eu-1");
+  EXPECT_EQ(health.probers[0].key, "0123456789abcdef");  // decoded
+  EXPECT_EQ(health.probers[1].id, "us_east.2");
+  EXPECT_EQ(health.probers[1].key, "sixteen bytes key!!");
 }
 
 TEST(ServerConfig, ContinentsAreTheSevenCodesZoneFilesAccept) {

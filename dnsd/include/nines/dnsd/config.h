@@ -1,5 +1,5 @@
 // dnsd.toml (DESIGN.md, "Files"). Paths in it are relative to the file. Sections owned by later
-// parts of the server ([health], [rate_limit]) are accepted and not yet read.
+// parts of the server ([rate_limit]) are accepted and not yet read.
 #pragma once
 
 #include <cstddef>
@@ -9,6 +9,7 @@
 #include "nines/dnsd/socket_address.h"
 #include "nines/policy/location.h"
 #include "nines/zones/diagnostic.h"
+#include "nines/zones/ip.h"
 
 namespace nines::dnsd {
 
@@ -33,10 +34,26 @@ struct GeoConfig {
   std::vector<policy::NetLocation> nets;  // [geo.nets]
 };
 
+// A remote prober allowed to POST /v1/reports ([[health.probers]]).
+struct ProberKey {
+  std::string id;
+  std::string key;  // the raw key bytes (base64-decoded); never logged, never shown
+};
+
+struct HealthConfig {
+  double quorum = 0.5;                  // an endpoint is up when MORE than this share of its
+                                        // fresh votes say up; 0 <= quorum < 1
+  double report_ttl = 10.0;             // seconds a prober's vote stays fresh
+  double max_skew = 30.0;               // seconds a report's time may be off from our clock
+  std::vector<zones::Cidr> allow_nets;  // what may be probed; empty: everything
+  std::vector<ProberKey> probers;       // empty: dnsd runs the checks itself (embedded prober)
+};
+
 struct Config {
   ServerConfig server;
   HttpConfig http;
   GeoConfig geo;
+  HealthConfig health;
 };
 
 struct ConfigResult {

@@ -1,6 +1,15 @@
-// The writer side of service health: operator drains (API) and test overrides, kept by name so
-// they survive zone reloads, turned into a HealthView for a zone table on every change. Not on the
-// query path: guarded by a mutex.
+// The writer side of service health: the health table's verdicts, operator drains (API) and test
+// overrides (kept by name so they survive zone reloads), turned into a HealthView for a zone table.
+// Not on the query path: guarded by a mutex.
+//
+// Precedence, per endpoint of a service pool: a drain, else a test override, else the verdict of
+// the target (zone, service's check, endpoint); a service without a check stays Unknown.
+//
+// Slow start, one worked scenario (slow_start = 30 s): eu-west is down until t=100, when enough
+// of its endpoints come back: it is up again and its ramp starts at 0.05 (never 0, so it gets
+// some traffic at once and its checks see real load); at t=106 the ramp is 0.2, at t=115 0.5,
+// and from t=130 on 1 (full share). Going down again ends the ramp; coming back starts a new one.
+// A region first seen (start-up, new zone) starts at full share.
 //
 // A drain is recorded per pool (zone, service, region) or per endpoint, for everything the
 // request matched when it was made: "drain region eu-west" drains eu-west in every service that
@@ -8,6 +17,8 @@
 // drains inside it) while the other services' eu-west pools stay out.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +27,7 @@
 #include <tuple>
 #include <vector>
 
+#include "nines/dnsd/health_table.h"
 #include "nines/dnsd/serving_state.h"
 #include "nines/dnsd/zone_table.h"
 
@@ -30,8 +42,19 @@ struct HealthSelector {
   bool operator==(const HealthSelector& other) const = default;
 };
 
+// What changed between two views, most significant first wins: States (an endpoint's state, a
+// drain), Ramp (only slow-start shares), Rtt (only the RTT matrix), None.
+enum class ViewChange : std::uint8_t { None, Rtt, Ramp, States };
+ViewChange compareViews(const HealthView& before, const HealthView& after) noexcept;
+
 class HealthState {
  public:
+  using Clock = std::function<double()>;  // wall clock, seconds
+
+  // `verdicts`: the health table of the probers' votes (must outlive this); null: every checked
+  // endpoint stays Unknown. `clock`: for change times and slow start; default: the system clock.
+  explicit HealthState(const HealthTable* verdicts = nullptr, Clock clock = {});
+
   // Drains (or undrains) what `selector` names in `table`. Returns how many pools/endpoints it
   // matched; 0 (with `error`) means nothing was changed. A drain must name a region or an
   // endpoint, so a typo cannot take a whole service out.
@@ -40,15 +63,31 @@ class HealthState {
   // Test hook: forces the state of the endpoints `selector` matches (Unknown clears the override).
   std::size_t setState(const ZoneTable& table, const HealthSelector& selector,
                        policy::EndpointState state, std::string* error);
-  std::shared_ptr<const HealthView> build(const ZoneTable& table) const;
+  // The view of `table` now: verdicts, overrides, drains, slow-start ramps and the RTT matrix.
+  // Also records when endpoint states and region up/down change (hence not const); call it with
+  // the current zones (reloads, drains, and the health thread a few times a second).
+  std::shared_ptr<const HealthView> build(const ZoneTable& table);
   // Every drain in force, for /v1/status: "zone Z service S region R [endpoint E]".
   std::vector<std::string> drains() const;
 
  private:
   using PoolKey = std::tuple<std::string, std::string, std::string>;  // zone, service, region
   using EndpointKey = std::tuple<std::string, std::string, std::string, std::string>;
+  struct EndpointTrack {
+    policy::EndpointState state;
+    double since;
+  };
+  struct RegionTrack {
+    bool up;
+    double since;
+    double ramp_start;  // when the current slow start began; negative: none
+  };
 
+  const HealthTable* verdicts_;
+  const Clock clock_;
   mutable std::mutex mutex_;
+  std::map<EndpointKey, EndpointTrack> endpoint_track_;
+  std::map<PoolKey, RegionTrack> region_track_;
   std::set<PoolKey> drained_pools_;
   std::set<EndpointKey> drained_endpoints_;
   std::map<EndpointKey, policy::EndpointState> overrides_;

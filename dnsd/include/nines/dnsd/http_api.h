@@ -1,8 +1,14 @@
-// dnsd's HTTP port (DESIGN.md "HTTP API"): GET /v1/status, POST /v1/drain and /v1/undrain
-// (bearer token), GET / (status page), and with test hooks on, POST /v1/test/health.
-// Control plane only: one thread, never on the query path.
+// dnsd's HTTP port (DESIGN.md "HTTP API"): GET /v1/status, POST /v1/reports (signed prober
+// reports), GET /v1/checks (the check targets, for remote probers), POST /v1/drain and
+// /v1/undrain (bearer token), GET / (status page), and with test hooks on, POST /v1/test/health.
+// Control plane only, never on the query path.
+//
+// Bodies: a report may be up to probers::kMaxReportBody; every other request body up to 64 KiB.
+// A body over its limit is refused with 413 from its Content-Length, before it is read; a request
+// that may carry a body but has no Content-Length (or is chunked) is refused with 411.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -24,6 +30,15 @@ struct ControlHandlers {
   std::function<std::string()> status;  // JSON
   std::function<int(const HealthSelector&, bool drained, std::string& body)> drain;
   std::function<int(const HealthSelector&, const std::string& state, std::string& body)> setHealth;
+  // POST /v1/reports: the X-Nines-Prober and X-Nines-Signature values (empty when missing) and
+  // the body, exactly as received.
+  std::function<int(const std::string& prober, const std::string& signature,
+                    const std::string& body, std::string& reply)>
+      report;
+  // A report whose body is over the limit, refused unread (counted like the other refusals).
+  std::function<int(const std::string& prober, std::size_t length, std::string& reply)>
+      reportTooLarge;
+  std::function<std::string()> checks;  // GET /v1/checks: JSON
 };
 
 class HttpApi {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "nines/dnsd/zone_table.h"
@@ -12,10 +13,26 @@
 
 namespace nines::dnsd {
 
+// Why an endpoint is in its state and since when, for /v1/status (not read by queries).
+struct EndpointNote {
+  std::string target;    // the check target id ("zone|check|endpoint"); empty: no check
+  std::string reason;    // when the view was built: the verdict's, or the override's or drain's
+  double since = 0;      // clock seconds when the state last changed (or was first seen)
+  bool verdict = false;  // the state is the health table's verdict (no override, no drain)
+};
+
+struct RegionNote {
+  bool up = true;    // usable: not drained, at least min_up endpoints up or unknown
+  double since = 0;  // clock seconds when `up` last changed (or was first seen)
+  std::vector<EndpointNote> endpoints;
+};
+
 struct HealthView {
   std::vector<policy::ServiceHealth>
       services;  // by service slot of the zone table it was built for
   policy::RttMatrix rtt;
+  std::vector<std::vector<RegionNote>> notes;  // [service slot][region slot]; may be empty
+  double built_at = 0;                         // clock seconds
 };
 
 struct ServingState {

@@ -1,0 +1,122 @@
+// The health table (DESIGN.md "One health report", "Health semantics"): for every check target
+// ("zone|check|endpoint"), the latest vote of each prober, and the verdicts and RTT matrix drawn
+// from them. Pure: no sockets, no threads of its own; the clock comes in through the constructor.
+// Written by report ingestion and the embedded prober, read by the health thread and /v1/status,
+// so it is guarded by a mutex (control plane only, never on the query path).
+//
+// A worked scenario, quorum 0.5, report_ttl 10 s. Target T is checked by eu-1, us-1 and ap-1.
+//   t=0   eu-1 up, us-1 up, ap-1 down     -> 2/3 fresh votes up > 0.5: Up
+//   t=5   us-1 down                        -> 1/3: Down
+//   t=12  nothing more from anyone         -> t=0 votes are stale, 1 fresh (us-1 at 5) down: Down
+//   t=16  every vote older than 10 s       -> no fresh votes: Unknown (treated as up), and the
+//                                             reason says when the last vote came in
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "nines/policy/health.h"
+#include "nines/probers/report.h"
+#include "nines/zones/zone.h"
+
+namespace nines::dnsd {
+
+// Who voted: the prober's id, its region (a vantage point for the RTT matrix) and its location
+// when it sent one.
+struct ProberInfo {
+  std::string id;
+  std::string region;
+  std::optional<zones::GeoPoint> location;
+};
+
+// One prober's latest vote on one target, as /v1/status shows it.
+struct VoteView {
+  std::string prober;
+  std::string region;
+  bool up = false;
+  double rtt_ms = -1;  // negative: none
+  std::string reason;
+  double received_at = 0;  // clock seconds
+  double age = 0;          // seconds before `now`
+  bool fresh = false;      // age <= report_ttl
+};
+
+struct Verdict {
+  policy::EndpointState state = policy::EndpointState::Unknown;  // Unknown, Up or Down
+  std::size_t fresh = 0;                                         // fresh votes
+  std::size_t up = 0;                                            // of them, saying up
+  // "2/3 fresh votes up (quorum > 0.5)", "0/2 fresh votes up (quorum > 0.5); eu-1: HTTP 503",
+  // "no fresh votes (last 12.3 s ago)", "no votes yet".
+  std::string reason;
+};
+
+struct HealthTableOptions {
+  double quorum = 0.5;       // up when up / fresh > quorum
+  double report_ttl = 10.0;  // a vote older than this (seconds) is not fresh
+};
+
+class HealthTable {
+ public:
+  using Clock = std::function<double()>;  // wall clock, seconds
+
+  HealthTable(HealthTableOptions options, Clock clock);
+  HealthTable(const HealthTable&) = delete;
+  HealthTable& operator=(const HealthTable&) = delete;
+
+  double now() const { return clock_(); }
+  const HealthTableOptions& options() const noexcept { return options_; }
+
+  // The targets votes are kept for (buildTargets of the served zones, after allow_nets). Votes for
+  // other targets are ignored; votes of targets no longer listed are dropped.
+  void setTargets(const std::vector<std::string>& ids);
+  bool knows(const std::string& target) const;
+
+  // Records `results` as the latest votes of `prober`, received now (our clock, not the
+  // prober's). A target listed twice: the last result counts. Returns how many results were for
+  // known targets (the rest are ignored).
+  std::size_t apply(const ProberInfo& prober, const std::vector<probers::ReportResult>& results);
+
+  // Quorum over the fresh votes of `target` at `now` (see the scenario above).
+  Verdict verdict(const std::string& target, double now) const;
+  // Every prober's latest vote on `target`, by prober id.
+  std::vector<VoteView> votes(const std::string& target, double now) const;
+
+  // RTT matrix for the latency policy: for each prober region (a vantage) and each service region
+  // (column), the median of the fresh RTTs measured by that region's probers to endpoints of that
+  // service region. `members` pairs each target with the service region its endpoint serves in.
+  // A vantage's location is the one its probers report, else `region_locations` of the same name;
+  // a vantage with neither is left out, unless it is the only one (then where it is cannot
+  // matter: it is the nearest to every client).
+  policy::RttMatrix rttMatrix(
+      const std::vector<std::pair<std::string, std::string>>& members,
+      const std::vector<std::pair<std::string, zones::GeoPoint>>& region_locations,
+      double now) const;
+
+ private:
+  struct Vote {
+    std::uint32_t prober = 0;  // index into probers_
+    bool up = false;
+    double rtt_ms = -1;
+    double received_at = 0;
+    std::string reason;
+  };
+  bool fresh(const Vote& vote, double now) const noexcept {
+    return now - vote.received_at <= options_.report_ttl;
+  }
+  std::uint32_t proberIndex(const ProberInfo& prober);  // mutex_ held
+
+  const HealthTableOptions options_;
+  const Clock clock_;
+  mutable std::mutex mutex_;
+  std::vector<ProberInfo> probers_;                           // every prober ever heard from
+  std::unordered_map<std::string, std::vector<Vote>> votes_;  // target -> one vote per prober
+};
+
+}  // namespace nines::dnsd

@@ -1,0 +1,241 @@
+// dnsd::HealthState::build: the health table's verdicts become the endpoint states of every pool
+// that uses the checked endpoint (services without a check stay unknown), drains and test
+// overrides win over verdicts, a region coming back is ramped in over slow_start, and
+// compareViews tells the health thread what changed. A fake clock drives it.
+#include "nines/dnsd/health_state.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "nines/probers/check_target.h"
+#include "nines/zones/loader.h"
+#include "process.h"
+
+namespace nines::dnsd {
+namespace {
+
+using policy::EndpointState;
+using States = std::vector<EndpointState>;
+constexpr auto kUp = EndpointState::Up;
+constexpr auto kDown = EndpointState::Down;
+constexpr auto kUnknown = EndpointState::Unknown;
+constexpr auto kDrained = EndpointState::Drained;
+
+const char* kZone = R"(
+origin = "gslb.test."
+[soa]
+mname = "ns1.gslb.test."
+rname = "hostmaster.gslb.test."
+serial = 1
+refresh = 3600
+retry = 600
+expire = 1209600
+minimum = 300
+[records]
+"@" = ["NS ns1.gslb.test."]
+ns1 = ["A 127.0.0.53"]
+[checks.web]
+type = "tcp"
+port = 8080
+[regions.us-east]
+location = [38.9, -77.0]
+[regions.eu-west]
+location = [53.3, -6.3]
+[services.www]
+policy = "geo"
+check = "web"
+slow_start = 30.0
+[services.www.pools.us-east]
+endpoints = ["127.0.0.11", "127.0.0.12"]
+[services.www.pools.eu-west]
+endpoints = ["127.0.0.21"]
+[services.api]
+policy = "failover"
+order = ["us-east", "eu-west"]
+[services.api.pools.us-east]
+endpoints = ["127.0.0.11"]
+[services.api.pools.eu-west]
+endpoints = ["127.0.0.21"]
+)";
+
+std::string target(const std::string& endpoint) {
+  return probers::targetId("gslb.test.", "web", *zones::IpAddress::parse(endpoint));
+}
+
+class HealthStateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    nines::testing::TempDir dir;
+    zones::LoadResult loaded = zones::loadZones(dir.write("gslb.test.toml", kZone));
+    ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().toString();
+    zones::Diagnostics refused;
+    std::vector<std::string> ids;
+    for (const auto& t : probers::buildTargets(loaded.zones, allow_nets_, &refused)) {
+      ids.push_back(t.id);
+    }
+    refused_ = refused.size();
+    table_.setTargets(ids);
+    zones_ = ZoneTable::build(std::move(loaded.zones));
+  }
+
+  void vote(const std::string& prober, const std::string& endpoint, bool up, double rtt = 1) {
+    table_.apply({prober, prober == "eu-1" ? "eu-west" : "us-east", std::nullopt},
+                 {{target(endpoint), up, up ? rtt : -1, up ? "ok" : "refused"}});
+  }
+  std::size_t slot(const std::string& name) const {
+    for (std::size_t s = 0; s < zones_->services().size(); ++s) {
+      if (zones_->services()[s].name == name) return s;
+    }
+    ADD_FAILURE() << "no service " << name;
+    return 0;
+  }
+  States endpoints(const HealthView& view, const std::string& service, std::size_t region) {
+    return view.services[slot(service)].regions[region].endpoints;
+  }
+  const EndpointNote& note(const HealthView& view, const std::string& service, std::size_t region,
+                           std::size_t endpoint) {
+    return view.notes[slot(service)][region].endpoints[endpoint];
+  }
+
+  double now_ = 5000;
+  std::vector<zones::Cidr> allow_nets_;
+  std::size_t refused_ = 0;
+  HealthTable table_{{0.5, 1000.0}, [this] { return now_; }};
+  HealthState state_{&table_, [this] { return now_; }};
+  std::shared_ptr<const ZoneTable> zones_;
+};
+
+TEST_F(HealthStateTest, VerdictsBecomeEndpointStatesOfCheckedServices) {
+  auto before = state_.build(*zones_);
+  EXPECT_EQ(endpoints(*before, "www", 0), (States{kUnknown, kUnknown}));
+  EXPECT_EQ(note(*before, "www", 0, 0).reason, "no votes yet");
+  EXPECT_EQ(note(*before, "www", 0, 0).target, target("127.0.0.11"));
+
+  vote("us-1", "127.0.0.11", true);
+  vote("us-1", "127.0.0.12", false);
+  auto view = state_.build(*zones_);
+  EXPECT_EQ(endpoints(*view, "www", 0), (States{kUp, kDown}));
+  EXPECT_EQ(endpoints(*view, "www", 1), (States{kUnknown}));
+  EXPECT_EQ(note(*view, "www", 0, 1).reason, "0/1 fresh votes up (quorum > 0.5); us-1: refused");
+  EXPECT_TRUE(note(*view, "www", 0, 1).verdict);
+  // api has no check: the votes on its endpoint do not apply to it.
+  EXPECT_EQ(endpoints(*view, "api", 0), (States{kUnknown}));
+  EXPECT_EQ(note(*view, "api", 0, 0).reason, "no check configured");
+  EXPECT_TRUE(note(*view, "api", 0, 0).target.empty());
+  EXPECT_EQ(compareViews(*before, *view), ViewChange::States);
+  EXPECT_EQ(compareViews(*view, *state_.build(*zones_)), ViewChange::None);
+}
+
+TEST_F(HealthStateTest, DrainsAndOverridesWinOverVerdicts) {
+  vote("us-1", "127.0.0.11", true);
+  vote("us-1", "127.0.0.12", true);
+  std::string error;
+  ASSERT_EQ(state_.setState(*zones_, {"", "www", "", "127.0.0.11"}, kDown, &error), 1u) << error;
+  ASSERT_EQ(state_.setDrained(*zones_, {"", "www", "", "127.0.0.12"}, true, &error), 1u) << error;
+  auto view = state_.build(*zones_);
+  EXPECT_EQ(endpoints(*view, "www", 0), (States{kDown, kDrained}));
+  EXPECT_EQ(note(*view, "www", 0, 0).reason, "test override");
+  EXPECT_FALSE(note(*view, "www", 0, 0).verdict);
+  EXPECT_EQ(note(*view, "www", 0, 1).reason, "drained by the API");
+  // Cleared, the verdicts show through again.
+  ASSERT_EQ(state_.setState(*zones_, {"", "www", "", "127.0.0.11"}, kUnknown, &error), 1u);
+  ASSERT_EQ(state_.setDrained(*zones_, {"", "www", "", "127.0.0.12"}, false, &error), 1u);
+  EXPECT_EQ(endpoints(*state_.build(*zones_), "www", 0), (States{kUp, kUp}));
+}
+
+TEST_F(HealthStateTest, EndpointsOutsideAllowNetsAreNotProbed) {
+  std::string error;
+  allow_nets_ = {*zones::Cidr::parse("10.0.0.0/8", &error)};
+  SetUp();
+  EXPECT_EQ(refused_, 3u);  // 127.0.0.11, .12 and .21
+  vote("us-1", "127.0.0.11", false);
+  auto view = state_.build(*zones_);
+  EXPECT_EQ(endpoints(*view, "www", 0), (States{kUnknown, kUnknown}));
+  EXPECT_EQ(note(*view, "www", 0, 0).reason, "not probed: outside [health] allow_nets");
+}
+
+TEST_F(HealthStateTest, StateChangesAreTimed) {
+  const double start = now_;
+  auto view = state_.build(*zones_);
+  EXPECT_DOUBLE_EQ(note(*view, "www", 0, 0).since, start);
+  now_ += 5;
+  vote("us-1", "127.0.0.11", true);
+  view = state_.build(*zones_);
+  EXPECT_DOUBLE_EQ(note(*view, "www", 0, 0).since, start + 5);  // unknown -> up
+  EXPECT_DOUBLE_EQ(note(*view, "www", 0, 1).since, start);      // still unknown
+  now_ += 5;
+  vote("us-1", "127.0.0.11", true);
+  EXPECT_DOUBLE_EQ(note(*state_.build(*zones_), "www", 0, 0).since, start + 5);
+}
+
+// The slow-start scenario of health_state.h, slow_start = 30 s: eu-west is www's region 1 and
+// api's (no slow start) region 1.
+TEST_F(HealthStateTest, ARegionThatComesBackIsRampedIn) {
+  vote("us-1", "127.0.0.21", false);
+  const double down = now_;
+  auto view = state_.build(*zones_);  // first seen down: no ramp
+  EXPECT_DOUBLE_EQ(view->services[slot("www")].regions[1].ramp, 1.0);
+  EXPECT_FALSE(view->notes[slot("www")][1].up);
+  now_ += 40;
+  vote("us-1", "127.0.0.21", true);
+  const double back = now_;
+  struct Step {
+    double at;  // seconds after it came back
+    double ramp;
+  };
+  for (const Step& step : {Step{0, 0.05}, Step{1, 0.05}, Step{6, 0.2}, Step{15, 0.5},
+                           Step{29.7, 0.99}, Step{30, 1.0}, Step{100, 1.0}}) {
+    SCOPED_TRACE(step.at);
+    now_ = back + step.at;
+    view = state_.build(*zones_);
+    EXPECT_NEAR(view->services[slot("www")].regions[1].ramp, step.ramp, 1e-9);
+    EXPECT_DOUBLE_EQ(view->services[slot("api")].regions[1].ramp, 1.0);  // no slow_start
+    EXPECT_TRUE(view->notes[slot("www")][1].up);
+    EXPECT_DOUBLE_EQ(view->notes[slot("www")][1].since, back);
+  }
+  EXPECT_LT(down, back);
+  // Down again mid-ramp ends it; back once more starts a new one.
+  vote("us-1", "127.0.0.21", false);
+  now_ += 1;
+  view = state_.build(*zones_);
+  vote("us-1", "127.0.0.21", true);
+  now_ += 3;
+  view = state_.build(*zones_);
+  EXPECT_NEAR(view->services[slot("www")].regions[1].ramp, 0.05, 1e-9);
+  now_ += 15;
+  auto later = state_.build(*zones_);
+  EXPECT_NEAR(later->services[slot("www")].regions[1].ramp, 0.5, 1e-9);
+  EXPECT_EQ(compareViews(*view, *later), ViewChange::Ramp);
+}
+
+TEST_F(HealthStateTest, AnUndrainedRegionIsRampedInToo) {
+  std::string error;
+  state_.build(*zones_);
+  ASSERT_EQ(state_.setDrained(*zones_, {"", "www", "eu-west", ""}, true, &error), 1u) << error;
+  state_.build(*zones_);
+  now_ += 10;
+  ASSERT_EQ(state_.setDrained(*zones_, {"", "www", "eu-west", ""}, false, &error), 1u) << error;
+  EXPECT_NEAR(state_.build(*zones_)->services[slot("www")].regions[1].ramp, 0.05, 1e-9);
+}
+
+TEST_F(HealthStateTest, RttMatrixComesWithTheView) {
+  auto before = state_.build(*zones_);
+  EXPECT_TRUE(before->rtt.vantages.empty());
+  vote("eu-1", "127.0.0.11", true, 80);
+  vote("eu-1", "127.0.0.21", true, 2);
+  auto view = state_.build(*zones_);
+  ASSERT_EQ(view->rtt.vantages.size(), 1u);
+  EXPECT_EQ(view->rtt.vantages[0].region, "eu-west");
+  EXPECT_DOUBLE_EQ(view->rtt.vantages[0].location.latitude, 53.3);  // the zone's eu-west
+  EXPECT_EQ(view->rtt.regions, (std::vector<std::string>{"eu-west", "us-east"}));
+  EXPECT_EQ(view->rtt.rtt_ms, (std::vector<std::vector<double>>{{2, 80}}));
+  // The same states with other RTTs: only the matrix changed.
+  auto states_view = view;
+  vote("eu-1", "127.0.0.11", true, 90);
+  EXPECT_EQ(compareViews(*states_view, *state_.build(*zones_)), ViewChange::Rtt);
+}
+
+}  // namespace
+}  // namespace nines::dnsd
