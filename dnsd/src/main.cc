@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   std::string config_path = "dnsd.toml";
   app.add_option("-c,--config", config_path, "dnsd.toml to serve")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  nines::zones::setLogProgram("dnsd");
 
   ConfigResult loaded = loadServerConfig(config_path);
   if (!loaded.errors.empty()) {

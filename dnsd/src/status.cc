@@ -63,34 +63,6 @@ nlohmann::json probersJson(const StatusSources& sources) {
   return probers;
 }
 
-const char* stateName(policy::EndpointState state) {
-  switch (state) {
-    case policy::EndpointState::Up:
-      return "up";
-    case policy::EndpointState::Down:
-      return "down";
-    case policy::EndpointState::Drained:
-      return "drained";
-    case policy::EndpointState::Unknown:
-      break;
-  }
-  return "unknown";
-}
-
-const char* policyName(zones::PolicyKind kind) {
-  switch (kind) {
-    case zones::PolicyKind::Geo:
-      return "geo";
-    case zones::PolicyKind::Latency:
-      return "latency";
-    case zones::PolicyKind::Weighted:
-      return "weighted";
-    case zones::PolicyKind::Failover:
-      break;
-  }
-  return "failover";
-}
-
 }  // namespace
 
 std::string describe(const HealthSelector& selector) {
@@ -141,7 +113,7 @@ std::string renderStatus(const ServingState& state, const StatusSources& sources
           ++usable;
         }
         nlohmann::json entry = {{"address", region.endpoints[e].toString()},
-                                {"state", stateName(endpoint_state)}};
+                                {"state", policy::endpointStateName(endpoint_state)}};
         if (note != nullptr && e < note->endpoints.size()) {
           const EndpointNote& detail = note->endpoints[e];
           std::string reason = detail.reason;
@@ -179,9 +151,12 @@ std::string renderStatus(const ServingState& state, const StatusSources& sources
         reason = std::to_string(usable) + "/" + std::to_string(region.endpoints.size()) +
                  " endpoints up or unknown, min_up " + std::to_string(region.min_up);
       }
-      nlohmann::json entry = {{"name", region.name},        {"state", verdict},
-                              {"reason", reason},           {"weight", region.weight},
-                              {"ramp", rounded(region_health.ramp)}, {"endpoints", endpoints}};
+      nlohmann::json entry = {{"name", region.name},
+                              {"state", verdict},
+                              {"reason", reason},
+                              {"weight", region.weight},
+                              {"ramp", rounded(region_health.ramp)},
+                              {"endpoints", endpoints}};
       if (note != nullptr) {
         entry["since"] = rounded(note->since);
         entry["since_age"] = rounded(now - note->since);
@@ -190,7 +165,7 @@ std::string renderStatus(const ServingState& state, const StatusSources& sources
     }
     services.push_back({{"zone", plan.zone},
                         {"name", plan.name},
-                        {"policy", policyName(plan.policy)},
+                        {"policy", policy::policyName(plan.policy)},
                         {"ttl", plan.ttl},
                         {"answers", plan.answers},
                         {"fallback", plan.fallback == zones::Fallback::All ? "all" : "none"},

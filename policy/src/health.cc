@@ -13,4 +13,18 @@ ServiceHealth allUnknown(const zones::Service& service) {
   return health;
 }
 
+const char* endpointStateName(EndpointState state) noexcept {
+  switch (state) {
+    case EndpointState::Up:
+      return "up";
+    case EndpointState::Down:
+      return "down";
+    case EndpointState::Drained:
+      return "drained";
+    case EndpointState::Unknown:
+      break;
+  }
+  return "unknown";
+}
+
 }  // namespace nines::policy

@@ -81,4 +81,18 @@ ServicePlan ServicePlan::compile(const zones::Zone& zone, const zones::Service& 
   return plan;
 }
 
+const char* policyName(zones::PolicyKind kind) noexcept {
+  switch (kind) {
+    case zones::PolicyKind::Geo:
+      return "geo";
+    case zones::PolicyKind::Latency:
+      return "latency";
+    case zones::PolicyKind::Weighted:
+      return "weighted";
+    case zones::PolicyKind::Failover:
+      break;
+  }
+  return "failover";
+}
+
 }  // namespace nines::policy

@@ -146,20 +146,6 @@ std::string describeRegion(const ServicePlan& plan, const ServiceHealth& health,
   return out;
 }
 
-const char* policyName(zones::PolicyKind kind) {
-  switch (kind) {
-    case zones::PolicyKind::Geo:
-      return "geo";
-    case zones::PolicyKind::Latency:
-      return "latency";
-    case zones::PolicyKind::Weighted:
-      return "weighted";
-    case zones::PolicyKind::Failover:
-      return "failover";
-  }
-  return "?";
-}
-
 std::string describeScope(const ServicePlan& plan, const Client& client, const RegionOrder& order,
                           const Decision& decision, const ScopeWhy& why) {
   const std::string nets = "/" + std::to_string(order.geo_match.scope);

@@ -159,6 +159,7 @@ int main(int argc, char** argv) {
   std::string config_path = "prober.toml";
   app.add_option("-c,--config", config_path, "prober.toml to run")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  nines::zones::setLogProgram("prober");
 
   ProberConfigResult loaded = loadProberConfig(config_path);
   if (!loaded.errors.empty()) {

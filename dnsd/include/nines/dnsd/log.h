@@ -1,16 +1,14 @@
-// Operator-facing log lines on stderr, one line each, never on the query path.
+// dnsd logs through the project's one logger (nines/zones/log.h).
 #pragma once
 
-#include <cstdio>
-#include <string_view>
+#include "nines/zones/log.h"
 
 namespace nines::dnsd {
 
-enum class LogLevel { Info, Warning, Error };
-
-void logLine(LogLevel level, std::string_view message);
-inline void logInfo(std::string_view message) { logLine(LogLevel::Info, message); }
-inline void logWarning(std::string_view message) { logLine(LogLevel::Warning, message); }
-inline void logError(std::string_view message) { logLine(LogLevel::Error, message); }
+using zones::logError;
+using zones::logInfo;
+using zones::LogLevel;
+using zones::logLine;
+using zones::logWarning;
 
 }  // namespace nines::dnsd

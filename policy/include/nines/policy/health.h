@@ -18,6 +18,9 @@ enum class EndpointState : std::uint8_t {
             // are up
 };
 
+// "unknown", "up", "down", "drained".
+const char* endpointStateName(EndpointState state) noexcept;
+
 struct RegionHealth {
   bool drained = false;  // by zone file or API: out of answers now
   // One state per endpoint of the service's pool in this region, in the pool's file order.

@@ -30,6 +30,9 @@ struct RegionPlan {
   std::vector<zones::IpAddress> endpoints;  // the pool's endpoints, file order
 };
 
+// "geo", "latency", "weighted", "failover": as zone files spell them.
+const char* policyName(zones::PolicyKind kind) noexcept;
+
 struct ServicePlan {
   std::string zone;  // origin, presentation form
   std::string name;  // service key

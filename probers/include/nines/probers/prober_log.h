@@ -1,15 +1,14 @@
-// The prober daemon's log: one line per event on stderr, "TIME prober LEVEL: message".
+// The prober logs through the project's one logger (nines/zones/log.h).
 #pragma once
 
-#include <string_view>
+#include "nines/zones/log.h"
 
 namespace nines::probers {
 
-enum class LogLevel { Info, Warning, Error };
-
-void logLine(LogLevel level, std::string_view message);
-inline void logInfo(std::string_view message) { logLine(LogLevel::Info, message); }
-inline void logWarning(std::string_view message) { logLine(LogLevel::Warning, message); }
-inline void logError(std::string_view message) { logLine(LogLevel::Error, message); }
+using zones::logError;
+using zones::logInfo;
+using zones::LogLevel;
+using zones::logLine;
+using zones::logWarning;
 
 }  // namespace nines::probers
