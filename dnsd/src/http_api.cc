@@ -101,6 +101,12 @@ HttpApi::~HttpApi() { stop(); }
 bool HttpApi::open(std::string* error) {
   for (const auto& address : config_.listen) {
     auto server = std::make_unique<httplib::Server>();
+    // cpp-httplib's default sets SO_REUSEPORT, which lets a second dnsd bind the same port and
+    // take half of the reports and drains; SO_REUSEADDR alone makes that a bind error.
+    server->set_socket_options([](socket_t sock) {
+      int one = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    });
     // The largest body any endpoint takes; the others are held to kMaxBody below.
     server->set_payload_max_length(probers::kMaxReportBody);
     server->set_read_timeout(5, 0);

@@ -170,12 +170,19 @@ void Server::republishHealth() {
 }
 
 void Server::healthLoop() {
+  // The embedded prober's votes must be refreshed well inside report_ttl, or a down endpoint's
+  // vote goes stale between refreshes and the endpoint flaps to "unknown" (which counts as up).
+  const double ttl = config_.health.report_ttl;
+  const double refresh = std::min(1.0, ttl / 4);
+  const auto tick = std::min<std::chrono::milliseconds>(
+      kHealthTick, std::max(std::chrono::milliseconds(10),
+                            std::chrono::milliseconds(static_cast<long>(ttl * 1000 / 4))));
   std::unique_lock lock(health_wait_mutex_);
   while (!stopping_.load()) {
-    health_wake_.wait_for(lock, kHealthTick, [this] { return stopping_.load(); });
+    health_wake_.wait_for(lock, tick, [this] { return stopping_.load(); });
     if (stopping_.load()) break;
     lock.unlock();
-    if (embedded_) embedded_->pump(wallClock());
+    if (embedded_) embedded_->pump(wallClock(), refresh);
     republishHealth();
     lock.lock();
   }
