@@ -1,11 +1,28 @@
 #!/usr/bin/env bash
-# The README's demo command: installs what is missing, builds, and runs dnsd on the example zones
-# on 127.0.0.1:5300 (UDP and TCP) until Ctrl-C.
+# The README's demo command: installs what is missing, builds, starts three demo backends on
+# 127.0.0.21/.22/.23:8081 (the endpoints of zones/examples/live.example.test.toml) and runs dnsd on
+# the example zones on 127.0.0.1:5300 (UDP and TCP) until Ctrl-C; dnsd checks the backends itself
+# (the embedded prober). Everything it started is stopped on the way out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
 tools/build.sh
 build/bin/ninesctl check zones/examples
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+# Background jobs of a script ignore Ctrl-C: the script takes it and stops them (SIGTERM).
+trap 'exit 0' INT TERM
+
+for address in 127.0.0.21 127.0.0.22 127.0.0.23; do
+  build/bin/nines-demo-backend "$address:8081" &
+  pids+=("$!")
+done
+
 cat <<'TRY'
 
 dnsd is starting on 127.0.0.1:5300. In another terminal, try:
@@ -29,6 +46,21 @@ Traffic management (zones/examples/gslb.example.test.toml):
   build/bin/ninesctl drain --config tools/demo/dnsd.toml --service www --region ap-south
   build/bin/ninesctl status --config tools/demo/dnsd.toml     (or http://127.0.0.1:8053/ in a browser)
 
+Live health (zones/examples/live.example.test.toml): backends on 127.0.0.21 (us-east),
+127.0.0.22 (eu-west) and 127.0.0.23 (ap-south), port 8081, checked every second by dnsd itself:
+
+  dig @127.0.0.1 -p 5300 www.live.example.test A +short                          # 127.0.0.21
+  dig @127.0.0.1 -p 5300 www.live.example.test A +short +subnet=198.51.100.0/24  # 127.0.0.22
+  dig @127.0.0.1 -p 5300 app.live.example.test A +short                          # failover: .21
+  pkill -f "nines-demo-backend 127.0.0.22"     # eu-west fails: within ~3 s the EU client gets .21
+  pkill -f "nines-demo-backend 127.0.0.21"     # us-east fails: app fails over to .22 (or .23)
+  build/bin/nines-demo-backend 127.0.0.21:8081 &   # back: app returns to .21, ramped in over 10 s
+  curl -s http://127.0.0.1:8053/v1/status      # each endpoint's state, reason and votes
+
+Two remote probers instead of the embedded one: tools/demo/two-probers.sh.
+
 Stop it with Ctrl-C.
 TRY
-exec build/bin/dnsd --config tools/demo/dnsd.toml
+build/bin/dnsd --config tools/demo/dnsd.toml &
+pids+=("$!")
+wait "$!"

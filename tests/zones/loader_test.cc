@@ -276,7 +276,7 @@ TEST(LoaderTest, BrokenZoneFiles) {
 TEST(LoaderTest, ExampleZonesLoadCleanly) {
   LoadResult result = loadZoneDirectory(NINES_SOURCE_DIR "/zones/examples");
   for (const Diagnostic& error : result.errors) ADD_FAILURE() << error.toString();
-  ASSERT_EQ(result.zones.size(), 3u);  // gslb.example.test: service_table_test.cc
+  ASSERT_EQ(result.zones.size(), 4u);  // gslb and live.example.test: service_table_test.cc
   // Sorted by origin in canonical order: arpa before test, example.test before gslb.example.test.
   const Zone& reverse = result.zones[0];
   const Zone& example = result.zones[1];
