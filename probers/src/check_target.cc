@@ -57,6 +57,7 @@ OrderedJson encodeCheck(const zones::Check& check) {
       {"target_port", check.target_port},
       {"expect_rcode", check.expect_rcode},
       {"query", check.query.toText()},
+      {"expect_answer", check.expect_answer},
       {"query_type", check.query_type},
       {"where",
        {{"file", check.where.file}, {"line", check.where.line}, {"column", check.where.column}}}};
@@ -194,6 +195,7 @@ bool decodeCheck(const Json& json, const std::string& where, zones::Check& check
     }
   }
   reader.integer("query_type", check.query_type, 1, 0xffff);
+  reader.text("expect_answer", check.expect_answer, false);
   if (const Json* place = reader.find("where", false)) {
     if (!place->is_object()) {
       reader.fail("\"where\" must be {\"file\", \"line\", \"column\"}");

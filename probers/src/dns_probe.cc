@@ -1,5 +1,10 @@
 #include "dns_probe.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <string>
+
 #include "nines/zones/ldns.h"
 
 namespace nines::probers::detail {
@@ -35,6 +40,35 @@ std::string buildDnsQuery(const zones::Check& check, std::uint16_t id) {
   return wire;
 }
 
+namespace {
+
+// True when an answer record of the asked type has exactly `check.expect_answer` as its RDATA in
+// presentation form (compared case-insensitively, as names in RDATA are).
+bool answerContains(ldns_pkt* packet, const zones::Check& check) {
+  ldns_rr_list* answer = ldns_pkt_answer(packet);
+  auto lower = [](std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+  };
+  const std::string wanted = lower(check.expect_answer);
+  for (std::size_t i = 0; answer && i < ldns_rr_list_rr_count(answer); ++i) {
+    ldns_rr* rr = ldns_rr_list_rr(answer, i);
+    if (static_cast<std::uint16_t>(ldns_rr_get_type(rr)) != check.query_type) continue;
+    std::string rdata;
+    for (std::size_t f = 0; f < ldns_rr_rd_count(rr); ++f) {
+      char* text = ldns_rdf2str(ldns_rr_rdf(rr, f));
+      if (!rdata.empty()) rdata += ' ';
+      rdata += text ? text : "";
+      free(text);
+    }
+    if (lower(rdata) == wanted) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 DnsVerdict judgeDnsResponse(const zones::Check& check, std::uint16_t id, const std::uint8_t* data,
                             std::size_t size, std::string& reason) {
   if (size < kHeaderSize || (data[0] << 8 | data[1]) != id || !(data[2] & 0x80)) {
@@ -59,10 +93,12 @@ DnsVerdict judgeDnsResponse(const zones::Check& check, std::uint16_t id, const s
   } else {
     std::string rcode = rcodeName(ldns_pkt_get_rcode(packet));
     reason = "DNS " + rcode;
-    if (rcode == check.expect_rcode) {
-      verdict = DnsVerdict::Pass;
-    } else {
+    if (rcode != check.expect_rcode) {
       reason += ", expected " + check.expect_rcode;
+    } else if (!check.expect_answer.empty() && !answerContains(packet, check)) {
+      reason += ", no " + check.expect_answer + " in the answer";
+    } else {
+      verdict = DnsVerdict::Pass;
     }
   }
   ldns_pkt_free(packet);

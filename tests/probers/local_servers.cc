@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "process.h"
 
 namespace nines::probers::testing {
@@ -139,8 +141,30 @@ DnsResponder::DnsResponder() {
       if (rcode < 0) continue;
       buffer[2] = static_cast<std::uint8_t>(buffer[2] | 0x84);  // QR, AA
       buffer[3] = static_cast<std::uint8_t>(rcode & 0x0f);
-      sendto(fd_, buffer, static_cast<std::size_t>(n), 0, reinterpret_cast<sockaddr*>(&peer),
-             peer_length);
+      auto size = static_cast<std::size_t>(n);
+      if (has_answer_ && size + 16 <= sizeof buffer) {
+        std::uint32_t a = answer_a_;
+        const std::uint8_t record[16] = {0xC0,
+                                         0x0C,
+                                         0,
+                                         1,
+                                         0,
+                                         1,
+                                         0,
+                                         0,
+                                         0,
+                                         60,
+                                         0,
+                                         4,
+                                         static_cast<std::uint8_t>(a >> 24),
+                                         static_cast<std::uint8_t>(a >> 16),
+                                         static_cast<std::uint8_t>(a >> 8),
+                                         static_cast<std::uint8_t>(a)};
+        std::memcpy(buffer + size, record, sizeof record);
+        size += sizeof record;
+        buffer[7] = 1;  // ANCOUNT
+      }
+      sendto(fd_, buffer, size, 0, reinterpret_cast<sockaddr*>(&peer), peer_length);
     }
   });
 }

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -78,6 +79,12 @@ class DnsResponder {
   ~DnsResponder();
   std::uint16_t port() const { return port_; }
   void setRcode(int rcode) { rcode_ = rcode; }
+  // Adds one A record with these four octets to every answer (TTL 60, owner = the question).
+  void setAnswerA(std::array<std::uint8_t, 4> address) {
+    answer_a_ = (std::uint32_t{address[0]} << 24) | (std::uint32_t{address[1]} << 16) |
+                (std::uint32_t{address[2]} << 8) | address[3];
+    has_answer_ = true;
+  }
   int queries() const { return queries_; }
 
  private:
@@ -85,6 +92,8 @@ class DnsResponder {
   std::uint16_t port_ = 0;
   std::atomic<int> rcode_{0};
   std::atomic<int> queries_{0};
+  std::atomic<bool> has_answer_{false};
+  std::atomic<std::uint32_t> answer_a_{0};
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

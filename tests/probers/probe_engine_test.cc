@@ -359,5 +359,35 @@ TEST(ProbeEngineTest, RunReturnsPromptlyWhenStopped) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 400ms);
 }
 
+TEST(ProbeEngineTest, DnsExpectedAnswer) {
+  DnsResponder answering;
+  answering.setAnswerA({192, 0, 2, 1});
+  struct Case {
+    std::string expect_answer;
+    TargetState state;
+    std::string reason;
+  };
+  const Case cases[] = {
+      {"192.0.2.1", TargetState::Up, "DNS NOERROR"},
+      {"192.0.2.2", TargetState::Down, "DNS NOERROR, no 192.0.2.2 in the answer"},
+  };
+  std::vector<CheckTarget> targets;
+  for (std::size_t i = 0; i < std::size(cases); ++i) {
+    CheckTarget target = makeTarget("dns", answering.port(), "127.0.0." + std::to_string(i + 1));
+    target.address = *zones::IpAddress::parse("127.0.0.1");
+    target.check.query_type = zones::rrtype::A;
+    target.check.expect_answer = cases[i].expect_answer;
+    target.check.timeout = 0.2;
+    target.check.interval = 0.25;
+    targets.push_back(target);
+  }
+  EngineRunner runner(targets);
+  for (std::size_t i = 0; i < std::size(cases); ++i) {
+    SCOPED_TRACE(targets[i].id);
+    ASSERT_TRUE(runner.waitState(targets[i].id, cases[i].state));
+    EXPECT_EQ(runner.status(targets[i].id).reason, cases[i].reason);
+  }
+}
+
 }  // namespace
 }  // namespace nines::probers

@@ -88,7 +88,10 @@ const std::vector<BrokenCase> kCases = {
      httpCheck("prot = 80\n"),
      {"zone.toml:15:1: unknown key \"prot\" in [checks.web] (expected type, port, path, "
       "expect_status, expect_body, interval, timeout, rise, fall, host, tls_verify, target, "
-      "expect_rcode, query, query_type)"}},
+      "expect_rcode, query, query_type, expect_answer)"}},
+    {"empty expected DNS answer",
+     httpCheck("expect_answer = \"\"\n"),
+     {"zone.toml:15:17: checks.web.expect_answer is empty; leave it out to accept any answer"}},
     {"check without a type",
      zoneWith(lines({"[checks.web]", "port = 80"})),
      {"zone.toml:12:1: [checks.web] is missing \"type\" (http, https, tcp or dns)"}},

@@ -15,9 +15,10 @@ namespace nines::zones {
 namespace {
 
 constexpr std::array<std::string_view, 2> kRegionKeys = {"location", "drain"};
-constexpr std::array<std::string_view, 15> kCheckKeys = {
-    "type", "port", "path",       "expect_status", "expect_body",  "interval", "timeout",   "rise",
-    "fall", "host", "tls_verify", "target",        "expect_rcode", "query",    "query_type"};
+constexpr std::array<std::string_view, 16> kCheckKeys = {
+    "type",         "port",  "path",       "expect_status", "expect_body", "interval",
+    "timeout",      "rise",  "fall",       "host",          "tls_verify",  "target",
+    "expect_rcode", "query", "query_type", "expect_answer"};
 constexpr std::array<std::string_view, 4> kCheckTypes = {"http", "https", "tcp", "dns"};
 // RFC 1035 §4.1.1 and RFC 2136 §2.2: the response codes a DNS check can expect.
 constexpr std::array<std::string_view, 11> kRcodes = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
@@ -263,6 +264,15 @@ class TableReaders {
       } else {
         reader.error(*reader.get("query"), reader.pathOf("query") + " " + quoted(text) +
                                                " is not a valid name: " + problem);
+      }
+    }
+    if (reader.string("expect_answer", text)) {
+      if (text.empty()) {
+        reader.error(
+            *reader.get("expect_answer"),
+            reader.pathOf("expect_answer") + " is empty; leave it out to accept any answer");
+      } else {
+        check.expect_answer = text;
       }
     }
     if (reader.string("query_type", text)) {

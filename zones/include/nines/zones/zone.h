@@ -66,6 +66,9 @@ struct Check {
   std::string expect_rcode = "NOERROR";    // dns: the response code that counts as up (upper case)
   Name query;                              // dns: the name asked; the loader's default: the origin
   std::uint16_t query_type = rrtype::SOA;  // dns: the type asked
+  // dns: RDATA (presentation form, e.g. "192.0.2.1") one record of the answer section must have;
+  // empty: any answer will do.
+  std::string expect_answer;
   SourceLocation where;
 };
 
