@@ -211,49 +211,4 @@ void FakeDnsd::setChecks(std::optional<std::string> body) {
   checks_ = std::move(body);
 }
 
-ProberProcess::ProberProcess(const std::string& config_path) : log_path_(config_path + ".log") {
-  std::string binary = nines::testing::binaryPath("prober");
-  pid_ = fork();
-  if (pid_ == 0) {
-    FILE* log = std::fopen(log_path_.c_str(), "w");
-    if (log) {
-      dup2(fileno(log), STDERR_FILENO);
-      dup2(fileno(log), STDOUT_FILENO);
-    }
-    std::vector<std::string> args = {binary, "--config", config_path};
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    execv(binary.c_str(), argv.data());
-    _exit(127);
-  }
-}
-
-ProberProcess::~ProberProcess() {
-  if (pid_ > 0 && !status_) {
-    kill(pid_, SIGKILL);
-    int status;
-    waitpid(pid_, &status, 0);
-  }
-}
-
-std::string ProberProcess::log() const { return nines::testing::readFile(log_path_); }
-
-bool ProberProcess::running() {
-  if (status_ || pid_ <= 0) return false;
-  int status;
-  if (waitpid(pid_, &status, WNOHANG) == pid_) {
-    status_ = status;
-    return false;
-  }
-  return true;
-}
-
-int ProberProcess::stop(std::chrono::milliseconds timeout) {
-  if (running()) kill(pid_, SIGTERM);
-  nines::testing::waitUntil([&] { return !running(); }, timeout);
-  if (!status_) return -1;
-  return WIFEXITED(*status_) ? WEXITSTATUS(*status_) : -1;
-}
-
 }  // namespace nines::probers::testing

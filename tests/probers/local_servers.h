@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "process.h"
+
 namespace httplib {
 class Server;
 }
@@ -129,21 +131,9 @@ class FakeDnsd {
 };
 
 // The prober binary of this build, started with `--config PATH`; stderr goes to PATH.log.
-class ProberProcess {
+class ProberProcess : public nines::testing::ChildProcess {
  public:
-  explicit ProberProcess(const std::string& config_path);
-  ~ProberProcess();  // SIGKILL if still running
-  ProberProcess(const ProberProcess&) = delete;
-  ProberProcess& operator=(const ProberProcess&) = delete;
-  std::string log() const;
-  bool running();
-  // SIGTERM, then waits; the exit status, or -1 (killed by a signal or still running).
-  int stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
-
- private:
-  pid_t pid_ = -1;
-  std::optional<int> status_;
-  std::string log_path_;
+  explicit ProberProcess(const std::string& config_path) : ChildProcess("prober", config_path) {}
 };
 
 }  // namespace nines::probers::testing

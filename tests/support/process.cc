@@ -51,9 +51,10 @@ std::string readFile(const std::string& path) {
   return buffer.str();
 }
 
-DnsdProcess::DnsdProcess(std::string config_path, std::vector<std::string> extra_args) {
-  log_path_ = config_path + ".log";
-  std::string binary = std::string(NINES_BIN_DIR) + "/dnsd";
+ChildProcess::ChildProcess(const std::string& binary_name, const std::string& config_path,
+                           const std::vector<std::string>& extra_args)
+    : log_path_(config_path + ".log") {
+  std::string binary = std::string(NINES_BIN_DIR) + "/" + binary_name;
   pid_ = fork();
   if (pid_ == 0) {
     FILE* log = std::fopen(log_path_.c_str(), "w");
@@ -71,7 +72,7 @@ DnsdProcess::DnsdProcess(std::string config_path, std::vector<std::string> extra
   }
 }
 
-DnsdProcess::~DnsdProcess() {
+ChildProcess::~ChildProcess() {
   if (pid_ > 0 && !status_) {
     kill(pid_, SIGKILL);
     int status;
@@ -79,7 +80,7 @@ DnsdProcess::~DnsdProcess() {
   }
 }
 
-bool DnsdProcess::running() {
+bool ChildProcess::running() {
   if (status_) return false;
   int status;
   if (waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -88,6 +89,26 @@ bool DnsdProcess::running() {
   }
   return true;
 }
+
+std::string ChildProcess::log() const { return readFile(log_path_); }
+
+void ChildProcess::signal(int number) {
+  if (pid_ > 0 && !status_) kill(pid_, number);
+}
+
+int ChildProcess::waitExit(std::chrono::milliseconds timeout) {
+  waitUntil([&] { return !running(); }, timeout);
+  if (!status_) return -1;
+  return WIFEXITED(*status_) ? WEXITSTATUS(*status_) : -1;
+}
+
+int ChildProcess::stop(std::chrono::milliseconds timeout) {
+  signal(SIGTERM);
+  return waitExit(timeout);
+}
+
+DnsdProcess::DnsdProcess(std::string config_path, std::vector<std::string> extra_args)
+    : ChildProcess("dnsd", config_path, extra_args) {}
 
 bool DnsdProcess::waitReady(std::chrono::milliseconds timeout) {
   static const std::regex listening(R"(dnsd info: listening on 127\.0\.0\.1:(\d+))");
@@ -106,8 +127,6 @@ bool DnsdProcess::waitReady(std::chrono::milliseconds timeout) {
              timeout) &&
          port_ != 0 && running();
 }
-
-std::string DnsdProcess::log() const { return readFile(log_path_); }
 
 std::vector<std::string> DnsdProcess::listenAddresses() const {
   static const std::regex listening(R"(listening on (\S+:\d+) \()");
@@ -135,21 +154,6 @@ std::uint16_t DnsdProcess::httpPort() const {
   std::string text = log();
   if (!std::regex_search(text, match, listening)) return 0;
   return static_cast<std::uint16_t>(std::stoi(match[1]));
-}
-
-void DnsdProcess::signal(int number) {
-  if (pid_ > 0 && !status_) kill(pid_, number);
-}
-
-int DnsdProcess::waitExit(std::chrono::milliseconds timeout) {
-  waitUntil([&] { return !running(); }, timeout);
-  if (!status_) return -1;
-  return WIFEXITED(*status_) ? WEXITSTATUS(*status_) : -1;
-}
-
-int DnsdProcess::stop(std::chrono::milliseconds timeout) {
-  signal(SIGTERM);
-  return waitExit(timeout);
 }
 
 std::string binaryPath(const std::string& name) { return std::string(NINES_BIN_DIR) + "/" + name; }

@@ -34,24 +34,16 @@ class TempDir {
 std::string readFile(const std::string& path);
 
 // The dnsd binary of this build, started with `--config`. Its stderr goes to a log file.
-class DnsdProcess {
+// One of this build's binaries (dnsd, prober), started with `--config CONFIG` and extra
+// arguments; its stdout and stderr go to CONFIG.log.
+class ChildProcess {
  public:
-  explicit DnsdProcess(std::string config_path, std::vector<std::string> extra_args = {});
-  ~DnsdProcess();  // SIGKILL if still running
-  DnsdProcess(const DnsdProcess&) = delete;
-  DnsdProcess& operator=(const DnsdProcess&) = delete;
+  ChildProcess(const std::string& binary_name, const std::string& config_path,
+               const std::vector<std::string>& extra_args = {});
+  ~ChildProcess();  // SIGKILL if still running
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
 
-  // Waits for "listening on 127.0.0.1:PORT" in the log; returns false if dnsd exited or the
-  // deadline passed.
-  bool waitReady(std::chrono::milliseconds timeout = std::chrono::seconds(20));
-  std::uint16_t port() const { return port_; }  // the IPv4 port (first listen address)
-  // Every address from a "listening on ADDRESS:PORT" line of the log, in order, e.g.
-  // "127.0.0.1:41234", "[::1]:40321" (with port 0 each address gets a port of its own).
-  std::vector<std::string> listenAddresses() const;
-  // The port of the first listen address whose host part is `host` ("127.0.0.1", "[::1]"), or 0.
-  std::uint16_t portFor(const std::string& host) const;
-  // The port of the first "http listening on 127.0.0.1:PORT" line of the log, or 0.
-  std::uint16_t httpPort() const;
   std::string log() const;
   bool running();
   void signal(int number);
@@ -64,6 +56,25 @@ class DnsdProcess {
   pid_t pid_ = -1;
   std::optional<int> status_;
   std::string log_path_;
+};
+
+class DnsdProcess : public ChildProcess {
+ public:
+  explicit DnsdProcess(std::string config_path, std::vector<std::string> extra_args = {});
+
+  // Waits for "listening on 127.0.0.1:PORT" in the log; returns false if dnsd exited or the
+  // deadline passed.
+  bool waitReady(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  std::uint16_t port() const { return port_; }  // the IPv4 port (first listen address)
+  // Every address from a "listening on ADDRESS:PORT" line of the log, in order, e.g.
+  // "127.0.0.1:41234", "[::1]:40321" (with port 0 each address gets a port of its own).
+  std::vector<std::string> listenAddresses() const;
+  // The port of the first listen address whose host part is `host` ("127.0.0.1", "[::1]"), or 0.
+  std::uint16_t portFor(const std::string& host) const;
+  // The port of the first "http listening on 127.0.0.1:PORT" line of the log, or 0.
+  std::uint16_t httpPort() const;
+
+ private:
   std::uint16_t port_ = 0;
 };
 
