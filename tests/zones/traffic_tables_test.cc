@@ -129,10 +129,18 @@ const std::vector<BrokenCase> kCases = {
     {"status list empty",
      httpCheck("expect_status = []\n"),
      {"zone.toml:15:17: checks.web.expect_status must list at least one status code"}},
-    {"status a string",
+    {"status a string that is not a range",
      httpCheck("expect_status = \"200\"\n"),
-     {"zone.toml:15:17: checks.web.expect_status must be a status code or an array of them, e.g. "
-      "[200, 204], not a string"}},
+     {"zone.toml:15:17: checks.web.expect_status \"200\" must be a range of status codes like "
+      "\"200-299\" (100 to 599)"}},
+    {"status range backwards",
+     httpCheck("expect_status = [\"299-200\"]\n"),
+     {"zone.toml:15:18: checks.web.expect_status \"299-200\" must be a range of status codes like "
+      "\"200-299\" (100 to 599)"}},
+    {"status a table",
+     httpCheck("expect_status = { a = 1 }\n"),
+     {"zone.toml:15:17: checks.web.expect_status must be a status code, a range like \"200-299\", "
+      "or an array of them, e.g. [200, 204], not a table"}},
     {"body not a string",
      httpCheck("expect_body = 5\n"),
      {"zone.toml:15:15: checks.web.expect_body must be a string, not an integer"}},
@@ -284,7 +292,7 @@ TEST(TrafficTablesTest, CheckWithEveryKey) {
       "type = \"https\"",
       "port = 8443",
       "path = \"/health?full=1\"",
-      "expect_status = [200, 204]",
+      "expect_status = [200, 204, \"300-302\"]",
       "expect_body = \"ok\"",
       "interval = 5",
       "timeout = 5",
@@ -309,7 +317,7 @@ TEST(TrafficTablesTest, CheckWithEveryKey) {
   EXPECT_EQ(web.type, "https");
   EXPECT_EQ(web.port, 8443);
   EXPECT_EQ(web.path, "/health?full=1");
-  EXPECT_EQ(web.expect_status, (std::vector<std::uint16_t>{200, 204}));
+  EXPECT_EQ(web.expect_status, (std::vector<std::uint16_t>{200, 204, 300, 301, 302}));
   EXPECT_EQ(web.expect_body, "ok");
   EXPECT_EQ(web.interval, 5.0);
   EXPECT_EQ(web.timeout, 5.0);

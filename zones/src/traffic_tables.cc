@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdio>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -204,17 +205,33 @@ class TableReaders {
         reader.error(node, path + " must list at least one status code");
         return;
       }
-    } else if (node.is_integer()) {
+    } else if (node.is_integer() || node.is_string()) {
       items.push_back(&node);
     } else {
       reader.error(node, path +
-                             " must be a status code or an array of them, e.g. [200, 204], "
-                             "not " +
+                             " must be a status code, a range like \"200-299\", or an array of "
+                             "them, e.g. [200, 204], not " +
                              describe(node));
       return;
     }
     std::vector<std::uint16_t> codes;
     for (const toml::node* item : items) {
+      if (const auto* text = item->as_string()) {
+        // A range "LO-HI", expanded into its codes (at most 500 of them).
+        unsigned low = 0, high = 0;
+        char extra = 0;
+        const std::string& range = text->get();
+        if (std::sscanf(range.c_str(), "%u-%u%c", &low, &high, &extra) != 2 || low < 100 ||
+            high > 599 || low > high) {
+          reader.error(*item, path + " " + quoted(range) +
+                                  " must be a range of status codes like \"200-299\" (100 to 599)");
+          return;
+        }
+        for (unsigned code = low; code <= high; ++code) {
+          codes.push_back(static_cast<std::uint16_t>(code));
+        }
+        continue;
+      }
       auto code = fields_.integer(*item, path, 100, 599);
       if (!code) {
         reader.fail();
