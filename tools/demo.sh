@@ -9,19 +9,8 @@ tools/setup.sh
 tools/build.sh
 build/bin/ninesctl check zones/examples
 
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-# Background jobs of a script ignore Ctrl-C: the script takes it and stops them (SIGTERM).
-trap 'exit 0' INT TERM
-
-for address in 127.0.0.21 127.0.0.22 127.0.0.23; do
-  build/bin/nines-demo-backend "$address:8081" &
-  pids+=("$!")
-done
+# shellcheck source=demo/backends.sh
+. tools/demo/backends.sh
 
 cat <<'TRY'
 
