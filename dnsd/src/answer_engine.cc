@@ -33,15 +33,6 @@ const Node* closestEncloser(const ServedZone& zone, LookupName name) noexcept {
   return zone.apex;
 }
 
-bool inZone(const ServedZone& zone, std::string_view key) noexcept {
-  if (key.size() < zone.key.size()) return false;
-  if (key.substr(key.size() - zone.key.size()) != zone.key) return false;
-  // The match must start on a label boundary.
-  std::size_t pos = 0, target = key.size() - zone.key.size();
-  while (pos < target) pos += 1u + static_cast<std::uint8_t>(key[pos]);
-  return pos == target;
-}
-
 // RFC 7871 §6: the client is the ECS address when the query carried one with a non-zero source
 // prefix; otherwise the packet's source.
 policy::Client clientOf(const Query& query, const Asker& asker) noexcept {
@@ -118,7 +109,7 @@ class Resolver {
       entry.rrset = cname;
       plan_.answer.push(entry);
       // RFC 1034 §4.3.2 step 3a: restart at the target while it stays in this zone.
-      if (hops + 1 >= kMaxCnameHops || !inZone(zone_, cname->target)) {
+      if (hops + 1 >= kMaxCnameHops || !zones::wireIsSubdomain(cname->target, zone_.key)) {
         return LookupOutcome::Answered;
       }
       LookupOutcome next = lookup(LookupName{cname->target}, OwnerKind::LastCnameTarget, hops + 1);

@@ -131,13 +131,28 @@ std::vector<std::string> HealthState::drains() const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> out;
   for (const auto& [zone, service, region] : drained_pools_) {
-    out.push_back("zone " + zone + " service " + service + " region " + region);
+    out.push_back(describe({zone, service, region, ""}));
   }
   for (const auto& [zone, service, region, endpoint] : drained_endpoints_) {
-    out.push_back("zone " + zone + " service " + service + " region " + region + " endpoint " +
-                  endpoint);
+    out.push_back(describe({zone, service, region, endpoint}));
   }
   return out;
+}
+
+std::string describe(const HealthSelector& selector) {
+  std::string out;
+  auto add = [&](const char* what, const std::string& value) {
+    if (value.empty()) return;
+    if (!out.empty()) out += ' ';
+    out += what;
+    out += ' ';
+    out += value;
+  };
+  add("zone", selector.zone);
+  add("service", selector.service);
+  add("region", selector.region);
+  add("endpoint", selector.endpoint);
+  return out.empty() ? "everything" : out;
 }
 
 HealthState::HealthState(const HealthTable* verdicts, Clock clock)

@@ -8,6 +8,7 @@
 #include "nines/dnsd/config.h"
 #include "nines/dnsd/log.h"
 #include "nines/dnsd/server.h"
+#include "nines/zones/signals.h"
 
 int main(int argc, char** argv) {
   using namespace nines::dnsd;
@@ -23,14 +24,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Signals are taken synchronously by this thread; every worker inherits the blocked mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  sigset_t signals = nines::zones::blockControlSignals();
 
   Server server(loaded.config);
   std::string error;

@@ -65,22 +65,6 @@ nlohmann::json probersJson(const StatusSources& sources) {
 
 }  // namespace
 
-std::string describe(const HealthSelector& selector) {
-  std::string out;
-  auto add = [&](const char* what, const std::string& value) {
-    if (value.empty()) return;
-    if (!out.empty()) out += ' ';
-    out += what;
-    out += ' ';
-    out += value;
-  };
-  add("zone", selector.zone);
-  add("service", selector.service);
-  add("region", selector.region);
-  add("endpoint", selector.endpoint);
-  return out.empty() ? "everything" : out;
-}
-
 std::string renderStatus(const ServingState& state, const StatusSources& sources) {
   const double now = sources.now;
   nlohmann::json zones = nlohmann::json::array();

@@ -18,6 +18,7 @@
 #include "nines/probers/report.h"
 #include "nines/probers/report_sender.h"
 #include "nines/probers/target_source.h"
+#include "nines/zones/signals.h"
 #include "probe_transport.h"
 
 namespace {
@@ -168,14 +169,7 @@ int main(int argc, char** argv) {
   }
   const ProberConfig& config = loaded.config;
 
-  // Signals are taken synchronously by this thread; every other thread inherits the blocked mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  sigset_t signals = nines::zones::blockControlSignals();
   raiseFileLimit();
 
   ProbeEngine engine;

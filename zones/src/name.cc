@@ -181,13 +181,16 @@ std::string Name::toText() const {
 }
 
 bool Name::isSubdomainOf(const Name& ancestor) const noexcept {
-  if (ancestor.wire_.size() > wire_.size()) return false;
-  // The suffix must start on a label boundary of this name.
+  return wireIsSubdomain(wire_, ancestor.wire_);
+}
+
+bool wireIsSubdomain(std::string_view name, std::string_view ancestor) noexcept {
+  if (ancestor.size() > name.size()) return false;
   std::size_t pos = 0;
-  std::size_t target = wire_.size() - ancestor.wire_.size();
-  while (pos < target) pos += 1 + static_cast<std::uint8_t>(wire_[pos]);
+  std::size_t target = name.size() - ancestor.size();
+  while (pos < target) pos += 1 + static_cast<std::uint8_t>(name[pos]);
   if (pos != target) return false;
-  return wireNamesEqual(std::string_view(wire_).substr(pos), ancestor.wire_);
+  return wireNamesEqual(name.substr(pos), ancestor);
 }
 
 bool Name::operator==(const Name& other) const noexcept {

@@ -47,6 +47,9 @@ struct HealthSelector {
 enum class ViewChange : std::uint8_t { None, Rtt, Ramp, States };
 ViewChange compareViews(const HealthView& before, const HealthView& after) noexcept;
 
+// "zone Z service S region R endpoint E", the fields a selector sets, for logs and /v1/status.
+std::string describe(const HealthSelector& selector);
+
 class HealthState {
  public:
   using Clock = std::function<double()>;  // wall clock, seconds

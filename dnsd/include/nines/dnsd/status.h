@@ -25,7 +25,5 @@ struct StatusSources {
 };
 
 std::string renderStatus(const ServingState& state, const StatusSources& sources);
-// "service www region eu-west of example.test." style text for logs.
-std::string describe(const HealthSelector& selector);
 
 }  // namespace nines::dnsd

@@ -10,7 +10,7 @@
 
 namespace nines::zones {
 
-inline constexpr std::size_t kMaxNameLength = 255;   // RFC 1035 §2.3.4, wire octets
+inline constexpr std::size_t kMaxNameLength = 255;  // RFC 1035 §2.3.4, wire octets
 inline constexpr std::size_t kMaxLabelLength = 63;
 
 // ASCII-only lowering: DNS case-folding never touches octets outside A-Z (RFC 4343 §3).
@@ -55,5 +55,8 @@ class Name {
 
 // Case-insensitive equality of two wire names.
 bool wireNamesEqual(std::string_view a, std::string_view b) noexcept;
+// True when the well-formed wire name `name` equals `ancestor` or lies below it (the match must
+// start on one of `name`'s label boundaries); case-insensitive.
+bool wireIsSubdomain(std::string_view name, std::string_view ancestor) noexcept;
 
 }  // namespace nines::zones
