@@ -9,6 +9,7 @@
 #include "nines/dnsd/wire.h"
 #include "nines/zones/loader.h"
 #include "process.h"
+#include "zone_text.h"
 
 namespace nines::dnsd {
 namespace {
@@ -18,15 +19,6 @@ using nines::testing::decodeResponse;
 using nines::testing::QueryOptions;
 using nines::testing::Response;
 using Strings = std::vector<std::string>;
-
-std::string bigTxt() {
-  std::string records;
-  for (int i = 0; i < 40; ++i) {
-    records += "\"TXT " + std::to_string(100 + i) +
-               std::string(57, static_cast<char>('a' + i % 26)) + "\", ";
-  }
-  return records;
-}
 
 const std::string kZone = R"(
 origin = "example.test."
@@ -58,7 +50,8 @@ sub = ["NS ns.sub.example.test.", "NS ns.example.net."]
 "a.b.deep" = ["A 192.0.2.77"]
 tobig = ["CNAME big.example.test."]
 "_sip._tcp" = ["SRV 10 60 5060 mail.example.test."]
-big = [)" + bigTxt() + R"(]
+big = [)" + nines::testing::txtRecords(40, 60) +
+                          R"(]
 )";
 
 class Pipeline : public ::testing::Test {

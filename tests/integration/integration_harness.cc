@@ -22,18 +22,6 @@ std::string transportName(const ::testing::TestParamInfo<Transport>& info) {
   return info.param == Transport::Udp ? "Udp" : "Tcp";
 }
 
-std::string txtRecords(int count, int length) {
-  std::string records;
-  for (int i = 0; i < count; ++i) {
-    if (i > 0) records += ", ";
-    // Distinct contents: "NNN" then a run of one letter.
-    std::string text = std::to_string(100 + i) + std::string(static_cast<std::size_t>(length - 3),
-                                                             static_cast<char>('a' + i % 26));
-    records += "\"TXT " + text + "\"";
-  }
-  return records;
-}
-
 std::string exampleZone(const std::string& www_address) {
   return R"(origin = "example.test."
 ttl = 3600

@@ -15,6 +15,7 @@
 
 #include "dns_client.h"
 #include "process.h"
+#include "zone_text.h"
 
 namespace nines::integration {
 
@@ -35,8 +36,7 @@ std::string shortTtlZone();
 extern const char* const kExampleSoa;
 extern const char* const kShortSoa;
 
-// `count` TXT records of `length` characters each: a large RRset.
-std::string txtRecords(int count, int length);
+using nines::testing::txtRecords;
 
 // A dnsd serving zone files `zones` (file name -> content) from a temporary directory.
 class DnsdServer {
