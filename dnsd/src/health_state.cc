@@ -4,6 +4,7 @@
 #include <chrono>
 #include <utility>
 
+#include "nines/policy/select.h"
 #include "nines/probers/check_target.h"
 
 namespace nines::dnsd {
@@ -190,7 +191,6 @@ std::shared_ptr<const HealthView> HealthState::build(const ZoneTable& table) {
       auto& note = view->notes[s][r];
       health.drained = drained_pools_.count({zone, plan.name, region.name}) > 0;
       note.endpoints.resize(health.endpoints.size());
-      std::size_t usable = 0;
       for (std::size_t e = 0; e < region.endpoints.size() && e < health.endpoints.size(); ++e) {
         EndpointKey key{zone, plan.name, region.name, region.endpoints[e].toString()};
         EndpointNote& endpoint = note.endpoints[e];
@@ -222,9 +222,6 @@ std::shared_ptr<const HealthView> HealthState::build(const ZoneTable& table) {
           endpoint.verdict = false;
         }
         health.endpoints[e] = state;
-        if (state == policy::EndpointState::Up || state == policy::EndpointState::Unknown) {
-          ++usable;
-        }
         auto old = endpoint_track_.find(key);
         endpoint.since =
             old != endpoint_track_.end() && old->second.state == state ? old->second.since : now;
@@ -233,7 +230,7 @@ std::shared_ptr<const HealthView> HealthState::build(const ZoneTable& table) {
 
       // Region up/down and slow start (the scenario in health_state.h).
       const PoolKey pool{zone, plan.name, region.name};
-      const bool up = !region.drain && !health.drained && usable >= region.min_up;
+      const bool up = policy::regionUsable(region, &health);
       RegionTrack track{up, now, -1};
       if (auto old = region_track_.find(pool); old != region_track_.end()) {
         track = old->second;

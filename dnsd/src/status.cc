@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nines/dnsd/embedded_prober.h"
+#include "nines/policy/select.h"
 
 namespace nines::dnsd {
 
@@ -90,12 +91,9 @@ std::string renderStatus(const ServingState& state, const StatusSources& sources
       const RegionNote* note = notes != nullptr && r < notes->size() ? &(*notes)[r] : nullptr;
       nlohmann::json endpoints = nlohmann::json::array();
       std::size_t usable = 0;
+      const bool usable_region = policy::regionUsable(region, &region_health, &usable);
       for (std::size_t e = 0; e < region.endpoints.size(); ++e) {
         auto endpoint_state = region_health.endpoints[e];
-        if (endpoint_state == policy::EndpointState::Up ||
-            endpoint_state == policy::EndpointState::Unknown) {
-          ++usable;
-        }
         nlohmann::json entry = {{"address", region.endpoints[e].toString()},
                                 {"state", policy::endpointStateName(endpoint_state)}};
         if (note != nullptr && e < note->endpoints.size()) {
@@ -122,7 +120,7 @@ std::string renderStatus(const ServingState& state, const StatusSources& sources
       if (region.drain || region_health.drained) {
         verdict = "drained";
         reason = region.drain ? "drained in the zone file" : "drained by the API";
-      } else if (usable >= region.min_up) {
+      } else if (usable_region) {
         verdict = "up";
         reason = std::to_string(usable) + "/" + std::to_string(region.endpoints.size()) +
                  " endpoints up or unknown, min_up " + std::to_string(region.min_up);

@@ -39,14 +39,14 @@ bool endpointCounts(EndpointState state, Level level) noexcept {
 // Rule 2: a region is usable when neither the zone file (plan) nor the health view (API) drains
 // it and at least min_up of its endpoints are Up or Unknown (Down and Drained do not count);
 // min_up 0 keeps it usable while not drained.
-bool regionUsable(const ServicePlan& plan, const ServiceHealth& health, std::size_t slot,
-                  Level level) noexcept {
+bool usableAt(const ServicePlan& plan, const ServiceHealth& health, std::size_t slot,
+              Level level) noexcept {
   const RegionPlan& region = plan.regions[slot];
   const RegionHealth* state = detail::regionHealth(health, slot);
   const bool drained = region.drain || (state != nullptr && state->drained);
   switch (level) {
     case Level::Healthy:
-      return !drained && detail::countEndpoints(region, state).usable() >= region.min_up;
+      return regionUsable(region, state);
     case Level::FailOpen:
       return !drained;
     case Level::Everything:
@@ -97,7 +97,7 @@ struct Collector {
 
   // Usable at `level`, and with slow start in force, admitting this client.
   bool usable(std::size_t slot, Level level) const noexcept {
-    if (!regionUsable(plan, health, slot, level)) return false;
+    if (!usableAt(plan, health, slot, level)) return false;
     return !skip_ramping || admitted(plan, health, key, slot);
   }
 
@@ -108,7 +108,7 @@ struct Collector {
     bool any_ramping = false, any_admitted = false;
     for (std::size_t pos = 0; level == Level::Healthy && pos < order.count; ++pos) {
       const std::size_t slot = order.slots[pos];
-      if (!regionUsable(plan, health, slot, level)) continue;
+      if (!usableAt(plan, health, slot, level)) continue;
       any_ramping = any_ramping || ramping(plan, health, slot);
       any_admitted = any_admitted || admitted(plan, health, key, slot);
     }
@@ -163,7 +163,7 @@ struct Collector {
     for (std::size_t pos = 0; level == Level::Healthy && pos <= deepest && pos < order.count;
          ++pos) {
       const std::size_t slot = order.slots[pos];
-      if (regionUsable(plan, health, slot, level) && ramping(plan, health, slot)) {
+      if (usableAt(plan, health, slot, level) && ramping(plan, health, slot)) {
         ramp_decided = true;
       }
     }
@@ -288,6 +288,14 @@ std::uint8_t decisionPrefix(const ServicePlan& plan, const Client& client) noexc
     prefix = std::max(prefix, client.location.scope);
   }
   return prefix;
+}
+
+bool regionUsable(const RegionPlan& region, const RegionHealth* health,
+                  std::size_t* usable_endpoints) noexcept {
+  const std::size_t usable = detail::countEndpoints(region, health).usable();
+  if (usable_endpoints != nullptr) *usable_endpoints = usable;
+  const bool drained = region.drain || (health != nullptr && health->drained);
+  return !drained && usable >= region.min_up;
 }
 
 }  // namespace nines::policy

@@ -60,6 +60,13 @@ void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatri
             const Client& client, Family family, Decision& decision,
             Trace* trace = nullptr) noexcept;
 
+// Rule 2 of select(), for everything else that reports health (status, slow start): a region can
+// take traffic when neither the zone file (`region.drain`) nor the health view drains it and at
+// least min_up of its endpoints are Up or Unknown. `health` may be null (all unknown);
+// `usable_endpoints`, when given, receives the number of Up or Unknown endpoints.
+bool regionUsable(const RegionPlan& region, const RegionHealth* health,
+                  std::size_t* usable_endpoints = nullptr) noexcept;
+
 // The prefix length around `client.address` within which select() makes this same decision for
 // the same plan, health, family and ECS source prefix: the client subnet it hashes, the service
 // geo net it falls in and, for geo and latency, the network its location is valid for. Lets a
