@@ -137,7 +137,7 @@ std::size_t writeResponse(const std::uint8_t* query_bytes, const Query& query,
   if (plan.authoritative) flags |= flag::AA;
   storeU16(out, query.id);
   std::size_t pos = kHeaderSize;
-  bool question = plan.answer_question && query.has_question;
+  bool question = query.has_question;
   if (question) {
     std::size_t length = query.question_end - kHeaderSize;
     std::memcpy(out + pos, query_bytes + kHeaderSize, length);

@@ -53,7 +53,6 @@ void UdpWorker::run() noexcept {
     int received = recvmmsg(fd_, in_.data(), kBatch, MSG_WAITFORONE, nullptr);
     const ServingState* state = state_.get();
     if (received <= 0) continue;  // timeout, EINTR; errors on UDP sockets are per datagram
-    counters_.received.fetch_add(static_cast<std::uint64_t>(received), std::memory_order_relaxed);
 
     unsigned replies = 0;
     for (int i = 0; i < received; ++i) {
@@ -88,8 +87,6 @@ void UdpWorker::run() noexcept {
       }
       ++replies;
     }
-    counters_.dropped.fetch_add(static_cast<std::uint64_t>(received) - replies,
-                                std::memory_order_relaxed);
     unsigned sent = 0;
     while (sent < replies) {
       int n = sendmmsg(fd_, out_.data() + sent, replies - sent, 0);
@@ -101,7 +98,6 @@ void UdpWorker::run() noexcept {
       }
       sent += static_cast<unsigned>(n);
     }
-    counters_.answered.fetch_add(replies, std::memory_order_relaxed);
   }
 }
 

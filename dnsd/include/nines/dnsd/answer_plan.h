@@ -39,7 +39,6 @@ struct PlanSection {
 struct AnswerPlan {
   std::uint16_t rcode = 0;  // may be an extended RCODE (BADVERS)
   bool authoritative = false;
-  bool answer_question = true;  // echo the question section
   // Offset of the zone apex inside the question name, for pointers to the apex.
   std::uint8_t apex_offset = 0;
   std::uint8_t ecs_scope = 0;
@@ -54,7 +53,6 @@ struct AnswerPlan {
   void reset() noexcept {
     rcode = 0;
     authoritative = false;
-    answer_question = true;
     apex_offset = 0;
     ecs_scope = 0;
     answer.size = 0;

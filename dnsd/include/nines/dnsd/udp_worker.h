@@ -16,12 +16,6 @@
 
 namespace nines::dnsd {
 
-struct WorkerCounters {
-  std::atomic<std::uint64_t> received{0};
-  std::atomic<std::uint64_t> answered{0};
-  std::atomic<std::uint64_t> dropped{0};
-};
-
 class UdpWorker {
  public:
   static constexpr std::size_t kBatch = 64;
@@ -36,7 +30,6 @@ class UdpWorker {
   UdpWorker& operator=(const UdpWorker&) = delete;
   // Runs until `stopping` is set; returns within the socket's receive timeout.
   void run() noexcept;
-  const WorkerCounters& counters() const noexcept { return counters_; }
 
  private:
   struct Slot;
@@ -49,7 +42,6 @@ class UdpWorker {
   std::vector<mmsghdr> in_;
   std::vector<mmsghdr> out_;
   QueryContext context_;
-  WorkerCounters counters_;
 };
 
 }  // namespace nines::dnsd
