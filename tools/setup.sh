@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libldns-dev ldnsutils libtomlplusplus-dev libcurl4-openssl-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libmaxminddb-dev libcli11-dev nlohmann-json3-dev libssl-dev
-  libcpp-httplib-dev
+  libcpp-httplib-dev libsimdjson-dev
   dnsutils dnsperf curl jq libmaxmind-db-writer-perl mmdb-bin
 )
 

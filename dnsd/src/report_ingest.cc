@@ -145,7 +145,7 @@ IngestReply ReportIngest::ingest(std::string_view prober, std::string_view signa
                       : "signature does not match the body under the prober's key");
   }
   std::string error;
-  auto report = probers::decodeReport(body, &error);
+  auto report = decoder_.decode(body, &error);
   if (!report) {
     return refuse(stats, prober, ReportOutcome::Malformed, 400, "malformed report: " + error);
   }

@@ -7,13 +7,13 @@
 #include <array>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 #include <unordered_set>
 
 namespace nines::probers {
 
 namespace {
 
-using Json = nlohmann::json;
 using OrderedJson = nlohmann::ordered_json;
 
 constexpr std::string_view kSignaturePrefix = "sha256=";
@@ -39,49 +39,66 @@ bool fail(std::string* error, std::string message) {
   return false;
 }
 
-bool readString(const Json& object, const char* key, std::size_t max, bool required,
-                std::string& out, const std::string& where, std::string* error) {
-  auto it = object.find(key);
-  if (it == object.end()) {
+// The decoder walks simdjson's DOM (a tape over the whole body): a 5,000-result report decodes in
+// about a tenth of the time nlohmann::json's DOM took, and dnsd takes one such report per prober
+// per second on the core that answers queries (tools/bench/probe_bench.sh, ingest section).
+using Element = simdjson::dom::element;
+using Object = simdjson::dom::object;
+
+bool readString(Object object, const char* key, std::size_t max, bool required, std::string& out,
+                const std::string& where, std::string* error) {
+  Element value;
+  if (object.at_key(key).get(value) != simdjson::SUCCESS) {
     return !required || fail(error, where + "\"" + key + "\" is missing");
   }
-  if (!it->is_string()) return fail(error, where + "\"" + key + "\" must be a string");
-  const auto& text = it->get_ref<const std::string&>();
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) {
+    return fail(error, where + "\"" + key + "\" must be a string");
+  }
   if (required && text.empty()) return fail(error, where + "\"" + key + "\" must not be empty");
   if (text.size() > max) {
     return fail(error,
                 where + "\"" + key + "\" is longer than " + std::to_string(max) + " characters");
   }
-  out = text;
+  out.assign(text);
   return true;
 }
 
-bool readResult(const Json& entry, std::size_t index, ReportResult& out, std::string* error) {
+bool readResult(Element entry, std::size_t index, ReportResult& out, std::string* error) {
   std::string where = "results[" + std::to_string(index) + "]: ";
-  if (!entry.is_object()) return fail(error, where + "must be an object");
-  if (!readString(entry, "target", kMaxTargetLength, true, out.target, where, error)) return false;
-  auto up = entry.find("up");
-  if (up == entry.end() || !up->is_boolean()) {
+  Object object;
+  if (entry.get_object().get(object) != simdjson::SUCCESS) {
+    return fail(error, where + "must be an object");
+  }
+  if (!readString(object, "target", kMaxTargetLength, true, out.target, where, error)) return false;
+  bool up = false;
+  if (object.at_key("up").get_bool().get(up) != simdjson::SUCCESS) {
     return fail(error, where + "\"up\" must be true or false");
   }
-  out.up = up->get<bool>();
-  if (auto rtt = entry.find("rtt_ms"); rtt != entry.end() && !rtt->is_null()) {
-    if (!rtt->is_number()) return fail(error, where + "\"rtt_ms\" must be a number");
-    double value = rtt->get<double>();
+  out.up = up;
+  Element rtt;
+  if (object.at_key("rtt_ms").get(rtt) == simdjson::SUCCESS && !rtt.is_null()) {
+    double value = 0;
+    if (!rtt.is_number() || rtt.get_double().get(value) != simdjson::SUCCESS) {
+      return fail(error, where + "\"rtt_ms\" must be a number");
+    }
     if (!std::isfinite(value) || value > kMaxRttMs) {
       return fail(error, where + "\"rtt_ms\" is out of range");
     }
     out.rtt_ms = value < 0 ? -1 : value;
   }
-  return readString(entry, "reason", kMaxReasonLength, false, out.reason, where, error);
+  return readString(object, "reason", kMaxReasonLength, false, out.reason, where, error);
 }
 
-bool readLocation(const Json& value, Report& report, std::string* error) {
+bool readLocation(Element value, Report& report, std::string* error) {
   if (value.is_null()) return true;
-  if (!value.is_array() || value.size() != 2 || !value[0].is_number() || !value[1].is_number()) {
+  simdjson::dom::array pair;
+  double latitude = 0, longitude = 0;
+  if (value.get_array().get(pair) != simdjson::SUCCESS || pair.size() != 2 ||
+      pair.at(0).get_double().get(latitude) != simdjson::SUCCESS ||
+      pair.at(1).get_double().get(longitude) != simdjson::SUCCESS) {
     return fail(error, "\"location\" must be [latitude, longitude]");
   }
-  double latitude = value[0].get<double>(), longitude = value[1].get<double>();
   if (!(std::fabs(latitude) <= 90) || !(std::fabs(longitude) <= 180)) {
     return fail(error, "\"location\" must be within [-90..90, -180..180]");
   }
@@ -135,13 +152,27 @@ std::string encodeReport(const Report& report) {
   return json.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }
 
-std::optional<Report> decodeReport(std::string_view body, std::string* error) {
+struct ReportDecoder::Parser {
+  simdjson::dom::parser dom;
+};
+
+ReportDecoder::ReportDecoder() : parser_(std::make_unique<Parser>()) {}
+ReportDecoder::~ReportDecoder() = default;
+
+std::optional<Report> ReportDecoder::decode(std::string_view body, std::string* error) {
   if (body.size() > kMaxReportBody) {
     fail(error, "report larger than " + std::to_string(kMaxReportBody) + " bytes");
     return std::nullopt;
   }
-  Json json = Json::parse(body.begin(), body.end(), nullptr, false);
-  if (json.is_discarded() || !json.is_object()) {
+  Element root;
+  if (auto code = parser_->dom.parse(body.data(), body.size()).get(root);
+      code != simdjson::SUCCESS) {
+    fail(error, std::string("report must be a JSON object (") + simdjson::error_message(code) +
+                    ")");
+    return std::nullopt;
+  }
+  Object json;
+  if (root.get_object().get(json) != simdjson::SUCCESS) {
     fail(error, "report must be a JSON object");
     return std::nullopt;
   }
@@ -150,37 +181,42 @@ std::optional<Report> decodeReport(std::string_view body, std::string* error) {
       !readString(json, "region", kMaxProberNameLength, true, report.region, "", error)) {
     return std::nullopt;
   }
-  if (auto location = json.find("location");
-      location != json.end() && !readLocation(*location, report, error)) {
+  if (Element location; json.at_key("location").get(location) == simdjson::SUCCESS &&
+                        !readLocation(location, report, error)) {
     return std::nullopt;
   }
-  auto seq = json.find("seq");
-  if (seq == json.end() || !seq->is_number_unsigned()) {
+  Element seq;
+  if (json.at_key("seq").get(seq) != simdjson::SUCCESS ||
+      seq.get_uint64().get(report.seq) != simdjson::SUCCESS) {
     fail(error, "\"seq\" must be a non-negative integer");
     return std::nullopt;
   }
-  report.seq = seq->get<std::uint64_t>();
-  auto time = json.find("time");
-  if (time == json.end() || !time->is_number() || !std::isfinite(time->get<double>()) ||
-      time->get<double>() < 0) {
+  Element time;
+  if (json.at_key("time").get(time) != simdjson::SUCCESS || !time.is_number() ||
+      time.get_double().get(report.time) != simdjson::SUCCESS || !std::isfinite(report.time) ||
+      report.time < 0) {
     fail(error, "\"time\" must be a non-negative number of seconds");
     return std::nullopt;
   }
-  report.time = time->get<double>();
-  auto results = json.find("results");
-  if (results == json.end() || !results->is_array()) {
+  simdjson::dom::array results;
+  if (json.at_key("results").get_array().get(results) != simdjson::SUCCESS) {
     fail(error, "\"results\" must be an array");
     return std::nullopt;
   }
-  if (results->size() > kMaxReportResults) {
+  const std::size_t count = results.size();
+  if (count > kMaxReportResults) {
     fail(error, "more than " + std::to_string(kMaxReportResults) + " results");
     return std::nullopt;
   }
-  report.results.resize(results->size());
+  report.results.resize(count);
+  std::size_t i = 0;
+  for (Element entry : results) {
+    if (!readResult(entry, i, report.results[i], error)) return std::nullopt;
+    ++i;
+  }
   std::unordered_set<std::string_view> seen;
-  seen.reserve(results->size());
-  for (std::size_t i = 0; i < results->size(); ++i) {
-    if (!readResult((*results)[i], i, report.results[i], error)) return std::nullopt;
+  seen.reserve(count);
+  for (i = 0; i < count; ++i) {
     if (!seen.insert(report.results[i].target).second) {
       fail(error, "results[" + std::to_string(i) + "]: target \"" + report.results[i].target +
                       "\" appears twice");
@@ -188,6 +224,10 @@ std::optional<Report> decodeReport(std::string_view body, std::string* error) {
     }
   }
   return report;
+}
+
+std::optional<Report> decodeReport(std::string_view body, std::string* error) {
+  return ReportDecoder().decode(body, error);
 }
 
 std::string signBody(std::string_view key, std::string_view body) {

@@ -113,6 +113,10 @@ TEST(ReportTest, MalformedBodiesAreRejected) {
       {withResult(R"({"target":"a","up":true,"reason":")" + long_reason + R"("})"),
        "longer than 200"},
       {withResult(R"({"target":"a","up":true},{"target":"a","up":false})"), "appears twice"},
+      // Invalid UTF-8 (a lone continuation byte) and trailing content are not JSON.
+      {withResult("{\"target\":\"a\x80\",\"up\":true}"), "JSON object"},
+      {withResult(R"({"target":"a","up":true})") + "{}", "JSON object"},
+      {R"({"prober":"p","region":"r","seq":1,"time":1e400,"results":[]})", "JSON object"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.body.substr(0, 120));
@@ -132,6 +136,33 @@ TEST(ReportTest, LimitsOnSizeAndCount) {
   for (std::size_t i = 0; i <= kMaxReportResults; ++i) json["results"].push_back(0);
   EXPECT_FALSE(decodeReport(json.dump(), &error));
   EXPECT_NE(error.find("more than 100000 results"), std::string::npos) << error;
+}
+
+// dnsd keeps one decoder and its buffers for every report: a small body after a large one, and a
+// good one after a broken one, decode as if each were the first.
+TEST(ReportTest, DecoderKeepsNothingBetweenBodies) {
+  ReportDecoder decoder;
+  Report large = sampleReport();
+  for (int i = 0; i < 3000; ++i) {
+    large.results.push_back({"zone.test.|web|127.2." + std::to_string(i / 250) + "." +
+                                 std::to_string(i % 250 + 1),
+                             i % 2 == 0, i * 0.5, "HTTP 200"});
+  }
+  std::string error;
+  auto decoded = decoder.decode(encodeReport(large), &error);
+  ASSERT_TRUE(decoded) << error;
+  EXPECT_EQ(decoded->results.size(), large.results.size());
+  EXPECT_EQ(decoded->results.back().target, large.results.back().target);
+  EXPECT_DOUBLE_EQ(decoded->results.back().rtt_ms, 2999 * 0.5);
+
+  EXPECT_FALSE(decoder.decode(R"({"prober":"p","region":"r","seq":1,"time":1,"results":[)", &error));
+  Report small = sampleReport();
+  small.has_location = false;
+  decoded = decoder.decode(encodeReport(small), &error);
+  ASSERT_TRUE(decoded) << error;
+  EXPECT_FALSE(decoded->has_location);
+  ASSERT_EQ(decoded->results.size(), 2u);
+  EXPECT_EQ(decoded->results[1].reason, "connect: Connection refused");
 }
 
 TEST(ReportTest, UnknownKeysAreIgnored) {

@@ -32,6 +32,7 @@
 #include "nines/dnsd/config.h"
 #include "nines/dnsd/health_table.h"
 #include "nines/dnsd/log.h"
+#include "nines/probers/report.h"
 
 namespace nines::dnsd {
 
@@ -100,6 +101,7 @@ class ReportIngest {
   const Clock clock_;
   const Logger log_;
   mutable std::mutex mutex_;
+  probers::ReportDecoder decoder_;  // guarded by mutex_
   std::vector<Prober> probers_;
   ProberReportStats unknown_;
   struct Logged {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +52,21 @@ std::string encodeReport(const Report& report);
 // wrong type, a value out of range, a string too long, too many or duplicate targets. Keys it does
 // not know are ignored, so a newer prober can add some without breaking older dnsd instances.
 std::optional<Report> decodeReport(std::string_view body, std::string* error);
+
+// decodeReport with a parser kept between calls, so a dnsd taking reports every second does not
+// allocate its buffers anew for each. One thread at a time.
+class ReportDecoder {
+ public:
+  ReportDecoder();
+  ~ReportDecoder();
+  ReportDecoder(const ReportDecoder&) = delete;
+  ReportDecoder& operator=(const ReportDecoder&) = delete;
+  std::optional<Report> decode(std::string_view body, std::string* error);
+
+ private:
+  struct Parser;
+  std::unique_ptr<Parser> parser_;
+};
 
 // "sha256=<64 hex digits>" for `body` under `key` (the raw key bytes).
 std::string signBody(std::string_view key, std::string_view body);
