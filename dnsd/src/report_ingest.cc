@@ -145,10 +145,10 @@ IngestReply ReportIngest::ingest(std::string_view prober, std::string_view signa
                       : "signature does not match the body under the prober's key");
   }
   std::string error;
-  auto report = decoder_.decode(body, &error);
-  if (!report) {
+  if (!decoder_.decode(body, report_, &error)) {
     return refuse(stats, prober, ReportOutcome::Malformed, 400, "malformed report: " + error);
   }
+  const probers::Report* report = &report_;
   if (report->prober != prober) {
     return refuse(stats, prober, ReportOutcome::ProberMismatch, 400,
                   "body names prober \"" + printable(report->prober) + "\", the header " +

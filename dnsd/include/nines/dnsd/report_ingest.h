@@ -102,6 +102,7 @@ class ReportIngest {
   const Logger log_;
   mutable std::mutex mutex_;
   probers::ReportDecoder decoder_;  // guarded by mutex_
+  probers::Report report_;          // the last decoded, its storage reused; guarded by mutex_
   std::vector<Prober> probers_;
   ProberReportStats unknown_;
   struct Logged {
