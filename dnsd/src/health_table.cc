@@ -36,18 +36,50 @@ HealthTable::HealthTable(HealthTableOptions options, Clock clock)
 
 void HealthTable::setTargets(const std::vector<std::string>& ids) {
   std::lock_guard lock(mutex_);
-  std::unordered_map<std::string, std::vector<Vote>> next;
-  next.reserve(ids.size());
+  std::vector<std::string> next_ids;
+  std::unordered_map<std::string_view, std::uint32_t, NameHash, std::equal_to<>> next_index;
+  // Reserved once, so the views in next_index (into these strings) never see a reallocation.
+  next_ids.reserve(ids.size());
+  next_index.reserve(ids.size());
+  std::vector<std::ptrdiff_t> old_index;  // by new index
   for (const auto& id : ids) {
-    auto it = votes_.find(id);
-    next.emplace(id, it != votes_.end() ? std::move(it->second) : std::vector<Vote>{});
+    if (next_index.count(std::string_view(id))) continue;  // listed twice: one target
+    next_ids.push_back(id);
+    next_index.emplace(next_ids.back(), static_cast<std::uint32_t>(next_ids.size() - 1));
+    old_index.push_back(indexOf(id));
   }
-  votes_ = std::move(next);
+  for (auto& row : votes_) {
+    std::vector<Vote> next(next_ids.size());
+    for (std::size_t i = 0; i < next.size(); ++i) {
+      if (old_index[i] >= 0) next[i] = std::move(row[static_cast<std::size_t>(old_index[i])]);
+    }
+    row = std::move(next);
+  }
+  for (auto& order : order_) order.clear();
+  // Moving the vector moves its buffer, not the strings: the views stay good.
+  ids_ = std::move(next_ids);
+  index_ = std::move(next_index);
+  ++version_;
 }
 
-bool HealthTable::knows(const std::string& target) const {
+bool HealthTable::knows(std::string_view target) const {
   std::lock_guard lock(mutex_);
-  return votes_.count(target) > 0;
+  return indexOf(target) >= 0;
+}
+
+std::ptrdiff_t HealthTable::indexOf(std::string_view target) const {
+  auto it = index_.find(target);
+  return it == index_.end() ? -1 : static_cast<std::ptrdiff_t>(it->second);
+}
+
+std::vector<std::int32_t> HealthTable::indicesOf(const std::vector<std::string>& ids,
+                                                 std::uint64_t* version) const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::int32_t> out;
+  out.reserve(ids.size());
+  for (const auto& id : ids) out.push_back(static_cast<std::int32_t>(indexOf(id)));
+  if (version != nullptr) *version = version_;
+  return out;
 }
 
 std::uint32_t HealthTable::proberIndex(const ProberInfo& prober) {
@@ -58,6 +90,8 @@ std::uint32_t HealthTable::proberIndex(const ProberInfo& prober) {
     return static_cast<std::uint32_t>(i);
   }
   probers_.push_back(prober);
+  votes_.emplace_back(ids_.size());
+  order_.emplace_back();
   return static_cast<std::uint32_t>(probers_.size() - 1);
 }
 
@@ -65,68 +99,98 @@ std::size_t HealthTable::apply(const ProberInfo& prober,
                                const std::vector<probers::ReportResult>& results) {
   const double now = clock_();
   std::lock_guard lock(mutex_);
-  const std::uint32_t index = proberIndex(prober);
+  const std::uint32_t p = proberIndex(prober);
+  std::vector<Vote>& row = votes_[p];
+  std::vector<std::uint32_t>& order = order_[p];
+  order.resize(results.size(), kNoTarget);
   std::size_t applied = 0;
-  for (const auto& result : results) {
-    auto it = votes_.find(result.target);
-    if (it == votes_.end()) continue;
-    Vote vote{index, result.up, result.rtt_ms, now, result.reason};
-    auto& list = it->second;
-    auto same =
-        std::find_if(list.begin(), list.end(), [&](const Vote& v) { return v.prober == index; });
-    if (same != list.end()) {
-      *same = std::move(vote);
-    } else {
-      list.push_back(std::move(vote));
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto& result = results[i];
+    std::uint32_t target = order[i];
+    if (target >= ids_.size() || ids_[target] != result.target) {
+      const std::ptrdiff_t found = indexOf(result.target);
+      target = found < 0 ? kNoTarget : static_cast<std::uint32_t>(found);
+      order[i] = target;
+      if (found < 0) continue;
     }
+    Vote& vote = row[target];
+    vote.up = result.up;
+    vote.rtt_ms = result.rtt_ms;
+    vote.received_at = now;
+    vote.reason = result.reason;
     ++applied;
   }
   return applied;
 }
 
-Verdict HealthTable::verdict(const std::string& target, double now) const {
-  std::lock_guard lock(mutex_);
-  Verdict out;
-  auto it = votes_.find(target);
-  if (it == votes_.end() || it->second.empty()) {
-    out.reason = "no votes yet";
-    return out;
-  }
-  double last = -1;
-  const Vote* first_down = nullptr;
-  for (const Vote& vote : it->second) {
-    last = std::max(last, vote.received_at);
+HealthTable::Tally HealthTable::tally(std::size_t target, double now) const noexcept {
+  Tally out;
+  for (std::size_t p = 0; p < votes_.size(); ++p) {
+    const Vote& vote = votes_[p][target];
+    if (vote.received_at < 0) continue;
+    out.last = std::max(out.last, vote.received_at);
     if (!fresh(vote, now)) continue;
     ++out.fresh;
     if (vote.up) {
       ++out.up;
-    } else if (first_down == nullptr) {
-      first_down = &vote;
+    } else if (out.first_down < 0) {
+      out.first_down = static_cast<std::ptrdiff_t>(p);
     }
   }
-  if (out.fresh == 0) {
-    out.reason = "no fresh votes (last " + number(now - last, 1) + " s ago)";
+  return out;
+}
+
+policy::EndpointState HealthTable::stateOf(const Tally& tally) const noexcept {
+  if (tally.fresh == 0) return policy::EndpointState::Unknown;
+  // up / fresh > quorum, multiplied out so that 1 of 2 against 0.5 compares exactly (not up).
+  const bool up = static_cast<double>(tally.up) > options_.quorum * static_cast<double>(tally.fresh);
+  return up ? policy::EndpointState::Up : policy::EndpointState::Down;
+}
+
+Verdict HealthTable::verdict(const std::string& target, double now) const {
+  std::lock_guard lock(mutex_);
+  Verdict out;
+  const std::ptrdiff_t index = indexOf(target);
+  const Tally counted = index < 0 ? Tally{} : tally(static_cast<std::size_t>(index), now);
+  if (counted.last < 0) {
+    out.reason = "no votes yet";
     return out;
   }
-  // up / fresh > quorum, multiplied out so that 1 of 2 against 0.5 compares exactly (not up).
-  const bool up = static_cast<double>(out.up) > options_.quorum * static_cast<double>(out.fresh);
-  out.state = up ? policy::EndpointState::Up : policy::EndpointState::Down;
+  out.fresh = counted.fresh;
+  out.up = counted.up;
+  out.state = stateOf(counted);
+  if (counted.fresh == 0) {
+    out.reason = "no fresh votes (last " + number(now - counted.last, 1) + " s ago)";
+    return out;
+  }
   out.reason = std::to_string(out.up) + "/" + std::to_string(out.fresh) +
                " fresh votes up (quorum > " + shortNumber(options_.quorum) + ")";
-  if (!up && first_down != nullptr) {
-    out.reason += "; " + probers_[first_down->prober].id + ": " +
-                  (first_down->reason.empty() ? "down" : first_down->reason);
+  if (out.state == policy::EndpointState::Down && counted.first_down >= 0) {
+    const auto p = static_cast<std::size_t>(counted.first_down);
+    const Vote& down = votes_[p][static_cast<std::size_t>(index)];
+    out.reason += "; " + probers_[p].id + ": " + (down.reason.empty() ? "down" : down.reason);
   }
   return out;
+}
+
+bool HealthTable::states(double now, std::uint64_t version,
+                         std::vector<policy::EndpointState>& out) const {
+  std::lock_guard lock(mutex_);
+  if (version != version_) return false;
+  out.resize(ids_.size());
+  for (std::size_t t = 0; t < ids_.size(); ++t) out[t] = stateOf(tally(t, now));
+  return true;
 }
 
 std::vector<VoteView> HealthTable::votes(const std::string& target, double now) const {
   std::lock_guard lock(mutex_);
   std::vector<VoteView> out;
-  auto it = votes_.find(target);
-  if (it == votes_.end()) return out;
-  for (const Vote& vote : it->second) {
-    const ProberInfo& prober = probers_[vote.prober];
+  const std::ptrdiff_t index = indexOf(target);
+  if (index < 0) return out;
+  for (std::size_t p = 0; p < votes_.size(); ++p) {
+    const Vote& vote = votes_[p][static_cast<std::size_t>(index)];
+    if (vote.received_at < 0) continue;
+    const ProberInfo& prober = probers_[p];
     out.push_back({prober.id, prober.region, vote.up, vote.rtt_ms, vote.reason, vote.received_at,
                    now - vote.received_at, fresh(vote, now)});
   }
@@ -147,11 +211,12 @@ policy::RttMatrix HealthTable::rttMatrix(
   std::set<std::string> columns;
   for (const auto& [target, region] : pairs) {
     columns.insert(region);
-    auto it = votes_.find(target);
-    if (it == votes_.end()) continue;
-    for (const Vote& vote : it->second) {
+    const std::ptrdiff_t index = indexOf(target);
+    if (index < 0) continue;
+    for (std::size_t p = 0; p < votes_.size(); ++p) {
+      const Vote& vote = votes_[p][static_cast<std::size_t>(index)];
       if (!fresh(vote, now) || !(vote.rtt_ms >= 0)) continue;
-      samples[probers_[vote.prober].region][region].push_back(vote.rtt_ms);
+      samples[probers_[p].region][region].push_back(vote.rtt_ms);
     }
   }
   policy::RttMatrix matrix;

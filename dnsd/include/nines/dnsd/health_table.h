@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -74,9 +75,13 @@ class HealthTable {
   const HealthTableOptions& options() const noexcept { return options_; }
 
   // The targets votes are kept for (buildTargets of the served zones, after allow_nets). Votes for
-  // other targets are ignored; votes of targets no longer listed are dropped.
+  // other targets are ignored; votes of targets no longer listed are dropped. Each call numbers
+  // the targets anew (their index is their place in `ids`) and moves targetsVersion() on.
   void setTargets(const std::vector<std::string>& ids);
-  bool knows(const std::string& target) const;
+  bool knows(std::string_view target) const;
+  // The index of each of `ids` (-1: not a target) and the version the indices belong to.
+  std::vector<std::int32_t> indicesOf(const std::vector<std::string>& ids,
+                                      std::uint64_t* version) const;
 
   // Records `results` as the latest votes of `prober`, received now (our clock, not the
   // prober's). A target listed twice: the last result counts. Returns how many results were for
@@ -85,6 +90,10 @@ class HealthTable {
 
   // Quorum over the fresh votes of `target` at `now` (see the scenario above).
   Verdict verdict(const std::string& target, double now) const;
+  // The verdict state of every target at `now`, by index: what verdict() says, without building
+  // a reason, cheap enough for every health tick. False (and `out` untouched) when the targets
+  // have been renumbered since `version`.
+  bool states(double now, std::uint64_t version, std::vector<policy::EndpointState>& out) const;
   // Every prober's latest vote on `target`, by prober id.
   std::vector<VoteView> votes(const std::string& target, double now) const;
 
@@ -101,22 +110,48 @@ class HealthTable {
 
  private:
   struct Vote {
-    std::uint32_t prober = 0;  // index into probers_
     bool up = false;
     double rtt_ms = -1;
-    double received_at = 0;
+    double received_at = -1;  // negative: this prober has not voted on this target
     std::string reason;
   };
+  struct Tally {
+    std::size_t fresh = 0, up = 0;
+    std::ptrdiff_t first_down = -1;  // the prober of the first fresh vote saying down
+    double last = -1;                // when the latest vote came in; negative: none
+  };
   bool fresh(const Vote& vote, double now) const noexcept {
-    return now - vote.received_at <= options_.report_ttl;
+    return vote.received_at >= 0 && now - vote.received_at <= options_.report_ttl;
   }
-  std::uint32_t proberIndex(const ProberInfo& prober);  // mutex_ held
+  Tally tally(std::size_t target, double now) const noexcept;  // mutex_ held
+  policy::EndpointState stateOf(const Tally& tally) const noexcept;
+  std::ptrdiff_t indexOf(std::string_view target) const;  // -1: not a target; mutex_ held
+  std::uint32_t proberIndex(const ProberInfo& prober);     // mutex_ held
+
+  // Heterogeneous lookup, so a target named by a report is found without a copy of its name.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const noexcept {
+      return std::hash<std::string_view>{}(name);
+    }
+  };
+  static constexpr std::uint32_t kNoTarget = ~std::uint32_t{0};
 
   const HealthTableOptions options_;
   const Clock clock_;
   mutable std::mutex mutex_;
-  std::vector<ProberInfo> probers_;                           // every prober ever heard from
-  std::unordered_map<std::string, std::vector<Vote>> votes_;  // target -> one vote per prober
+  std::uint64_t version_ = 0;  // moves on with every setTargets
+  std::vector<std::string> ids_;  // by target index
+  std::unordered_map<std::string_view, std::uint32_t, NameHash, std::equal_to<>> index_;  // ids_
+  // By prober index (every prober ever heard from), in the order first heard from:
+  std::vector<ProberInfo> probers_;
+  // its latest vote on each target, by target index: a report writes one prober's row from
+  // start to end, as the memory lies;
+  std::vector<std::vector<Vote>> votes_;
+  // the target index of each result of its last report (kNoTarget: none), so that the next
+  // report, which lists the same targets in the same order, finds each with one comparison
+  // instead of a hash lookup.
+  std::vector<std::vector<std::uint32_t>> order_;
 };
 
 }  // namespace nines::dnsd
