@@ -103,6 +103,7 @@ std::size_t HealthState::setDrained(const ZoneTable& table, const HealthSelector
     }
   });
   if (matched == 0 && error) *error = "no pool or endpoint matches";
+  if (matched > 0) ++rules_version_;
   return matched;
 }
 
@@ -125,6 +126,7 @@ std::size_t HealthState::setState(const ZoneTable& table, const HealthSelector& 
     }
   });
   if (matched == 0 && error) *error = "no pool or endpoint matches";
+  if (matched > 0) ++rules_version_;
   return matched;
 }
 
@@ -159,117 +161,217 @@ std::string describe(const HealthSelector& selector) {
 HealthState::HealthState(const HealthTable* verdicts, Clock clock)
     : verdicts_(verdicts), clock_(clock ? std::move(clock) : Clock(wallClock)) {}
 
+void HealthState::ensureLayout(const ZoneTable& table) {
+  if (layout_.zones_id != table.id()) {
+    Layout next;
+    next.zones_id = table.id();
+    // Each service's check, by (zone, service): the plans do not carry it.
+    std::map<std::pair<std::string, std::string>, std::string> checks;
+    for (const auto& zone : table.zones()) {
+      for (const auto& service : zone->source.services) {
+        checks[{zone->source.origin.toText(), service.name}] = service.check;
+      }
+    }
+    for (const auto& plan : table.services()) {
+      const std::string zone = normalZone(plan.zone);
+      const std::string& check = checks[{plan.zone, plan.name}];
+      for (const auto& region : plan.regions) {
+        next.pools.emplace_back(zone, plan.name, region.name);
+        next.first.push_back(next.keys.size());
+        for (const auto& address : region.endpoints) {
+          next.keys.emplace_back(zone, plan.name, region.name, address.toString());
+          next.targets.push_back(check.empty() ? std::string()
+                                               : probers::targetId(plan.zone, check, address));
+        }
+      }
+    }
+    next.first.push_back(next.keys.size());
+    next.index.assign(next.keys.size(), -1);
+    if (verdicts_ != nullptr) next.index = verdicts_->indicesOf(next.targets, &next.targets_version);
+    // The tracks of what is still served carry over; the rest is forgotten.
+    std::map<EndpointKey, EndpointTrack> endpoints;
+    for (std::size_t i = 0; i < layout_.keys.size(); ++i) {
+      endpoints.emplace(std::move(layout_.keys[i]), layout_.endpoint_track[i]);
+    }
+    std::map<PoolKey, RegionTrack> pools;
+    for (std::size_t p = 0; p < layout_.pools.size(); ++p) {
+      pools.emplace(std::move(layout_.pools[p]), layout_.region_track[p]);
+    }
+    next.endpoint_track.resize(next.keys.size());
+    for (std::size_t i = 0; i < next.keys.size(); ++i) {
+      if (auto it = endpoints.find(next.keys[i]); it != endpoints.end()) {
+        next.endpoint_track[i] = it->second;
+      }
+    }
+    next.region_track.resize(next.pools.size());
+    for (std::size_t p = 0; p < next.pools.size(); ++p) {
+      if (auto it = pools.find(next.pools[p]); it != pools.end()) next.region_track[p] = it->second;
+    }
+    layout_ = std::move(next);
+  }
+  if (layout_.rules_version != rules_version_) {
+    layout_.forced.assign(layout_.keys.size(), policy::EndpointState::Unknown);
+    for (std::size_t i = 0; i < layout_.keys.size(); ++i) {
+      if (drained_endpoints_.count(layout_.keys[i])) {
+        layout_.forced[i] = policy::EndpointState::Drained;
+      } else if (auto it = overrides_.find(layout_.keys[i]); it != overrides_.end()) {
+        layout_.forced[i] = it->second;
+      }
+    }
+    layout_.pool_drained.assign(layout_.pools.size(), false);
+    for (std::size_t p = 0; p < layout_.pools.size(); ++p) {
+      layout_.pool_drained[p] = drained_pools_.count(layout_.pools[p]) > 0;
+    }
+    layout_.rules_version = rules_version_;
+  }
+}
+
+HealthState::RegionTrack HealthState::advance(RegionTrack track, bool up, double slow_start,
+                                              double now, double& ramp) noexcept {
+  ramp = 1.0;
+  if (track.since < 0) {
+    // First seen (start-up, a new zone or pool): full share at once.
+    return {up, now, -1};
+  }
+  if (track.up != up) {
+    track.up = up;
+    track.since = now;
+    track.ramp_start = up && slow_start > 0 ? now : -1;
+  }
+  if (track.ramp_start >= 0 && slow_start > 0) {
+    // Why 0.05: a region that has just come back takes a small share at once rather than
+    // none, so its first real traffic arrives while it is still only a twentieth.
+    ramp = std::clamp((now - track.ramp_start) / slow_start, 0.05, 1.0);
+    if (ramp >= 1.0) track.ramp_start = -1;
+  } else {
+    track.ramp_start = -1;
+  }
+  return track;
+}
+
+void HealthState::evaluate(const ZoneTable& table, double now,
+                           std::vector<policy::ServiceHealth>& services,
+                           std::vector<bool>& pool_up) {
+  ensureLayout(table);
+  if (verdicts_ != nullptr) {
+    // Renumbered between ensureLayout and now (a reload racing this tick): look the targets up
+    // again. A few tries are plenty; reloads are seconds apart.
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      if (verdicts_->states(now, layout_.targets_version, verdict_states_)) break;
+      layout_.index = verdicts_->indicesOf(layout_.targets, &layout_.targets_version);
+      verdict_states_.clear();
+    }
+  }
+  services = table.initialHealth();
+  pool_up.assign(layout_.pools.size(), false);
+  const auto& plans = table.services();
+  std::size_t p = 0;
+  for (std::size_t s = 0; s < plans.size(); ++s) {
+    for (std::size_t r = 0; r < plans[s].regions.size(); ++r, ++p) {
+      auto& health = services[s].regions[r];
+      health.drained = layout_.pool_drained[p];
+      const std::size_t first = layout_.first[p];
+      const std::size_t count = std::min(layout_.first[p + 1] - first, health.endpoints.size());
+      for (std::size_t e = 0; e < count; ++e) {
+        const std::size_t slot = first + e;
+        policy::EndpointState state = layout_.forced[slot];
+        if (state == policy::EndpointState::Unknown) {
+          const std::int32_t index = layout_.index[slot];
+          if (index >= 0 && static_cast<std::size_t>(index) < verdict_states_.size()) {
+            state = verdict_states_[static_cast<std::size_t>(index)];
+          }
+        }
+        health.endpoints[e] = state;
+      }
+      const bool up = policy::regionUsable(plans[s].regions[r], &health);
+      double ramp = 1.0;
+      advance(layout_.region_track[p], up, plans[s].slow_start, now, ramp);
+      if (ramp < 1.0) health.ramp = ramp;
+      pool_up[p] = up;
+    }
+  }
+}
+
+ViewChange HealthState::peek(const ZoneTable& table, const HealthView& published) {
+  const double now = clock_();
+  std::lock_guard lock(mutex_);
+  std::vector<policy::ServiceHealth> services;
+  std::vector<bool> pool_up;
+  evaluate(table, now, services, pool_up);
+  return compareServices(published.services, services);
+}
+
 std::shared_ptr<const HealthView> HealthState::build(const ZoneTable& table) {
   const double now = clock_();
   auto view = std::make_shared<HealthView>();
   view->built_at = now;
-  view->services = table.initialHealth();
-  const auto& plans = table.services();
-  view->notes.resize(plans.size());
-  // Each service's check, by (zone, service): the plans do not carry it.
-  std::map<std::pair<std::string, std::string>, std::string> checks;
-  for (const auto& zone : table.zones()) {
-    for (const auto& service : zone->source.services) {
-      checks[{zone->source.origin.toText(), service.name}] = service.check;
-    }
-  }
   std::vector<std::pair<std::string, std::string>> members;  // target, service region
   std::vector<std::pair<std::string, zones::GeoPoint>> locations;
 
   std::lock_guard lock(mutex_);
-  std::map<EndpointKey, EndpointTrack> endpoint_track;
-  std::map<PoolKey, RegionTrack> region_track;
+  std::vector<bool> pool_up;
+  evaluate(table, now, view->services, pool_up);
+  const auto& plans = table.services();
+  view->notes.resize(plans.size());
+  std::size_t p = 0;
   for (std::size_t s = 0; s < plans.size(); ++s) {
     const auto& plan = plans[s];
-    const std::string zone = normalZone(plan.zone);
-    const std::string& check = checks[{plan.zone, plan.name}];
     view->notes[s].resize(plan.regions.size());
-    for (std::size_t r = 0; r < plan.regions.size(); ++r) {
+    for (std::size_t r = 0; r < plan.regions.size(); ++r, ++p) {
       const auto& region = plan.regions[r];
       if (region.location) locations.emplace_back(region.name, *region.location);
-      auto& health = view->services[s].regions[r];
+      const auto& health = view->services[s].regions[r];
       auto& note = view->notes[s][r];
-      health.drained = drained_pools_.count({zone, plan.name, region.name}) > 0;
       note.endpoints.resize(health.endpoints.size());
-      for (std::size_t e = 0; e < region.endpoints.size() && e < health.endpoints.size(); ++e) {
-        EndpointKey key{zone, plan.name, region.name, region.endpoints[e].toString()};
+      const std::size_t first = layout_.first[p];
+      const std::size_t count = std::min(layout_.first[p + 1] - first, health.endpoints.size());
+      for (std::size_t e = 0; e < count; ++e) {
+        const std::size_t slot = first + e;
         EndpointNote& endpoint = note.endpoints[e];
-        policy::EndpointState state = policy::EndpointState::Unknown;
-        if (check.empty()) {
-          endpoint.reason = "no check configured";
-        } else {
-          endpoint.target = probers::targetId(plan.zone, check, region.endpoints[e]);
-          if (verdicts_ == nullptr) {
-            endpoint.reason = "not checked";
-          } else if (!verdicts_->knows(endpoint.target)) {
-            endpoint.reason = "not probed: outside [health] allow_nets";
-          } else {
-            Verdict verdict = verdicts_->verdict(endpoint.target, now);
-            state = verdict.state;
-            endpoint.reason = std::move(verdict.reason);
-            endpoint.verdict = true;
-            members.emplace_back(endpoint.target, region.name);
-          }
-        }
-        if (auto it = overrides_.find(key); it != overrides_.end()) {
-          state = it->second;
-          endpoint.reason = "test override";
-          endpoint.verdict = false;
-        }
-        if (drained_endpoints_.count(key)) {
-          state = policy::EndpointState::Drained;
+        endpoint.target = layout_.targets[slot];
+        const policy::EndpointState forced = layout_.forced[slot];
+        if (forced == policy::EndpointState::Drained) {
           endpoint.reason = "drained by the API";
-          endpoint.verdict = false;
-        }
-        health.endpoints[e] = state;
-        auto old = endpoint_track_.find(key);
-        endpoint.since =
-            old != endpoint_track_.end() && old->second.state == state ? old->second.since : now;
-        endpoint_track[key] = {state, endpoint.since};
-      }
-
-      // Region up/down and slow start (the scenario in health_state.h).
-      const PoolKey pool{zone, plan.name, region.name};
-      const bool up = policy::regionUsable(region, &health);
-      RegionTrack track{up, now, -1};
-      if (auto old = region_track_.find(pool); old != region_track_.end()) {
-        track = old->second;
-        if (track.up != up) {
-          track.up = up;
-          track.since = now;
-          track.ramp_start = up && plan.slow_start > 0 ? now : -1;
-        }
-      }
-      if (track.ramp_start >= 0 && plan.slow_start > 0) {
-        // Why 0.05: a region that has just come back takes a small share at once rather than
-        // none, so its first real traffic arrives while it is still only a twentieth.
-        const double ramp = std::clamp((now - track.ramp_start) / plan.slow_start, 0.05, 1.0);
-        if (ramp >= 1.0) {
-          track.ramp_start = -1;
+        } else if (forced != policy::EndpointState::Unknown) {
+          endpoint.reason = "test override";
+        } else if (endpoint.target.empty()) {
+          endpoint.reason = "no check configured";
+        } else if (verdicts_ == nullptr) {
+          endpoint.reason = "not checked";
+        } else if (layout_.index[slot] < 0) {
+          endpoint.reason = "not probed: outside [health] allow_nets";
         } else {
-          health.ramp = ramp;
+          endpoint.reason = verdicts_->verdict(endpoint.target, now).reason;
+          endpoint.verdict = true;
         }
-      } else {
-        track.ramp_start = -1;
+        if (!endpoint.target.empty() && layout_.index[slot] >= 0) {
+          members.emplace_back(endpoint.target, region.name);
+        }
+        EndpointTrack& track = layout_.endpoint_track[slot];
+        if (track.since < 0 || track.state != health.endpoints[e]) {
+          track = {health.endpoints[e], now};
+        }
+        endpoint.since = track.since;
       }
-      note.up = up;
-      note.since = track.since;
-      region_track[pool] = track;
+      // Region up/down and slow start (the scenario in health_state.h).
+      double ramp = 1.0;
+      layout_.region_track[p] =
+          advance(layout_.region_track[p], pool_up[p], plan.slow_start, now, ramp);
+      note.up = pool_up[p];
+      note.since = layout_.region_track[p].since;
     }
   }
-  // Pools and endpoints no longer served are forgotten.
-  endpoint_track_ = std::move(endpoint_track);
-  region_track_ = std::move(region_track);
   if (verdicts_ != nullptr) view->rtt = verdicts_->rttMatrix(members, locations, now);
   return view;
 }
 
-ViewChange compareViews(const HealthView& before, const HealthView& after) noexcept {
-  if (before.services.size() != after.services.size()) return ViewChange::States;
+ViewChange compareServices(const std::vector<policy::ServiceHealth>& before,
+                           const std::vector<policy::ServiceHealth>& after) noexcept {
+  if (before.size() != after.size()) return ViewChange::States;
   bool ramp = false;
-  for (std::size_t s = 0; s < before.services.size(); ++s) {
-    const auto& a = before.services[s].regions;
-    const auto& b = after.services[s].regions;
+  for (std::size_t s = 0; s < before.size(); ++s) {
+    const auto& a = before[s].regions;
+    const auto& b = after[s].regions;
     if (a.size() != b.size()) return ViewChange::States;
     for (std::size_t r = 0; r < a.size(); ++r) {
       if (a[r].drained != b[r].drained || a[r].endpoints != b[r].endpoints) {
@@ -278,7 +380,14 @@ ViewChange compareViews(const HealthView& before, const HealthView& after) noexc
       if (a[r].ramp != b[r].ramp) ramp = true;
     }
   }
-  if (ramp) return ViewChange::Ramp;
+  return ramp ? ViewChange::Ramp : ViewChange::None;
+}
+
+ViewChange compareViews(const HealthView& before, const HealthView& after) noexcept {
+  if (ViewChange change = compareServices(before.services, after.services);
+      change != ViewChange::None) {
+    return change;
+  }
   const auto& x = before.rtt;
   const auto& y = after.rtt;
   bool same_rtt =

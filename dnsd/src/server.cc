@@ -152,8 +152,24 @@ void Server::republishHealth() {
   std::lock_guard lock(publish_mutex_);
   auto current = state_.current();
   if (!current) return;
+  const double now = wallClock();
+  const double since = now - last_publish_;
+  // Most ticks change nothing: peek() finds that without building a view. The RTT matrix is
+  // built and compared every kRttRefresh, the most often a change in it alone is published.
+  if (current->health && now - last_rtt_check_ < kRttRefresh) {
+    switch (health_.peek(*current->zones, *current->health)) {
+      case ViewChange::None:
+      case ViewChange::Rtt:
+        return;
+      case ViewChange::Ramp:
+        if (since < kRampRefresh) return;
+        break;
+      case ViewChange::States:
+        break;
+    }
+  }
   auto health = health_.build(*current->zones);
-  const double since = wallClock() - last_publish_;
+  last_rtt_check_ = now;
   switch (current->health ? compareViews(*current->health, *health) : ViewChange::States) {
     case ViewChange::None:
       return;

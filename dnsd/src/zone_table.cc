@@ -1,6 +1,7 @@
 #include "nines/dnsd/zone_table.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <map>
 
@@ -185,6 +186,8 @@ std::vector<std::string> additionalTargets(const zones::Record& record) {
 
 std::shared_ptr<const ZoneTable> ZoneTable::build(std::vector<zones::Zone> zone_models) {
   auto table = std::make_shared<ZoneTable>();
+  static std::atomic<std::uint64_t> last_id{0};
+  table->id_ = ++last_id;
   std::vector<std::pair<std::string_view, const ServedZone*>> zone_entries;
 
   for (auto& model : zone_models) {

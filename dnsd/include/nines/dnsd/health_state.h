@@ -46,6 +46,9 @@ struct HealthSelector {
 // drain), Ramp (only slow-start shares), Rtt (only the RTT matrix), None.
 enum class ViewChange : std::uint8_t { None, Rtt, Ramp, States };
 ViewChange compareViews(const HealthView& before, const HealthView& after) noexcept;
+// compareViews without the RTT matrix: States, Ramp or None.
+ViewChange compareServices(const std::vector<policy::ServiceHealth>& before,
+                           const std::vector<policy::ServiceHealth>& after) noexcept;
 
 // "zone Z service S region R endpoint E", the fields a selector sets, for logs and /v1/status.
 std::string describe(const HealthSelector& selector);
@@ -70,6 +73,11 @@ class HealthState {
   // Also records when endpoint states and region up/down change (hence not const); call it with
   // the current zones (reloads, drains, and the health thread a few times a second).
   std::shared_ptr<const HealthView> build(const ZoneTable& table);
+  // What build() would change now against `published` (a view built for `table`), without
+  // building a view or recording anything: States, Ramp or None. The RTT matrix is left out: it is
+  // the costly part, and the caller rebuilds for it on its own, slower, schedule. Cheap enough for
+  // every health tick with thousands of endpoints: no strings, no maps.
+  ViewChange peek(const ZoneTable& table, const HealthView& published);
   // Every drain in force, for /v1/status: "zone Z service S region R [endpoint E]".
   std::vector<std::string> drains() const;
 
@@ -77,20 +85,50 @@ class HealthState {
   using PoolKey = std::tuple<std::string, std::string, std::string>;  // zone, service, region
   using EndpointKey = std::tuple<std::string, std::string, std::string, std::string>;
   struct EndpointTrack {
-    policy::EndpointState state;
-    double since;
+    policy::EndpointState state = policy::EndpointState::Unknown;
+    double since = -1;  // negative: not seen yet
   };
   struct RegionTrack {
-    bool up;
-    double since;
-    double ramp_start;  // when the current slow start began; negative: none
+    bool up = true;
+    double since = -1;       // negative: not seen yet
+    double ramp_start = -1;  // when the current slow start began; negative: none
   };
+  // Where each endpoint of a zone table finds its state, worked out once per table (and again
+  // when the health table renumbers its targets, or a drain or override changes), so that a tick
+  // walks flat arrays. Pools are numbered in service then region order; a pool's endpoints are
+  // the slots [first[p], first[p + 1]).
+  struct Layout {
+    std::uint64_t zones_id = 0;          // ZoneTable::id(); 0: none yet
+    std::uint64_t targets_version = 0;   // HealthTable::indicesOf's
+    std::uint64_t rules_version = 0;     // of the drains and overrides resolved below
+    std::vector<PoolKey> pools;
+    std::vector<std::size_t> first;      // pools.size() + 1 entries
+    std::vector<EndpointKey> keys;       // by slot
+    std::vector<std::string> targets;    // by slot: check target id; empty: no check
+    std::vector<std::int32_t> index;     // by slot: in the health table; -1: not probed
+    std::vector<policy::EndpointState> forced;  // by slot: drain or override; Unknown: none
+    std::vector<bool> pool_drained;             // by pool: drained by the API
+    std::vector<EndpointTrack> endpoint_track;  // by slot
+    std::vector<RegionTrack> region_track;      // by pool
+  };
+  // Rebuilds the layout when `table`, the health table's numbering or the rules changed, carrying
+  // the tracks over by key (pools and endpoints no longer served are forgotten). mutex_ held.
+  void ensureLayout(const ZoneTable& table);
+  // The services' health at `now` from the layout: endpoint states, API drains and slow-start
+  // ramps, and each pool's up/down. Records nothing. mutex_ held.
+  void evaluate(const ZoneTable& table, double now, std::vector<policy::ServiceHealth>& services,
+                std::vector<bool>& pool_up);
+  // A region's track advanced to `now` given whether it is up; `ramp` gets its slow-start share
+  // (1: full).
+  static RegionTrack advance(RegionTrack track, bool up, double slow_start, double now,
+                             double& ramp) noexcept;
 
   const HealthTable* verdicts_;
   const Clock clock_;
   mutable std::mutex mutex_;
-  std::map<EndpointKey, EndpointTrack> endpoint_track_;
-  std::map<PoolKey, RegionTrack> region_track_;
+  Layout layout_;
+  std::vector<policy::EndpointState> verdict_states_;  // scratch for the health table's states()
+  std::uint64_t rules_version_ = 1;  // moves on with every drain, undrain and override
   std::set<PoolKey> drained_pools_;
   std::set<EndpointKey> drained_endpoints_;
   std::map<EndpointKey, policy::EndpointState> overrides_;

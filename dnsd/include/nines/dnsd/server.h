@@ -74,6 +74,7 @@ class Server {
   std::mutex publish_mutex_;      // one writer at a time: reloads, drains, health changes
   std::uint64_t generation_ = 0;  // of the last published state; guarded by publish_mutex_
   double last_publish_ = 0;       // clock seconds; guarded by publish_mutex_
+  double last_rtt_check_ = 0;     // clock seconds of the last full build; publish_mutex_
   std::mutex health_wait_mutex_;
   std::condition_variable health_wake_;  // stop() wakes the health thread
   std::atomic<bool> stopping_{false};

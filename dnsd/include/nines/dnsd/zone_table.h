@@ -150,6 +150,9 @@ class ZoneTable {
     return initial_health_;
   }
   std::size_t nodeCount() const noexcept { return nodes_.size(); }
+  // Distinct for every table built in this process (an address can come back; this cannot), so
+  // what is derived from a table can be cached against it.
+  std::uint64_t id() const noexcept { return id_; }
 
  private:
   std::vector<std::unique_ptr<ServedZone>> zones_;
@@ -158,6 +161,7 @@ class ZoneTable {
   std::vector<policy::ServicePlan> services_;
   std::vector<policy::ServiceHealth> initial_health_;
   std::uint64_t origin_label_counts_ = 0;  // bit n set: some origin has n labels
+  std::uint64_t id_ = 0;
 };
 
 }  // namespace nines::dnsd
