@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <map>
-#include <set>
+#include <limits>
+#include <unordered_set>
 
 namespace nines::dnsd {
 
@@ -36,28 +36,47 @@ HealthTable::HealthTable(HealthTableOptions options, Clock clock)
 
 void HealthTable::setTargets(const std::vector<std::string>& ids) {
   std::lock_guard lock(mutex_);
-  std::vector<std::string> next_ids;
+  // The ids back to back in one buffer, in index order: a report walks its targets in that order,
+  // so comparing each result's target with the id it expects reads memory the way it lies.
+  std::vector<const std::string*> unique;
+  {
+    std::unordered_set<std::string_view> seen;
+    for (const auto& id : ids) {
+      if (seen.insert(id).second) unique.push_back(&id);  // listed twice: one target
+    }
+  }
+  std::size_t bytes = 0;
+  for (const auto* id : unique) bytes += id->size();
+  std::vector<char> next_arena;
+  next_arena.reserve(bytes);
+  std::vector<std::uint32_t> next_offsets{0};
+  for (const auto* id : unique) {
+    next_arena.insert(next_arena.end(), id->begin(), id->end());
+    next_offsets.push_back(static_cast<std::uint32_t>(next_arena.size()));
+  }
   std::unordered_map<std::string_view, std::uint32_t, NameHash, std::equal_to<>> next_index;
-  // Reserved once, so the views in next_index (into these strings) never see a reallocation.
-  next_ids.reserve(ids.size());
-  next_index.reserve(ids.size());
+  next_index.reserve(unique.size());
   std::vector<std::ptrdiff_t> old_index;  // by new index
-  for (const auto& id : ids) {
-    if (next_index.count(std::string_view(id))) continue;  // listed twice: one target
-    next_ids.push_back(id);
-    next_index.emplace(next_ids.back(), static_cast<std::uint32_t>(next_ids.size() - 1));
-    old_index.push_back(indexOf(id));
+  for (std::size_t i = 0; i < unique.size(); ++i) {
+    next_index.emplace(std::string_view(next_arena.data() + next_offsets[i],
+                                        next_offsets[i + 1] - next_offsets[i]),
+                       static_cast<std::uint32_t>(i));
+    old_index.push_back(indexOf(*unique[i]));
   }
   for (auto& row : votes_) {
-    std::vector<Vote> next(next_ids.size());
+    std::vector<Vote> next(unique.size());
     for (std::size_t i = 0; i < next.size(); ++i) {
       if (old_index[i] >= 0) next[i] = std::move(row[static_cast<std::size_t>(old_index[i])]);
     }
     row = std::move(next);
   }
   for (auto& order : order_) order.clear();
-  // Moving the vector moves its buffer, not the strings: the views stay good.
-  ids_ = std::move(next_ids);
+  recount_all_ = true;
+  changed_.clear();
+  is_changed_.assign(unique.size(), false);
+  // Moving a vector hands over its buffer: the views in next_index stay good.
+  arena_ = std::move(next_arena);
+  offsets_ = std::move(next_offsets);
   index_ = std::move(next_index);
   ++version_;
 }
@@ -90,7 +109,7 @@ std::uint32_t HealthTable::proberIndex(const ProberInfo& prober) {
     return static_cast<std::uint32_t>(i);
   }
   probers_.push_back(prober);
-  votes_.emplace_back(ids_.size());
+  votes_.emplace_back(targetCount());
   order_.emplace_back();
   return static_cast<std::uint32_t>(probers_.size() - 1);
 }
@@ -107,13 +126,20 @@ std::size_t HealthTable::apply(const ProberInfo& prober,
   for (std::size_t i = 0; i < results.size(); ++i) {
     const auto& result = results[i];
     std::uint32_t target = order[i];
-    if (target >= ids_.size() || ids_[target] != result.target) {
+    if (target >= targetCount() || id(target) != result.target) {
       const std::ptrdiff_t found = indexOf(result.target);
       target = found < 0 ? kNoTarget : static_cast<std::uint32_t>(found);
       order[i] = target;
       if (found < 0) continue;
     }
     Vote& vote = row[target];
+    if (!fresh(vote, now)) {
+      markChanged(target);
+      // A vote that has just become fresh is the next to go stale if none older is fresh.
+      next_expiry_ = std::min(next_expiry_, now + options_.report_ttl);
+    } else if (vote.up != result.up) {
+      markChanged(target);
+    }
     vote.up = result.up;
     vote.rtt_ms = result.rtt_ms;
     vote.received_at = now;
@@ -123,13 +149,21 @@ std::size_t HealthTable::apply(const ProberInfo& prober,
   return applied;
 }
 
-HealthTable::Tally HealthTable::tally(std::size_t target, double now) const noexcept {
+void HealthTable::markChanged(std::uint32_t target) {
+  if (target >= is_changed_.size() || is_changed_[target]) return;
+  is_changed_[target] = true;
+  changed_.push_back(target);
+}
+
+HealthTable::Tally HealthTable::tally(std::size_t target, double now,
+                                      double* oldest_fresh) const noexcept {
   Tally out;
   for (std::size_t p = 0; p < votes_.size(); ++p) {
     const Vote& vote = votes_[p][target];
     if (vote.received_at < 0) continue;
     out.last = std::max(out.last, vote.received_at);
     if (!fresh(vote, now)) continue;
+    if (oldest_fresh != nullptr) *oldest_fresh = std::min(*oldest_fresh, vote.received_at);
     ++out.fresh;
     if (vote.up) {
       ++out.up;
@@ -177,8 +211,20 @@ bool HealthTable::states(double now, std::uint64_t version,
                          std::vector<policy::EndpointState>& out) const {
   std::lock_guard lock(mutex_);
   if (version != version_) return false;
-  out.resize(ids_.size());
-  for (std::size_t t = 0; t < ids_.size(); ++t) out[t] = stateOf(tally(t, now));
+  const std::size_t count = targetCount();
+  if (recount_all_ || now > next_expiry_ || now < last_count_ || states_.size() != count) {
+    states_.resize(count);
+    double oldest = std::numeric_limits<double>::infinity();
+    for (std::size_t t = 0; t < count; ++t) states_[t] = stateOf(tally(t, now, &oldest));
+    next_expiry_ = oldest + options_.report_ttl;
+    recount_all_ = false;
+  } else {
+    for (std::uint32_t t : changed_) states_[t] = stateOf(tally(t, now));
+  }
+  for (std::uint32_t t : changed_) is_changed_[t] = false;
+  changed_.clear();
+  last_count_ = now;
+  out = states_;
   return true;
 }
 
@@ -204,47 +250,75 @@ policy::RttMatrix HealthTable::rttMatrix(
     const std::vector<std::pair<std::string, zones::GeoPoint>>& region_locations,
     double now) const {
   std::lock_guard lock(mutex_);
-  // (vantage region, service region) -> fresh RTTs. Each (target, service region) pair once, so
-  // an endpoint listed by two services of a region is not counted twice.
-  std::set<std::pair<std::string, std::string>> pairs(members.begin(), members.end());
-  std::map<std::string, std::map<std::string, std::vector<double>>> samples;
-  std::set<std::string> columns;
-  for (const auto& [target, region] : pairs) {
-    columns.insert(region);
+  // Columns: the service regions, sorted. Then each (target, column) pair once, so an endpoint
+  // listed by two services of a region is not counted twice. Indices, not names, from here on:
+  // with thousands of endpoints and a dozen probers this runs over every vote.
+  std::vector<std::string> columns;
+  for (const auto& member : members) columns.push_back(member.second);
+  std::sort(columns.begin(), columns.end());
+  columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
+  std::vector<std::pair<std::size_t, std::size_t>> pairs;  // target index, column
+  pairs.reserve(members.size());
+  for (const auto& [target, region] : members) {
     const std::ptrdiff_t index = indexOf(target);
     if (index < 0) continue;
-    for (std::size_t p = 0; p < votes_.size(); ++p) {
-      const Vote& vote = votes_[p][static_cast<std::size_t>(index)];
+    const auto column = static_cast<std::size_t>(
+        std::lower_bound(columns.begin(), columns.end(), region) - columns.begin());
+    pairs.emplace_back(static_cast<std::size_t>(index), column);
+  }
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  // Vantages: the probers' regions, sorted; each prober's row feeds its region's.
+  std::vector<std::string> vantages;
+  for (const auto& prober : probers_) vantages.push_back(prober.region);
+  std::sort(vantages.begin(), vantages.end());
+  vantages.erase(std::unique(vantages.begin(), vantages.end()), vantages.end());
+  std::vector<std::size_t> vantage_of(probers_.size());
+  for (std::size_t p = 0; p < probers_.size(); ++p) {
+    vantage_of[p] = static_cast<std::size_t>(
+        std::lower_bound(vantages.begin(), vantages.end(), probers_[p].region) - vantages.begin());
+  }
+  // samples[vantage][column]: fresh RTTs.
+  std::vector<std::vector<std::vector<double>>> samples(
+      vantages.size(), std::vector<std::vector<double>>(columns.size()));
+  std::vector<bool> sampled(vantages.size(), false);
+  for (std::size_t p = 0; p < votes_.size(); ++p) {
+    const auto& row = votes_[p];
+    auto& by_column = samples[vantage_of[p]];
+    for (const auto& [target, column] : pairs) {
+      const Vote& vote = row[target];
       if (!fresh(vote, now) || !(vote.rtt_ms >= 0)) continue;
-      samples[probers_[p].region][region].push_back(vote.rtt_ms);
+      by_column[column].push_back(vote.rtt_ms);
+      sampled[vantage_of[p]] = true;
     }
   }
-  policy::RttMatrix matrix;
-  if (samples.empty()) return matrix;
-  matrix.regions.assign(columns.begin(), columns.end());
   struct Candidate {
-    std::string region;
+    std::size_t vantage;
     std::optional<zones::GeoPoint> location;
   };
   std::vector<Candidate> candidates;
-  for (const auto& [vantage, by_region] : samples) {
-    Candidate candidate{vantage, std::nullopt};
+  for (std::size_t v = 0; v < vantages.size(); ++v) {
+    if (!sampled[v]) continue;
+    Candidate candidate{v, std::nullopt};
     for (const ProberInfo& prober : probers_) {
-      if (prober.region == vantage && prober.location) candidate.location = prober.location;
+      if (prober.region == vantages[v] && prober.location) candidate.location = prober.location;
     }
     for (const auto& [name, point] : region_locations) {
-      if (!candidate.location && name == vantage) candidate.location = point;
+      if (!candidate.location && name == vantages[v]) candidate.location = point;
     }
-    candidates.push_back(std::move(candidate));
+    candidates.push_back(candidate);
   }
-  for (auto& candidate : candidates) {
+  policy::RttMatrix matrix;
+  if (candidates.empty()) return matrix;
+  matrix.regions = columns;
+  for (const auto& candidate : candidates) {
     if (!candidate.location && candidates.size() > 1) continue;
-    matrix.vantages.push_back({candidate.region, candidate.location.value_or(zones::GeoPoint{})});
-    std::vector<double> row(matrix.regions.size(), -1);
-    auto& by_region = samples[candidate.region];
-    for (std::size_t c = 0; c < matrix.regions.size(); ++c) {
-      auto cell = by_region.find(matrix.regions[c]);
-      if (cell != by_region.end() && !cell->second.empty()) row[c] = median(cell->second);
+    matrix.vantages.push_back(
+        {vantages[candidate.vantage], candidate.location.value_or(zones::GeoPoint{})});
+    std::vector<double> row(columns.size(), -1);
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      auto& cell = samples[candidate.vantage][c];
+      if (!cell.empty()) row[c] = median(cell);
     }
     matrix.rtt_ms.push_back(std::move(row));
   }

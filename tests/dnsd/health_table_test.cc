@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -99,6 +101,11 @@ TEST(HealthTable, VerdictsFollowQuorumOverFreshVotes) {
     }
     Verdict verdict = table.verdict(kTarget, start + c.check_at);
     EXPECT_EQ(verdict.state, c.state);
+    std::uint64_t version = 0;
+    ASSERT_EQ(table.indicesOf({kTarget}, &version), std::vector<std::int32_t>{0});
+    std::vector<EndpointState> states;
+    ASSERT_TRUE(table.states(start + c.check_at, version, states));
+    EXPECT_EQ(states, (std::vector<EndpointState>{c.state, EndpointState::Unknown}));
     EXPECT_EQ(verdict.fresh, c.fresh);
     EXPECT_EQ(verdict.up, c.up);
     EXPECT_EQ(verdict.reason, c.reason);
@@ -124,6 +131,80 @@ TEST(HealthTable, VotesForUnknownTargetsAreIgnoredAndDroppedTargetsForgotten) {
   table.setTargets({"new|web|127.0.0.13"});
   table.setTargets({kTarget});
   EXPECT_EQ(table.verdict(kTarget, clock.now).reason, "no votes yet");
+}
+
+// states() keeps its answers between calls and recounts only what changed, or everything when a
+// vote may have gone stale. Whatever happens in between (partial reports, shuffled result order,
+// targets we do not know, minds changed, time passing in steps around report_ttl, the clock
+// stepping back, the targets renumbered by a reload), it must say what verdict() says.
+TEST(HealthTable, KeptStatesAgreeWithVerdictsThroughAnySequence) {
+  FakeClock clock;
+  HealthTable table({0.5, 5.0}, clock.clock());
+  std::mt19937 random(20261125);
+  auto chance = [&](int percent) { return static_cast<int>(random() % 100) < percent; };
+  std::vector<std::string> all;
+  for (int i = 0; i < 24; ++i) all.push_back("gslb.test.|web|127.0.1." + std::to_string(i + 1));
+  std::vector<std::string> targets(all.begin(), all.begin() + 20);
+  table.setTargets(targets);
+  const char* probers[] = {"eu-1", "us-1", "ap-1", "sa-1"};
+  std::size_t stale_seen = 0, recounts = 0;
+  for (int step = 0; step < 3000; ++step) {
+    const int what = static_cast<int>(random() % 100);
+    if (what < 55) {
+      std::vector<probers::ReportResult> results;
+      for (const auto& id : all) {
+        if (chance(80)) results.push_back({id, chance(70), 1.0, "r"});
+      }
+      if (chance(20)) std::shuffle(results.begin(), results.end(), random);
+      table.apply({probers[random() % 4], "r", std::nullopt}, results);
+    } else if (what < 90) {
+      clock.now += static_cast<double>(random() % 3000) / 1000.0;
+    } else if (what < 95) {
+      clock.now -= static_cast<double>(random() % 2000) / 1000.0;
+    } else {
+      std::shuffle(all.begin(), all.end(), random);
+      targets.assign(all.begin(), all.begin() + 18 + static_cast<long>(random() % 6));
+      table.setTargets(targets);
+      ++recounts;
+    }
+    std::uint64_t version = 0;
+    table.indicesOf({}, &version);
+    std::vector<EndpointState> states;
+    ASSERT_TRUE(table.states(clock.now, version, states));
+    ASSERT_EQ(states.size(), targets.size());
+    for (std::size_t t = 0; t < targets.size(); ++t) {
+      const Verdict verdict = table.verdict(targets[t], clock.now);
+      ASSERT_EQ(states[t], verdict.state) << "step " << step << ", " << targets[t] << ": "
+                                          << verdict.reason;
+      if (verdict.reason.rfind("no fresh", 0) == 0) ++stale_seen;
+    }
+  }
+  // The sequence did go through votes going stale and reloads, or it proved little.
+  EXPECT_GT(stale_seen, 100u);
+  EXPECT_GT(recounts, 20u);
+}
+
+// A report lists its targets in the order of the last one, usually: when it does not, each vote
+// still lands on the target it names.
+TEST(HealthTable, VotesLandOnTheirTargetsWhateverTheOrder) {
+  FakeClock clock;
+  HealthTable table({0.5, 10.0}, clock.clock());
+  table.setTargets({"a|web|127.0.0.1", "b|web|127.0.0.2", "c|web|127.0.0.3"});
+  const ProberInfo eu{"eu-1", "eu-west", std::nullopt};
+  table.apply(eu, {{"a|web|127.0.0.1", true, 1, "ok"},
+                   {"b|web|127.0.0.2", false, -1, "refused"},
+                   {"c|web|127.0.0.3", true, 1, "ok"}});
+  // Reversed, one target dropped and one we do not know in its place.
+  EXPECT_EQ(table.apply(eu, {{"c|web|127.0.0.3", false, -1, "timeout"},
+                             {"x|web|127.0.0.9", true, 1, "ok"},
+                             {"a|web|127.0.0.1", false, -1, "HTTP 503"}}),
+            2u);
+  EXPECT_EQ(table.verdict("a|web|127.0.0.1", clock.now).state, EndpointState::Down);
+  EXPECT_EQ(table.verdict("b|web|127.0.0.2", clock.now).state, EndpointState::Down);
+  EXPECT_EQ(table.verdict("c|web|127.0.0.3", clock.now).state, EndpointState::Down);
+  EXPECT_EQ(table.votes("a|web|127.0.0.1", clock.now).at(0).reason, "HTTP 503");
+  EXPECT_EQ(table.votes("c|web|127.0.0.3", clock.now).at(0).reason, "timeout");
+  EXPECT_EQ(table.votes("b|web|127.0.0.2", clock.now).at(0).reason, "refused");
 }
 
 TEST(HealthTable, VotesShowEachProbersLatestWithItsAge) {

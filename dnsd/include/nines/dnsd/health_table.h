@@ -91,8 +91,10 @@ class HealthTable {
   // Quorum over the fresh votes of `target` at `now` (see the scenario above).
   Verdict verdict(const std::string& target, double now) const;
   // The verdict state of every target at `now`, by index: what verdict() says, without building
-  // a reason, cheap enough for every health tick. False (and `out` untouched) when the targets
-  // have been renumbered since `version`.
+  // a reason. Cheap enough for every health tick: the states are kept from one call to the next,
+  // and only the targets whose votes changed since are tallied again, unless a vote may have gone
+  // stale since (then all are). False (and `out` untouched) when the targets have been
+  // renumbered since `version`.
   bool states(double now, std::uint64_t version, std::vector<policy::EndpointState>& out) const;
   // Every prober's latest vote on `target`, by prober id.
   std::vector<VoteView> votes(const std::string& target, double now) const;
@@ -123,7 +125,8 @@ class HealthTable {
   bool fresh(const Vote& vote, double now) const noexcept {
     return vote.received_at >= 0 && now - vote.received_at <= options_.report_ttl;
   }
-  Tally tally(std::size_t target, double now) const noexcept;  // mutex_ held
+  // `oldest_fresh`, when given, is lowered to the oldest fresh vote's time.
+  Tally tally(std::size_t target, double now, double* oldest_fresh = nullptr) const noexcept;
   policy::EndpointState stateOf(const Tally& tally) const noexcept;
   std::ptrdiff_t indexOf(std::string_view target) const;  // -1: not a target; mutex_ held
   std::uint32_t proberIndex(const ProberInfo& prober);     // mutex_ held
@@ -141,8 +144,14 @@ class HealthTable {
   const Clock clock_;
   mutable std::mutex mutex_;
   std::uint64_t version_ = 0;  // moves on with every setTargets
-  std::vector<std::string> ids_;  // by target index
-  std::unordered_map<std::string_view, std::uint32_t, NameHash, std::equal_to<>> index_;  // ids_
+  // The target ids, back to back: id t is arena_[offsets_[t], offsets_[t + 1]).
+  std::vector<char> arena_;
+  std::vector<std::uint32_t> offsets_{0};
+  std::size_t targetCount() const noexcept { return offsets_.size() - 1; }
+  std::string_view id(std::size_t t) const noexcept {
+    return {arena_.data() + offsets_[t], offsets_[t + 1] - offsets_[t]};
+  }
+  std::unordered_map<std::string_view, std::uint32_t, NameHash, std::equal_to<>> index_;  // arena_
   // By prober index (every prober ever heard from), in the order first heard from:
   std::vector<ProberInfo> probers_;
   // its latest vote on each target, by target index: a report writes one prober's row from
@@ -152,6 +161,16 @@ class HealthTable {
   // report, which lists the same targets in the same order, finds each with one comparison
   // instead of a hash lookup.
   std::vector<std::vector<std::uint32_t>> order_;
+  // What states() keeps between calls: the states by target, the targets whose tally may have
+  // changed since (a vote that became fresh or changed its mind), and the time after which a
+  // fresh vote may have gone stale (then every target is tallied again).
+  void markChanged(std::uint32_t target);  // mutex_ held
+  mutable std::vector<policy::EndpointState> states_;
+  mutable std::vector<std::uint32_t> changed_;
+  mutable std::vector<bool> is_changed_;
+  mutable bool recount_all_ = true;
+  mutable double next_expiry_ = 0;
+  mutable double last_count_ = 0;  // `now` of the last states(); a clock going back recounts
 };
 
 }  // namespace nines::dnsd
