@@ -88,9 +88,15 @@ void reportLoop(const ProberConfig& config, const ProbeEngine& engine,
     double now = steadySeconds();
     if (now >= next) {
       Report report = buildReport(config, engine.snapshot());
-      report.seq = seq++;
-      std::string body = encodeReport(report);
-      sender.send(body, signBody(config.key, body));
+      report.seq = seq;
+      // More results than one body holds go out as several reports, each with its own seq.
+      std::vector<ReportSender::SignedBody> parts;
+      for (auto& body : encodeReportParts(report)) {
+        std::string signature = signBody(config.key, body);
+        parts.push_back({std::move(body), std::move(signature)});
+      }
+      seq += parts.size();
+      sender.send(std::move(parts));
       next += config.report_interval;
       if (next <= now) next = now + config.report_interval;  // fell behind: skip, do not burst
     }

@@ -194,6 +194,60 @@ std::string encodeReport(const Report& report) {
   return json.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }
 
+namespace {
+
+// Results [begin, end) of `report` as bodies of at most `budget` bytes, with seqs from `seq` on.
+void encodeRange(const Report& report, std::size_t begin, std::size_t end, std::size_t budget,
+                 std::uint64_t& seq, std::vector<std::string>& bodies) {
+  Report part;
+  part.prober = report.prober;
+  part.region = report.region;
+  part.has_location = report.has_location;
+  part.latitude = report.latitude;
+  part.longitude = report.longitude;
+  part.time = report.time;
+  part.seq = seq;
+  part.results.assign(report.results.begin() + static_cast<std::ptrdiff_t>(begin),
+                      report.results.begin() + static_cast<std::ptrdiff_t>(end));
+  std::string body = encodeReport(part);
+  if (body.size() <= budget || end - begin <= 1) {
+    bodies.push_back(std::move(body));
+    ++seq;
+    return;
+  }
+  // Escaping made it larger than estimated: halve it (rare; one more encoding of these results).
+  const std::size_t middle = begin + (end - begin) / 2;
+  encodeRange(report, begin, middle, budget, seq, bodies);
+  encodeRange(report, middle, end, budget, seq, bodies);
+}
+
+}  // namespace
+
+std::vector<std::string> encodeReportParts(const Report& report, std::size_t budget) {
+  // An estimate of each result's encoded size (its strings and ~70 bytes of keys and numbers)
+  // cuts the results into runs, so the usual report is encoded once.
+  constexpr std::size_t kResultOverhead = 72, kHeaderOverhead = 256;
+  std::vector<std::string> bodies;
+  std::uint64_t seq = report.seq;
+  std::size_t begin = 0, bytes = kHeaderOverhead + report.prober.size() + report.region.size();
+  const std::size_t header = bytes;
+  for (std::size_t i = 0; i < report.results.size(); ++i) {
+    const auto& result = report.results[i];
+    const std::size_t size =
+        result.target.size() + std::min(result.reason.size(), kMaxReasonLength) + kResultOverhead;
+    if (i > begin && (bytes + size > budget || i - begin >= kMaxReportResults)) {
+      encodeRange(report, begin, i, budget, seq, bodies);
+      begin = i;
+      bytes = header;
+    }
+    bytes += size;
+  }
+  if (begin < report.results.size() || bodies.empty()) {
+    encodeRange(report, begin, report.results.size(), budget, seq, bodies);
+  }
+  return bodies;
+}
+
 struct ReportDecoder::Parser {
   simdjson::dom::parser dom;
   // Open addressing over result indices (kEmpty: free), for the duplicate check: no allocation

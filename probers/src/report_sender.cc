@@ -43,7 +43,9 @@ struct ReportSender::Impl {
     std::string endpoint;  // URL + "/v1/reports"
     CURL* easy = nullptr;  // the POST in flight
     curl_slist* headers = nullptr;
-    std::string body;
+    // This round's parts, and the next one to send after the one in flight.
+    std::shared_ptr<const std::vector<SignedBody>> round;
+    std::size_t next_part = 0;
     std::string reply;
     char error[CURL_ERROR_SIZE] = {};
     double started = 0;
@@ -80,7 +82,8 @@ struct ReportSender::Impl {
     dnsd.delivery.busy = false;
   }
 
-  void start(Dnsd& dnsd, const std::string& body, const std::string& signature, double now);
+  // Posts part `next_part` of the dnsd's round.
+  void start(Dnsd& dnsd, double now);
   void done(Dnsd& dnsd, CURLcode result, double now);
 
   SenderOptions options;
@@ -89,11 +92,12 @@ struct ReportSender::Impl {
   mutable std::mutex mutex;  // guards each Dnsd::delivery for deliveries()
 };
 
-void ReportSender::Impl::start(Dnsd& dnsd, const std::string& body, const std::string& signature,
-                               double now) {
+void ReportSender::Impl::start(Dnsd& dnsd, double now) {
+  if (!dnsd.round || dnsd.next_part >= dnsd.round->size()) return;
+  const SignedBody& part = (*dnsd.round)[dnsd.next_part++];
+  const std::string& signature = part.signature;
   dnsd.easy = curl_easy_init();
   if (!dnsd.easy) return;
-  dnsd.body = body;
   dnsd.reply.clear();
   dnsd.error[0] = '\0';
   dnsd.started = now;
@@ -112,8 +116,9 @@ void ReportSender::Impl::start(Dnsd& dnsd, const std::string& body, const std::s
   curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, dnsd.headers);
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, dnsd.body.data());
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(dnsd.body.size()));
+  // The round's parts live until every dnsd is done with them (a shared_ptr each).
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, part.body.data());
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(part.body.size()));
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, "Nines-prober/0.1");
@@ -155,8 +160,10 @@ void ReportSender::Impl::done(Dnsd& dnsd, CURLcode result, double now) {
       logInfo("reports to " + delivery.url + " delivered again after " + std::to_string(failures) +
               " failures");
     }
+    start(dnsd, now);  // the round's next part, if any
     return;
   }
+  dnsd.round.reset();
   ++delivery.failed;
   std::uint32_t failures = ++delivery.consecutive_failures;
   delivery.last_error = problem;
@@ -182,14 +189,21 @@ ReportSender::ReportSender(SenderOptions options)
 ReportSender::~ReportSender() = default;
 
 void ReportSender::send(const std::string& body, const std::string& signature) {
+  send(std::vector<SignedBody>{{body, signature}});
+}
+
+void ReportSender::send(std::vector<SignedBody> parts) {
   double now = impl_->options.clock();
+  auto round = std::make_shared<const std::vector<SignedBody>>(std::move(parts));
   for (auto& dnsd : impl_->dnsds) {
     if (dnsd->easy || now < dnsd->next_attempt) {
       std::lock_guard lock(impl_->mutex);
       ++dnsd->delivery.skipped;
       continue;
     }
-    impl_->start(*dnsd, body, signature, now);
+    dnsd->round = round;
+    dnsd->next_part = 0;
+    impl_->start(*dnsd, now);
   }
 }
 

@@ -182,6 +182,10 @@ FakeDnsd::FakeDnsd() : server_(std::make_unique<httplib::Server>()) {
                   reports_.push_back({std::chrono::steady_clock::now(), request.body,
                                       request.get_header_value("X-Nines-Prober"),
                                       request.get_header_value("X-Nines-Signature")});
+                  if (!refuse_marker_.empty() &&
+                      request.body.find(refuse_marker_) != std::string::npos) {
+                    response.status = 503;
+                  }
                   response.set_content("{}", "application/json");
                 });
   server_->Get("/v1/checks", [this](const httplib::Request&, httplib::Response& response) {
@@ -204,6 +208,11 @@ FakeDnsd::~FakeDnsd() {
 std::vector<ReceivedReport> FakeDnsd::reports() const {
   std::lock_guard lock(mutex_);
   return reports_;
+}
+
+void FakeDnsd::refuseReportsContaining(std::string marker) {
+  std::lock_guard lock(mutex_);
+  refuse_marker_ = std::move(marker);
 }
 
 void FakeDnsd::setChecks(std::optional<std::string> body) {

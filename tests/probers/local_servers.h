@@ -119,6 +119,8 @@ class FakeDnsd {
   std::vector<ReceivedReport> reports() const;
   void setChecks(std::optional<std::string> body);
   int checkFetches() const { return check_fetches_; }
+  // Reports whose body contains `marker` are answered 503 (still recorded); empty: none.
+  void refuseReportsContaining(std::string marker);
 
  private:
   std::unique_ptr<httplib::Server> server_;
@@ -127,6 +129,7 @@ class FakeDnsd {
   mutable std::mutex mutex_;
   std::vector<ReceivedReport> reports_;
   std::optional<std::string> checks_;
+  std::string refuse_marker_;
   std::atomic<int> check_fetches_{0};
 };
 

@@ -86,5 +86,40 @@ TEST(ReportSenderTest, ABusyDnsdIsSkipped) {
   EXPECT_EQ(deliveries[1].sent, 3u);
 }
 
+// A report in parts: every dnsd gets them one after the other, in order; a part a dnsd refuses
+// ends that dnsd's round (the next parts would only be refused after it, or applied out of turn).
+TEST(ReportSenderTest, PartsGoInOrderAndARefusedPartEndsTheRound) {
+  FakeDnsd good, refusing;
+  refusing.refuseReportsContaining("\"part\":2");
+  SenderOptions options;
+  options.dnsd = {good.url(), refusing.url()};
+  options.prober_id = "p";
+  options.timeout = 5;
+  ReportSender sender(options);
+  std::vector<ReportSender::SignedBody> parts;
+  for (int part = 1; part <= 3; ++part) {
+    std::string body = "{\"part\":" + std::to_string(part) + "}";
+    parts.push_back({body, signBody("0123456789abcdef", body)});
+  }
+  sender.send(parts);
+  ASSERT_TRUE(nines::testing::waitUntil([&] {
+    sender.poll(20);
+    auto deliveries = sender.deliveries();
+    return !deliveries[0].busy && !deliveries[1].busy && good.reports().size() == 3;
+  }));
+  auto bodies = [](const FakeDnsd& dnsd) {
+    std::vector<std::string> out;
+    for (const auto& report : dnsd.reports()) out.push_back(report.body);
+    return out;
+  };
+  EXPECT_EQ(bodies(good), (std::vector<std::string>{"{\"part\":1}", "{\"part\":2}", "{\"part\":3}"}));
+  EXPECT_EQ(bodies(refusing), (std::vector<std::string>{"{\"part\":1}", "{\"part\":2}"}));
+  auto deliveries = sender.deliveries();
+  EXPECT_EQ(deliveries[0].sent, 3u);
+  EXPECT_EQ(deliveries[1].sent, 1u);
+  EXPECT_EQ(deliveries[1].failed, 1u);
+  EXPECT_NE(deliveries[1].last_error.find("503"), std::string::npos) << deliveries[1].last_error;
+}
+
 }  // namespace
 }  // namespace nines::probers

@@ -165,6 +165,47 @@ TEST(ReportTest, DecoderKeepsNothingBetweenBodies) {
   EXPECT_EQ(decoded->results[1].reason, "connect: Connection refused");
 }
 
+// More results than one body should hold: several reports, each within the budget, on the
+// results in order, with consecutive seqs and the same header; a small report stays one body.
+TEST(ReportTest, LargeReportsAreSplitIntoPartsWithinTheBudget) {
+  Report report = sampleReport();
+  EXPECT_EQ(encodeReportParts(report), std::vector<std::string>{encodeReport(report)});
+
+  report.results.clear();
+  for (int i = 0; i < 400; ++i) {
+    // Every tenth reason is control characters, which JSON escapes to six bytes each: more than
+    // the estimate, so those parts are halved until they fit.
+    std::string reason = i % 10 == 0 ? std::string(150, '\x01') : "HTTP 200";
+    report.results.push_back({"zone.test.|web|127.3." + std::to_string(i / 250) + "." +
+                                  std::to_string(i % 250 + 1),
+                              i % 3 != 0, i % 3 != 0 ? 1.5 : -1, reason});
+  }
+  constexpr std::size_t kBudget = 8192;
+  const auto parts = encodeReportParts(report, kBudget);
+  ASSERT_GT(parts.size(), 4u);
+  std::vector<ReportResult> results;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    SCOPED_TRACE("part " + std::to_string(i));
+    EXPECT_LE(parts[i].size(), kBudget);
+    std::string error;
+    auto decoded = decodeReport(parts[i], &error);
+    ASSERT_TRUE(decoded) << error;
+    EXPECT_EQ(decoded->seq, report.seq + i);
+    EXPECT_EQ(decoded->prober, report.prober);
+    EXPECT_EQ(decoded->region, report.region);
+    EXPECT_DOUBLE_EQ(decoded->time, report.time);
+    EXPECT_TRUE(decoded->has_location);
+    EXPECT_FALSE(decoded->results.empty());
+    results.insert(results.end(), decoded->results.begin(), decoded->results.end());
+  }
+  ASSERT_EQ(results.size(), report.results.size());
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    EXPECT_EQ(results[i].target, report.results[i].target);
+    EXPECT_EQ(results[i].up, report.results[i].up);
+    EXPECT_EQ(results[i].reason, report.results[i].reason);
+  }
+}
+
 TEST(ReportTest, UnknownKeysAreIgnored) {
   auto decoded = decodeReport(
       R"({"prober":"p","region":"r","seq":1,"time":1,"results":[{"target":"a","up":true,"x":1}],)"

@@ -47,6 +47,16 @@ struct Report {
 };
 
 std::string encodeReport(const Report& report);
+
+// What one body may hold when a prober splits its results: half the limit, so that even results
+// whose text grows when escaped stay well under it.
+inline constexpr std::size_t kReportPartBudget = kMaxReportBody / 2;
+// The report as one body, or, when its results would not fit in `budget` bytes, as several: each
+// a whole report (same prober, region, location and time) on some of the results, in order, with
+// seqs counting up from report.seq. dnsd applies each on its own; every body is at most `budget`
+// bytes unless a single result is larger.
+std::vector<std::string> encodeReportParts(const Report& report,
+                                           std::size_t budget = kReportPartBudget);
 // Parses a body; nullopt with `error` set when it is not a well-formed report: not a JSON object,
 // a required key (prober, region, seq, time, results; per result target and up) missing or of the
 // wrong type, a value out of range, a string too long, too many or duplicate targets. Keys it does

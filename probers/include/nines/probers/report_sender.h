@@ -43,6 +43,13 @@ class ReportSender {
   // Starts a POST of `body` with `signature` to every dnsd that is free and not backing off.
   // Does not block.
   void send(const std::string& body, const std::string& signature);
+  // The same for a report sent in parts (encodeReportParts): each dnsd gets them one after the
+  // other, in order (their seqs must arrive rising); a failed part ends the round for that dnsd.
+  struct SignedBody {
+    std::string body;
+    std::string signature;
+  };
+  void send(std::vector<SignedBody> parts);
   // Drives the POSTs in flight for up to `timeout_ms` (less when one finishes or wakeup() is
   // called).
   void poll(int timeout_ms);
