@@ -55,18 +55,6 @@ bool usableAt(const ServicePlan& plan, const ServiceHealth& health, std::size_t 
   return true;
 }
 
-// Slow start for geo, latency and failover (weighted scales the region's weight by its ramp
-// instead): a region ramping in (0 < ramp < 1 in its health) takes a client subnet only when a
-// hash of (subnet, region) falls in [0, ramp), so its share of the clients that would have it
-// grows with the ramp, and a subnet once admitted stays admitted as the ramp grows.
-double rampPoint(const ServicePlan& plan, const detail::ClientKey& key, std::size_t slot) noexcept {
-  const char salt[] = "slow start";
-  std::uint64_t hash = detail::fnv1a(key.hash, salt, sizeof salt);
-  const std::string& name = plan.regions[slot].name;
-  hash = detail::mix64(detail::fnv1a(hash, name.data(), name.size()));
-  return static_cast<double>(hash >> 11) * 0x1p-53;  // top 53 bits: uniform in [0, 1)
-}
-
 bool ramping(const ServicePlan& plan, const ServiceHealth& health, std::size_t slot) noexcept {
   if (plan.policy == zones::PolicyKind::Weighted) return false;
   const RegionHealth* state = detail::regionHealth(health, slot);
@@ -76,7 +64,7 @@ bool ramping(const ServicePlan& plan, const ServiceHealth& health, std::size_t s
 bool admitted(const ServicePlan& plan, const ServiceHealth& health, const detail::ClientKey& key,
               std::size_t slot) noexcept {
   if (!ramping(plan, health, slot)) return true;
-  return rampPoint(plan, key, slot) < detail::regionHealth(health, slot)->ramp;
+  return detail::rampPoint(plan, key, slot) < detail::regionHealth(health, slot)->ramp;
 }
 
 // Rule 3: the first usable region is the primary. No endpoint of the family configured there:
@@ -213,6 +201,22 @@ std::uint8_t ecsScope(const ServicePlan& plan, const Client& client, const Regio
 }
 
 }  // namespace
+
+namespace detail {
+
+// Slow start for geo, latency and failover (weighted scales the region's weight by its ramp
+// instead): a region ramping in (0 < ramp < 1 in its health) takes a client subnet only when a
+// hash of (subnet, region) falls in [0, ramp), so its share of the clients that would have it
+// grows with the ramp, and a subnet once admitted stays admitted as the ramp grows.
+double rampPoint(const ServicePlan& plan, const detail::ClientKey& key, std::size_t slot) noexcept {
+  const char salt[] = "slow start";
+  std::uint64_t hash = detail::fnv1a(key.hash, salt, sizeof salt);
+  const std::string& name = plan.regions[slot].name;
+  hash = detail::mix64(detail::fnv1a(hash, name.data(), name.size()));
+  return static_cast<double>(hash >> 11) * 0x1p-53;  // top 53 bits: uniform in [0, 1)
+}
+
+}  // namespace detail
 
 void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatrix* rtt,
             const Client& client, Family family, Decision& decision, Trace* trace) noexcept {

@@ -44,6 +44,9 @@ struct ClientKey {
 ClientKey clientKey(const ServicePlan& plan, const Client& client) noexcept;
 // The rendezvous score of one region for this client: weight / -ln(u), u in (0, 1) from a hash
 // of (client subnet, service, region name). The highest score is the client's first choice.
+// Slow start's admission point of (client subnet, region) in [0, 1): admitted while below the
+// region's ramp (select.cc says why).
+double rampPoint(const ServicePlan& plan, const ClientKey& key, std::size_t slot) noexcept;
 double rendezvousScore(const ServicePlan& plan, const ClientKey& key, std::size_t slot,
                        double weight) noexcept;
 // Where in a region's endpoint list (of one family, `size` long) this client starts.

@@ -139,6 +139,12 @@ std::string describeRegion(const ServicePlan& plan, const ServiceHealth& health,
     if (state != nullptr && state->ramp < 1) out += " x ramp " + number(state->ramp, 2);
     if (weight > 0) out += ", score " + number(rendezvousScore(plan, key, slot, weight), 2);
   }
+  if (plan.policy != zones::PolicyKind::Weighted && state != nullptr && state->ramp < 1) {
+    const bool admits = rampPoint(plan, key, slot) < state->ramp;
+    out += ", slow start at " + number(state->ramp * 100, 0) + "%: " +
+           (admits ? "admits this client's subnet"
+                   : "skips this client's subnet unless no region admits it");
+  }
   if (plan.policy == zones::PolicyKind::Latency && order.vantage >= 0) {
     const double ms = rttMs(*rtt, order.vantage, rttColumn(*rtt, region.name));
     out += ms >= 0 ? ", rtt " + number(ms) + " ms" : ", rtt unknown";

@@ -143,6 +143,40 @@ TEST(SelectSlowStart, TheEcsScopeCoversTheHashedSubnetWhileARampDecides) {
   EXPECT_EQ(testing::run(s.plan, state, who).decision.scope, 8);
 }
 
+// explain's trace says, on the ramping region's line, whether this client's subnet is admitted:
+// exactly when the answer came from there.
+TEST(SelectSlowStart, TheTraceSaysWhetherTheRampAdmitsTheClient) {
+  Service s = make(zones::PolicyKind::Geo);
+  ServiceHealth state = testing::health(s.zone.services[0]);
+  state.regions[1].ramp = 0.3;
+  int admitted = 0, skipped = 0;
+  for (int i = 0; i < 200; ++i) {
+    Trace trace;
+    testing::Answer a = testing::run(s.plan, state, dubliner(i), Family::V4, nullptr, &trace);
+    std::string line;
+    for (const auto& region : trace.regions) {
+      if (region.rfind("eu-west:", 0) == 0) line = region;
+    }
+    SCOPED_TRACE(line);
+    ASSERT_NE(line.find("slow start at 30%"), std::string::npos);
+    if (a.regions[0] == "eu-west") {
+      EXPECT_NE(line.find("admits this client's subnet"), std::string::npos);
+      ++admitted;
+    } else {
+      EXPECT_NE(line.find("skips this client's subnet"), std::string::npos);
+      ++skipped;
+    }
+    // Regions not ramping say nothing of it.
+    for (const auto& region : trace.regions) {
+      if (region.rfind("eu-west:", 0) != 0) {
+        EXPECT_EQ(region.find("slow start"), std::string::npos);
+      }
+    }
+  }
+  EXPECT_GT(admitted, 20);
+  EXPECT_GT(skipped, 100);
+}
+
 TEST(SelectSlowStart, FailOpenIgnoresRamps) {
   Service s = make(zones::PolicyKind::Geo);
   ServiceHealth state = testing::health(s.zone.services[0], "ddd|d|dd|d");
