@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -218,6 +219,84 @@ TEST_F(HealthStateTest, AnUndrainedRegionIsRampedInToo) {
   now_ += 10;
   ASSERT_EQ(state_.setDrained(*zones_, {"", "www", "eu-west", ""}, false, &error), 1u) << error;
   EXPECT_NEAR(state_.build(*zones_)->services[slot("www")].regions[1].ramp, 0.05, 1e-9);
+}
+
+// peek() is what the health thread calls every tick: it must see every change build() would
+// publish, and change nothing itself (build() still times what it sees).
+TEST_F(HealthStateTest, PeekSeesWhatBuildWouldChangeAndRecordsNothing) {
+  auto published = state_.build(*zones_);
+  EXPECT_EQ(state_.peek(*zones_, *published), ViewChange::None);
+  now_ += 2;
+  vote("us-1", "127.0.0.11", true);
+  EXPECT_EQ(state_.peek(*zones_, *published), ViewChange::States);
+  now_ += 3;
+  EXPECT_EQ(state_.peek(*zones_, *published), ViewChange::States);  // still unpublished
+  published = state_.build(*zones_);
+  EXPECT_DOUBLE_EQ(note(*published, "www", 0, 0).since, now_);  // when build() saw it
+  EXPECT_EQ(state_.peek(*zones_, *published), ViewChange::None);
+  // A vote repeated changes nothing; a drain does.
+  vote("us-1", "127.0.0.11", true);
+  EXPECT_EQ(state_.peek(*zones_, *published), ViewChange::None);
+  std::string error;
+  ASSERT_EQ(state_.setDrained(*zones_, {"", "api", "eu-west", ""}, true, &error), 1u) << error;
+  EXPECT_EQ(state_.peek(*zones_, *published), ViewChange::States);
+  published = state_.build(*zones_);
+  // eu-west goes down and comes back: peek sees the state change, then the ramp moving, and
+  // none of its peeks starts or moves the ramp (build() does).
+  vote("us-1", "127.0.0.21", false);
+  published = state_.build(*zones_);
+  now_ += 10;
+  vote("us-1", "127.0.0.21", true);
+  EXPECT_EQ(state_.peek(*zones_, *published), ViewChange::States);
+  now_ += 20;
+  EXPECT_EQ(state_.peek(*zones_, *published), ViewChange::States);
+  published = state_.build(*zones_);
+  EXPECT_NEAR(published->services[slot("www")].regions[1].ramp, 0.05, 1e-9);
+  EXPECT_EQ(state_.peek(*zones_, *published), ViewChange::None);
+  now_ += 6;
+  EXPECT_EQ(state_.peek(*zones_, *published), ViewChange::Ramp);
+  EXPECT_NEAR(state_.build(*zones_)->services[slot("www")].regions[1].ramp, 0.2, 1e-9);
+}
+
+// A reload gives a new zone table (and renumbers the health table's targets): what is still
+// served keeps its votes, its state's time and its region's track; what is new starts unknown.
+TEST_F(HealthStateTest, AReloadKeepsWhatIsStillServed) {
+  vote("us-1", "127.0.0.11", true);
+  vote("us-1", "127.0.0.12", false);
+  const double seen = now_;
+  auto before = state_.build(*zones_);
+  std::string error;
+  ASSERT_EQ(state_.setDrained(*zones_, {"", "www", "", "127.0.0.21"}, true, &error), 1u) << error;
+  now_ += 30;
+  // The reloaded zone: us-east loses 127.0.0.12 and gains 127.0.0.13 (listed first, so every
+  // endpoint moves), and eu-west keeps its one endpoint.
+  std::string text = kZone;
+  const std::string old_pool = R"(endpoints = ["127.0.0.11", "127.0.0.12"])";
+  text.replace(text.find(old_pool), old_pool.size(), R"(endpoints = ["127.0.0.13", "127.0.0.11"])");
+  nines::testing::TempDir dir;
+  zones::LoadResult loaded = zones::loadZones(dir.write("gslb.test.toml", text));
+  ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().toString();
+  zones::Diagnostics refused;
+  std::vector<std::string> ids;
+  for (const auto& t : probers::buildTargets(loaded.zones, allow_nets_, &refused)) {
+    ids.push_back(t.id);
+  }
+  std::reverse(ids.begin(), ids.end());  // numbered anew
+  table_.setTargets(ids);
+  auto reloaded = ZoneTable::build(std::move(loaded.zones));
+  ASSERT_NE(reloaded->id(), zones_->id());
+  auto view = state_.build(*reloaded);
+  const std::size_t www = slot("www");  // the same slots: the same services in the same order
+  EXPECT_EQ(view->services[www].regions[0].endpoints, (States{kUnknown, kUp}));
+  EXPECT_EQ(view->notes[www][0].endpoints[0].reason, "no votes yet");
+  EXPECT_DOUBLE_EQ(view->notes[www][0].endpoints[0].since, now_);  // new
+  EXPECT_DOUBLE_EQ(view->notes[www][0].endpoints[1].since, seen);  // up since before
+  EXPECT_EQ(view->services[www].regions[1].endpoints, (States{kDrained}));  // by name
+  EXPECT_DOUBLE_EQ(view->notes[www][0].since, before->notes[www][0].since);
+  // Votes keep landing where they belong after the renumbering.
+  vote("us-1", "127.0.0.13", false);
+  EXPECT_EQ(state_.peek(*reloaded, *view), ViewChange::States);
+  EXPECT_EQ(state_.build(*reloaded)->services[www].regions[0].endpoints, (States{kDown, kUp}));
 }
 
 TEST_F(HealthStateTest, RttMatrixComesWithTheView) {
