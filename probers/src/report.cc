@@ -24,7 +24,12 @@ constexpr double kMaxRttMs = 3600.0 * 1000;
 
 // Milliseconds to microseconds and seconds to milliseconds are all the precision anyone reads;
 // rounding keeps the numbers short on the wire.
-double rounded(double value, double scale) { return std::round(value * scale) / scale; }
+// A value too large to scale (a forged time of 1e308) is left as it is rather than made infinite,
+// which JSON cannot carry.
+double rounded(double value, double scale) {
+  const double scaled = value * scale;
+  return std::isfinite(scaled) ? std::round(scaled) / scale : value;
+}
 
 // At most `limit` bytes, cut at a UTF-8 character boundary.
 std::string truncated(const std::string& text, std::size_t limit) {

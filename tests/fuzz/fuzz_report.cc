@@ -1,0 +1,74 @@
+// libFuzzer target for prober reports: arbitrary bytes as the body of POST /v1/reports, signed
+// with the prober's key (so the fuzzer gets past the signature to the decoder and the health
+// table), through dnsd's ReportIngest. The decoder must refuse what is not a report with a
+// reason and never crash; what it accepts must survive an encode/decode round trip unchanged,
+// and no more results can be applied than the report holds. fuzz_seeds_test.cc runs the seed
+// corpus (tests/fuzz/corpus/report) through it on every build.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nines/dnsd/health_table.h"
+#include "nines/dnsd/report_ingest.h"
+#include "nines/probers/report.h"
+
+namespace {
+
+void check(bool invariant) {
+  if (!invariant) __builtin_trap();
+}
+
+bool sameResults(const nines::probers::Report& a, const nines::probers::Report& b) {
+  if (a.results.size() != b.results.size()) return false;
+  for (std::size_t i = 0; i < a.results.size(); ++i) {
+    const auto& x = a.results[i];
+    const auto& y = b.results[i];
+    if (x.target != y.target || x.up != y.up || x.reason != y.reason) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int fuzzReportInput(const std::uint8_t* data, std::size_t size) {
+  using namespace nines;
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  static const std::string kKey = "fuzz-prober-key-0123456789";
+
+  std::string error;
+  auto report = probers::decodeReport(body, &error);
+  check(report.has_value() || !error.empty());
+  if (report) {
+    // Encoding may round numbers (rtt to the microsecond, time to the millisecond) and shorten
+    // reasons, never change what the results say.
+    auto again = probers::decodeReport(probers::encodeReport(*report), &error);
+    check(again.has_value());
+    check(again->prober == report->prober && again->region == report->region &&
+          again->seq == report->seq && sameResults(*report, *again));
+  }
+
+  // Through ingestion: a clock that accepts any report time, targets that some results may name.
+  dnsd::HealthTable table({0.5, 10.0}, [] { return 1000.0; });
+  table.setTargets({"a", "b", "gslb.example.test.|web|127.0.0.21"});
+  dnsd::ReportIngest ingest({{"fuzz", kKey}}, 1e300, table, [] { return 1000.0; },
+                            [](dnsd::LogLevel, const std::string&) {});
+  const std::string prober = report ? report->prober : "fuzz";
+  dnsd::IngestReply reply = ingest.ingest(prober, probers::signBody(kKey, body), body);
+  if (reply.outcome == dnsd::ReportOutcome::Accepted) {
+    check(report.has_value() && report->prober == "fuzz");
+    std::uint64_t version = 0;
+    table.indicesOf({}, &version);
+    std::vector<policy::EndpointState> states;
+    check(table.states(1000.0, version, states) && states.size() == 3);
+  } else {
+    check(reply.status >= 400 && reply.status < 500);
+  }
+  return 0;
+}
+
+#ifdef NINES_FUZZ_REPORT_MAIN
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  return fuzzReportInput(data, size);
+}
+#endif
