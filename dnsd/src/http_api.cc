@@ -13,6 +13,9 @@ namespace nines::dnsd {
 namespace {
 
 constexpr std::size_t kMaxBody = 64 * 1024;
+// Requests served at once. Each is short (a report is decoded in about a millisecond); more
+// threads only help while some clients are slow to send.
+constexpr std::size_t kApiThreads = 16;
 constexpr const char* kReportsPath = "/v1/reports";
 
 // The Content-Length a request announces: 0 when it has none, SIZE_MAX when it is not a number
@@ -111,6 +114,13 @@ bool HttpApi::open(std::string* error) {
     server->set_payload_max_length(probers::kMaxReportBody);
     server->set_read_timeout(5, 0);
     server->set_write_timeout(5, 0);
+    // One request per connection: cpp-httplib gives each connection a thread from its pool for as
+    // long as it stays open, so connections kept alive between reports (curl keeps them) by a
+    // dozen probers would take every thread, and reports, drains and status would queue for
+    // seconds. A new connection that sends nothing lets its thread go after 2 s.
+    server->set_keep_alive_max_count(1);
+    server->set_keep_alive_timeout(2);
+    server->new_task_queue = [] { return new httplib::ThreadPool(kApiThreads); };
     // Runs once the headers are in and before the body is read: a body announced too large is
     // refused unread. cpp-httplib 0.11 reads a chunked body, or one without Content-Length, to the
     // end whatever its size, so a request that may carry a body must say how long it is.

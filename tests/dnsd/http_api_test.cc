@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "nines/probers/report.h"
 
@@ -168,6 +170,35 @@ TEST_F(HttpApiTest, ABodyWithoutContentLengthIsRefused) {
   EXPECT_EQ(reply.rfind("HTTP/1.1 411", 0), 0u) << reply;
   std::lock_guard lock(mutex_);
   EXPECT_TRUE(body_.empty());  // the report handler never ran
+}
+
+// Probers report every second over connections their HTTP library keeps open. A connection kept
+// open between requests must not hold one of the API's threads, or a dozen probers (or a dozen
+// idle clients) would leave reports, drains and status waiting for seconds.
+TEST_F(HttpApiTest, IdleKeptAliveConnectionsDoNotStallTheApi) {
+  constexpr int kIdle = 24;  // more than cpp-httplib's default thread pool
+  std::vector<std::unique_ptr<httplib::Client>> idle;
+  for (int i = 0; i < kIdle; ++i) {
+    auto http = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    http->set_keep_alive(true);
+    http->set_connection_timeout(2, 0);
+    http->set_read_timeout(10, 0);
+    auto result = http->Get("/v1/status");
+    ASSERT_TRUE(result) << "idle client " << i;
+    idle.push_back(std::move(http));
+  }
+  // Each of them could send another request now; meanwhile a newcomer is answered at once (well
+  // inside the 5 s an idle connection may wait for its next request).
+  httplib::Client fresh("127.0.0.1", port_);
+  fresh.set_connection_timeout(2, 0);
+  fresh.set_read_timeout(2, 0);
+  auto result = fresh.Get("/v1/status");
+  ASSERT_TRUE(result) << httplib::to_string(result.error());
+  EXPECT_EQ(result->status, 200);
+  // And the kept connections still work (the server closed them, the client reconnects).
+  auto again = idle.front()->Get("/v1/status");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
 }
 
 TEST_F(HttpApiTest, ChecksAreServed) {
