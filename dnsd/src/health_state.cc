@@ -15,13 +15,6 @@ double wallClock() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string normalZone(std::string zone) {
-  std::transform(zone.begin(), zone.end(), zone.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (zone.empty() || zone.back() != '.') zone += '.';
-  return zone;
-}
-
 bool matches(const std::string& wanted, const std::string& value) {
   return wanted.empty() || wanted == value;
 }
@@ -35,11 +28,11 @@ std::size_t forEachMatch(const ZoneTable& table, const HealthSelector& selector,
     endpoint = zones::IpAddress::parse(selector.endpoint);
     if (!endpoint) return 0;
   }
-  std::string zone = selector.zone.empty() ? "" : normalZone(selector.zone);
+  std::string zone = selector.zone.empty() ? "" : canonicalOrigin(selector.zone);
   const auto& services = table.services();
   for (std::size_t s = 0; s < services.size(); ++s) {
     const auto& plan = services[s];
-    if (!matches(zone, normalZone(plan.zone)) || !matches(selector.service, plan.name)) continue;
+    if (!matches(zone, canonicalOrigin(plan.zone)) || !matches(selector.service, plan.name)) continue;
     for (std::size_t r = 0; r < plan.regions.size(); ++r) {
       const auto& region = plan.regions[r];
       if (!matches(selector.region, region.name)) continue;
@@ -80,7 +73,7 @@ std::size_t HealthState::setDrained(const ZoneTable& table, const HealthSelector
   std::size_t matched = forEachMatch(table, selector, [&](std::size_t s, std::size_t r, int e) {
     const auto& plan = table.services()[s];
     const auto& region = plan.regions[r];
-    PoolKey pool{normalZone(plan.zone), plan.name, region.name};
+    PoolKey pool{canonicalOrigin(plan.zone), plan.name, region.name};
     if (e < 0) {
       if (drained) {
         drained_pools_.insert(pool);
@@ -116,7 +109,7 @@ std::size_t HealthState::setState(const ZoneTable& table, const HealthSelector& 
     const auto& region = plan.regions[r];
     for (std::size_t i = 0; i < region.endpoints.size(); ++i) {
       if (e >= 0 && static_cast<std::size_t>(e) != i) continue;
-      EndpointKey key{normalZone(plan.zone), plan.name, region.name,
+      EndpointKey key{canonicalOrigin(plan.zone), plan.name, region.name,
                       region.endpoints[i].toString()};
       if (state == policy::EndpointState::Unknown) {
         overrides_.erase(key);
@@ -140,6 +133,13 @@ std::vector<std::string> HealthState::drains() const {
     out.push_back(describe({zone, service, region, endpoint}));
   }
   return out;
+}
+
+std::string canonicalOrigin(std::string zone) {
+  std::transform(zone.begin(), zone.end(), zone.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (zone.empty() || zone.back() != '.') zone += '.';
+  return zone;
 }
 
 std::string describe(const HealthSelector& selector) {
@@ -173,7 +173,7 @@ void HealthState::ensureLayout(const ZoneTable& table) {
       }
     }
     for (const auto& plan : table.services()) {
-      const std::string zone = normalZone(plan.zone);
+      const std::string zone = canonicalOrigin(plan.zone);
       const std::string& check = checks[{plan.zone, plan.name}];
       for (const auto& region : plan.regions) {
         next.pools.emplace_back(zone, plan.name, region.name);

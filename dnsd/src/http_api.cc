@@ -76,6 +76,33 @@ bool parseSelector(const std::string& body, HealthSelector& selector, std::strin
   return true;
 }
 
+// The query parameters of GET /v1/status (status.h): zone, service, region, votes (0, 1, false,
+// true). Anything else is refused, so a typo does not silently show everything.
+bool parseStatusFilter(const httplib::Params& params, StatusFilter& filter, std::string& error) {
+  for (const auto& [key, value] : params) {
+    if (key == "zone") {
+      filter.zone = value;
+    } else if (key == "service") {
+      filter.service = value;
+    } else if (key == "region") {
+      filter.region = value;
+    } else if (key == "votes") {
+      if (value == "1" || value == "true") {
+        filter.votes = true;
+      } else if (value == "0" || value == "false") {
+        filter.votes = false;
+      } else {
+        error = "votes must be 0, 1, false or true";
+        return false;
+      }
+    } else {
+      error = "unknown parameter \"" + key.substr(0, 64) + "\" (zone, service, region, votes)";
+      return false;
+    }
+  }
+  return true;
+}
+
 const char* kStatusPage = R"(<!doctype html>
 <html><head><meta charset="utf-8"><title>Nines dnsd</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}
@@ -152,8 +179,16 @@ bool HttpApi::open(std::string* error) {
     server->Get("/", [](const httplib::Request&, httplib::Response& response) {
       response.set_content(kStatusPage, "text/html; charset=utf-8");
     });
-    server->Get("/v1/status", [this](const httplib::Request&, httplib::Response& response) {
-      response.set_content(handlers_.status(), "application/json");
+    server->Get("/v1/status", [this](const httplib::Request& request,
+                                     httplib::Response& response) {
+      StatusFilter filter;
+      std::string problem;
+      if (!parseStatusFilter(request.params, filter, problem)) {
+        response.status = 400;
+        response.set_content(errorBody(problem), "application/json");
+        return;
+      }
+      response.set_content(handlers_.status(filter), "application/json");
     });
     server->Post(
         kReportsPath, [this](const httplib::Request& request, httplib::Response& response) {

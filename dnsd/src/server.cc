@@ -222,7 +222,7 @@ bool Server::open(std::string* error) {
   loadZones(true);
   if (!config_.http.listen.empty()) {
     ControlHandlers handlers;
-    handlers.status = [this] { return statusJson(); };
+    handlers.status = [this](const StatusFilter& filter) { return statusJson(filter); };
     handlers.drain = [this](const HealthSelector& selector, bool drained, std::string& body) {
       return drain(selector, drained, body);
     };
@@ -347,7 +347,7 @@ int Server::setHealth(const HealthSelector& selector, const std::string& state, 
   return 200;
 }
 
-std::string Server::statusJson() const {
+std::string Server::statusJson(const StatusFilter& filter) const {
   auto current = state_.current();
   if (!current) return "{}";
   StatusSources sources;
@@ -358,7 +358,7 @@ std::string Server::statusJson() const {
   sources.embedded = embedded_ != nullptr;
   sources.embedded_last_feed = embedded_ ? embedded_->lastFeed() : 0;
   sources.now = wallClock();
-  return renderStatus(*current, sources);
+  return renderStatus(*current, sources, filter);
 }
 
 void Server::stop() {

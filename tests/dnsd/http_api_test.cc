@@ -59,7 +59,11 @@ class HttpApiTest : public ::testing::Test {
     config.listen.push_back(*SocketAddress::parse("127.0.0.1:0", nullptr));
     config.token = "token";
     ControlHandlers handlers;
-    handlers.status = [] { return std::string("{}"); };
+    handlers.status = [this](const StatusFilter& filter) {
+      std::lock_guard lock(mutex_);
+      filter_ = filter;
+      return std::string("{}");
+    };
     handlers.drain = [](const HealthSelector&, bool, std::string& body) {
       body = "{}";
       return 200;
@@ -103,6 +107,7 @@ class HttpApiTest : public ::testing::Test {
   }
 
   std::mutex mutex_;
+  StatusFilter filter_;
   std::string prober_, signature_, body_, too_large_prober_;
   int too_large_ = 0;
   std::unique_ptr<HttpApi> api_;
@@ -199,6 +204,36 @@ TEST_F(HttpApiTest, IdleKeptAliveConnectionsDoNotStallTheApi) {
   auto again = idle.front()->Get("/v1/status");
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 200);
+}
+
+TEST_F(HttpApiTest, StatusFiltersComeFromTheQueryAndTyposAreRefused) {
+  auto all = client().Get("/v1/status");
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->status, 200);
+  {
+    std::lock_guard lock(mutex_);
+    EXPECT_TRUE(filter_.zone.empty() && filter_.service.empty() && filter_.region.empty());
+    EXPECT_TRUE(filter_.votes);
+  }
+  auto some = client().Get("/v1/status?zone=Example.Test&service=www&region=eu-west&votes=0");
+  ASSERT_TRUE(some);
+  EXPECT_EQ(some->status, 200);
+  {
+    std::lock_guard lock(mutex_);
+    EXPECT_EQ(filter_.zone, "Example.Test");
+    EXPECT_EQ(filter_.service, "www");
+    EXPECT_EQ(filter_.region, "eu-west");
+    EXPECT_FALSE(filter_.votes);
+  }
+  for (const auto& [query, message] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"?votes=maybe", "votes must be 0, 1, false or true"},
+           {"?servce=www", "servce\\\" (zone, service, region, votes)"}}) {
+    auto refused = client().Get("/v1/status" + query);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 400) << query;
+    EXPECT_NE(refused->body.find(message), std::string::npos) << refused->body;
+  }
 }
 
 TEST_F(HttpApiTest, ChecksAreServed) {

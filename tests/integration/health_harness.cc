@@ -273,8 +273,8 @@ int postOversized(std::uint16_t port, const std::string& prober, std::size_t con
   return std::atoi(response.substr(9, 3).c_str());
 }
 
-nlohmann::json statusJson(std::uint16_t port) {
-  HttpReply reply = httpGet(port, "/v1/status");
+nlohmann::json statusJson(std::uint16_t port, const std::string& query) {
+  HttpReply reply = httpGet(port, "/v1/status" + query);
   if (reply.status != 200) return nullptr;
   return nlohmann::json::parse(reply.body, nullptr, false);
 }

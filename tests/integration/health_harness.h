@@ -118,7 +118,7 @@ int postSigned(std::uint16_t port, const ProberSpec& prober, std::uint64_t seq,
 int postOversized(std::uint16_t port, const std::string& prober, std::size_t content_length);
 
 // GET /v1/status parsed (null when it failed).
-nlohmann::json statusJson(std::uint16_t port);
+nlohmann::json statusJson(std::uint16_t port, const std::string& query = "");
 // The status entry of endpoint `address` of `service` (null when absent).
 nlohmann::json endpointStatus(const nlohmann::json& status, const std::string& service,
                               const std::string& address);

@@ -101,6 +101,29 @@ TEST_F(SignedReports, AnEndpointIsUpWhenMoreThanHalfOfItsFreshVotesSayUp) {
   }
   // The other endpoints were never voted on.
   EXPECT_EQ(endpointState(http_, "app", kSecondary), "unknown");
+  // Filtered: one service's one region, the same states and reasons without the votes (what a
+  // script polling thousands of endpoints asks for).
+  const nlohmann::json full = statusJson(http_);
+  const nlohmann::json lean = statusJson(http_, "?zone=HEALTH.TEST&service=app&votes=0");
+  ASSERT_TRUE(lean.is_object());
+  ASSERT_EQ(lean["services"].size(), 1u) << lean.dump(2);
+  EXPECT_EQ(lean["services"][0]["name"], "app");
+  for (const auto& region : lean["services"][0]["regions"]) {
+    for (const auto& endpoint : region["endpoints"]) {
+      EXPECT_FALSE(endpoint.contains("votes")) << endpoint.dump(2);
+      const nlohmann::json same =
+          endpointStatus(full, "app", endpoint["address"].get<std::string>());
+      EXPECT_EQ(endpoint["state"], same["state"]);
+      EXPECT_EQ(endpoint["reason"], same["reason"]);
+    }
+  }
+  const std::string first_region = full["services"][0]["regions"][0]["name"];
+  const nlohmann::json one = statusJson(http_, "?region=" + first_region);
+  for (const auto& service : one["services"]) {
+    ASSERT_EQ(service["regions"].size(), 1u) << one.dump(2);
+    EXPECT_EQ(service["regions"][0]["name"], first_region);
+  }
+  EXPECT_TRUE(statusJson(http_, "?zone=nowhere.test")["services"].empty());
   nlohmann::json status = statusJson(http_);
   EXPECT_EQ(status["health"]["mode"], "probers");
   for (std::size_t i = 0; i < 3; ++i) {

@@ -50,6 +50,10 @@ ViewChange compareViews(const HealthView& before, const HealthView& after) noexc
 ViewChange compareServices(const std::vector<policy::ServiceHealth>& before,
                            const std::vector<policy::ServiceHealth>& after) noexcept;
 
+// "example.test." for "Example.Test" or "example.test.": how a zone a user names (a selector, a
+// status filter) and an origin compare.
+std::string canonicalOrigin(std::string zone);
+
 // "zone Z service S region R endpoint E", the fields a selector sets, for logs and /v1/status.
 std::string describe(const HealthSelector& selector);
 

@@ -17,6 +17,7 @@
 
 #include "nines/dnsd/config.h"
 #include "nines/dnsd/health_state.h"
+#include "nines/dnsd/status.h"
 #include "nines/dnsd/socket_address.h"
 
 namespace httplib {
@@ -27,7 +28,7 @@ namespace nines::dnsd {
 
 // What the API asks of the server. Each call returns an HTTP status and a JSON body.
 struct ControlHandlers {
-  std::function<std::string()> status;  // JSON
+  std::function<std::string(const StatusFilter&)> status;  // JSON
   std::function<int(const HealthSelector&, bool drained, std::string& body)> drain;
   std::function<int(const HealthSelector&, const std::string& state, std::string& body)> setHealth;
   // POST /v1/reports: the X-Nines-Prober and X-Nines-Signature values (empty when missing) and

@@ -19,6 +19,7 @@
 #include "nines/dnsd/report_ingest.h"
 #include "nines/dnsd/serving_state.h"
 #include "nines/dnsd/snapshot.h"
+#include "nines/dnsd/status.h"
 #include "nines/dnsd/udp_worker.h"
 
 namespace nines::dnsd {
@@ -47,7 +48,7 @@ class Server {
   void stop();
 
   // The JSON of GET /v1/status.
-  std::string statusJson() const;
+  std::string statusJson(const StatusFilter& filter = {}) const;
 
  private:
   void loadZones(bool initial);
