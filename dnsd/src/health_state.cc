@@ -32,7 +32,8 @@ std::size_t forEachMatch(const ZoneTable& table, const HealthSelector& selector,
   const auto& services = table.services();
   for (std::size_t s = 0; s < services.size(); ++s) {
     const auto& plan = services[s];
-    if (!matches(zone, canonicalOrigin(plan.zone)) || !matches(selector.service, plan.name)) continue;
+    if (!matches(zone, canonicalOrigin(plan.zone)) || !matches(selector.service, plan.name))
+      continue;
     for (std::size_t r = 0; r < plan.regions.size(); ++r) {
       const auto& region = plan.regions[r];
       if (!matches(selector.region, region.name)) continue;
@@ -187,7 +188,8 @@ void HealthState::ensureLayout(const ZoneTable& table) {
     }
     next.first.push_back(next.keys.size());
     next.index.assign(next.keys.size(), -1);
-    if (verdicts_ != nullptr) next.index = verdicts_->indicesOf(next.targets, &next.targets_version);
+    if (verdicts_ != nullptr)
+      next.index = verdicts_->indicesOf(next.targets, &next.targets_version);
     // The tracks of what is still served carry over; the rest is forgotten.
     std::map<EndpointKey, EndpointTrack> endpoints;
     for (std::size_t i = 0; i < layout_.keys.size(); ++i) {

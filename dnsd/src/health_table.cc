@@ -177,7 +177,8 @@ HealthTable::Tally HealthTable::tally(std::size_t target, double now,
 policy::EndpointState HealthTable::stateOf(const Tally& tally) const noexcept {
   if (tally.fresh == 0) return policy::EndpointState::Unknown;
   // up / fresh > quorum, multiplied out so that 1 of 2 against 0.5 compares exactly (not up).
-  const bool up = static_cast<double>(tally.up) > options_.quorum * static_cast<double>(tally.fresh);
+  const bool up =
+      static_cast<double>(tally.up) > options_.quorum * static_cast<double>(tally.fresh);
   return up ? policy::EndpointState::Up : policy::EndpointState::Down;
 }
 

@@ -179,8 +179,7 @@ bool HttpApi::open(std::string* error) {
     server->Get("/", [](const httplib::Request&, httplib::Response& response) {
       response.set_content(kStatusPage, "text/html; charset=utf-8");
     });
-    server->Get("/v1/status", [this](const httplib::Request& request,
-                                     httplib::Response& response) {
+    server->Get("/v1/status", [this](const httplib::Request& request, httplib::Response& response) {
       StatusFilter filter;
       std::string problem;
       if (!parseStatusFilter(request.params, filter, problem)) {

@@ -3,12 +3,12 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <simdjson.h>
 
 #include <array>
 #include <cmath>
-#include <nlohmann/json.hpp>
-#include <simdjson.h>
 #include <functional>
+#include <nlohmann/json.hpp>
 
 namespace nines::probers {
 
@@ -285,8 +285,8 @@ bool ReportDecoder::decode(std::string_view body, Report& report, std::string* e
   Element root;
   if (auto code = parser_->dom.parse(body.data(), body.size()).get(root);
       code != simdjson::SUCCESS) {
-    return fail(error, std::string("report must be a JSON object (") +
-                           simdjson::error_message(code) + ")");
+    return fail(
+        error, std::string("report must be a JSON object (") + simdjson::error_message(code) + ")");
   }
   Object json;
   if (root.get_object().get(json) != simdjson::SUCCESS) {

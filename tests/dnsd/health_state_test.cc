@@ -289,8 +289,8 @@ TEST_F(HealthStateTest, AReloadKeepsWhatIsStillServed) {
   const std::size_t www = slot("www");  // the same slots: the same services in the same order
   EXPECT_EQ(view->services[www].regions[0].endpoints, (States{kUnknown, kUp}));
   EXPECT_EQ(view->notes[www][0].endpoints[0].reason, "no votes yet");
-  EXPECT_DOUBLE_EQ(view->notes[www][0].endpoints[0].since, now_);  // new
-  EXPECT_DOUBLE_EQ(view->notes[www][0].endpoints[1].since, seen);  // up since before
+  EXPECT_DOUBLE_EQ(view->notes[www][0].endpoints[0].since, now_);           // new
+  EXPECT_DOUBLE_EQ(view->notes[www][0].endpoints[1].since, seen);           // up since before
   EXPECT_EQ(view->services[www].regions[1].endpoints, (States{kDrained}));  // by name
   EXPECT_DOUBLE_EQ(view->notes[www][0].since, before->notes[www][0].since);
   // Votes keep landing where they belong after the renumbering.

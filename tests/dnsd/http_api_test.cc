@@ -225,8 +225,7 @@ TEST_F(HttpApiTest, StatusFiltersComeFromTheQueryAndTyposAreRefused) {
     EXPECT_EQ(filter_.region, "eu-west");
     EXPECT_FALSE(filter_.votes);
   }
-  for (const auto& [query, message] :
-       std::vector<std::pair<std::string, std::string>>{
+  for (const auto& [query, message] : std::vector<std::pair<std::string, std::string>>{
            {"?votes=maybe", "votes must be 0, 1, false or true"},
            {"?servce=www", "servce\\\" (zone, service, region, votes)"}}) {
     auto refused = client().Get("/v1/status" + query);

@@ -15,7 +15,8 @@ namespace {
 // Runs `target` on every file of tests/fuzz/corpus/`name`; returns how many there were.
 template <typename Target>
 std::size_t runSeeds(const char* name, Target target) {
-  std::filesystem::path corpus = std::filesystem::path(NINES_SOURCE_DIR) / "tests/fuzz/corpus" / name;
+  std::filesystem::path corpus =
+      std::filesystem::path(NINES_SOURCE_DIR) / "tests/fuzz/corpus" / name;
   std::size_t seeds = 0;
   for (const auto& entry : std::filesystem::directory_iterator(corpus)) {
     std::ifstream in(entry.path(), std::ios::binary);
@@ -34,6 +35,4 @@ TEST(FuzzSeeds, EveryQuerySeedRunsClean) {
   EXPECT_GE(runSeeds("query", LLVMFuzzerTestOneInput), 20u);
 }
 
-TEST(FuzzSeeds, EveryReportSeedRunsClean) {
-  EXPECT_GE(runSeeds("report", fuzzReportInput), 10u);
-}
+TEST(FuzzSeeds, EveryReportSeedRunsClean) { EXPECT_GE(runSeeds("report", fuzzReportInput), 10u); }

@@ -176,18 +176,17 @@ DnsResponder::~DnsResponder() {
 }
 
 FakeDnsd::FakeDnsd() : server_(std::make_unique<httplib::Server>()) {
-  server_->Post("/v1/reports",
-                [this](const httplib::Request& request, httplib::Response& response) {
-                  std::lock_guard lock(mutex_);
-                  reports_.push_back({std::chrono::steady_clock::now(), request.body,
-                                      request.get_header_value("X-Nines-Prober"),
-                                      request.get_header_value("X-Nines-Signature")});
-                  if (!refuse_marker_.empty() &&
-                      request.body.find(refuse_marker_) != std::string::npos) {
-                    response.status = 503;
-                  }
-                  response.set_content("{}", "application/json");
-                });
+  server_->Post(
+      "/v1/reports", [this](const httplib::Request& request, httplib::Response& response) {
+        std::lock_guard lock(mutex_);
+        reports_.push_back({std::chrono::steady_clock::now(), request.body,
+                            request.get_header_value("X-Nines-Prober"),
+                            request.get_header_value("X-Nines-Signature")});
+        if (!refuse_marker_.empty() && request.body.find(refuse_marker_) != std::string::npos) {
+          response.status = 503;
+        }
+        response.set_content("{}", "application/json");
+      });
   server_->Get("/v1/checks", [this](const httplib::Request&, httplib::Response& response) {
     ++check_fetches_;
     std::lock_guard lock(mutex_);

@@ -112,7 +112,8 @@ TEST(ReportSenderTest, PartsGoInOrderAndARefusedPartEndsTheRound) {
     for (const auto& report : dnsd.reports()) out.push_back(report.body);
     return out;
   };
-  EXPECT_EQ(bodies(good), (std::vector<std::string>{"{\"part\":1}", "{\"part\":2}", "{\"part\":3}"}));
+  EXPECT_EQ(bodies(good),
+            (std::vector<std::string>{"{\"part\":1}", "{\"part\":2}", "{\"part\":3}"}));
   EXPECT_EQ(bodies(refusing), (std::vector<std::string>{"{\"part\":1}", "{\"part\":2}"}));
   auto deliveries = sender.deliveries();
   EXPECT_EQ(deliveries[0].sent, 3u);

@@ -144,9 +144,9 @@ TEST(ReportTest, DecoderKeepsNothingBetweenBodies) {
   ReportDecoder decoder;
   Report large = sampleReport();
   for (int i = 0; i < 3000; ++i) {
-    large.results.push_back({"zone.test.|web|127.2." + std::to_string(i / 250) + "." +
-                                 std::to_string(i % 250 + 1),
-                             i % 2 == 0, i * 0.5, "HTTP 200"});
+    large.results.push_back(
+        {"zone.test.|web|127.2." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1),
+         i % 2 == 0, i * 0.5, "HTTP 200"});
   }
   std::string error;
   auto decoded = decoder.decode(encodeReport(large), &error);
@@ -155,7 +155,8 @@ TEST(ReportTest, DecoderKeepsNothingBetweenBodies) {
   EXPECT_EQ(decoded->results.back().target, large.results.back().target);
   EXPECT_DOUBLE_EQ(decoded->results.back().rtt_ms, 2999 * 0.5);
 
-  EXPECT_FALSE(decoder.decode(R"({"prober":"p","region":"r","seq":1,"time":1,"results":[)", &error));
+  EXPECT_FALSE(
+      decoder.decode(R"({"prober":"p","region":"r","seq":1,"time":1,"results":[)", &error));
   Report small = sampleReport();
   small.has_location = false;
   decoded = decoder.decode(encodeReport(small), &error);
@@ -176,9 +177,9 @@ TEST(ReportTest, LargeReportsAreSplitIntoPartsWithinTheBudget) {
     // Every tenth reason is control characters, which JSON escapes to six bytes each: more than
     // the estimate, so those parts are halved until they fit.
     std::string reason = i % 10 == 0 ? std::string(150, '\x01') : "HTTP 200";
-    report.results.push_back({"zone.test.|web|127.3." + std::to_string(i / 250) + "." +
-                                  std::to_string(i % 250 + 1),
-                              i % 3 != 0, i % 3 != 0 ? 1.5 : -1, reason});
+    report.results.push_back(
+        {"zone.test.|web|127.3." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1),
+         i % 3 != 0, i % 3 != 0 ? 1.5 : -1, reason});
   }
   constexpr std::size_t kBudget = 8192;
   const auto parts = encodeReportParts(report, kBudget);

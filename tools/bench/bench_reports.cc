@@ -2,7 +2,8 @@
 // per interval, for probe_bench.sh's dnsd ingest test. A report is what the `prober` daemon sends
 // (encodeReport + signBody of the probers library, the same headers, a fresh connection per
 // POST), with every target up and an RTT that moves from report to report (eight variants of the
-// results, in turn), as a live fleet's does. The probers send evenly spread over the interval, as unsynchronised probers would.
+// results, in turn), as a live fleet's does. The probers send evenly spread over the interval, as
+// unsynchronised probers would.
 //
 //   nines-bench-reports --zones DIR --dnsd http://127.0.0.1:PORT --keys FILE --seconds S
 //   FILE: one "ID BASE64KEY" per line, one line per prober (the same pairs as dnsd.toml's

@@ -102,14 +102,14 @@ class HealthState {
   // walks flat arrays. Pools are numbered in service then region order; a pool's endpoints are
   // the slots [first[p], first[p + 1]).
   struct Layout {
-    std::uint64_t zones_id = 0;          // ZoneTable::id(); 0: none yet
-    std::uint64_t targets_version = 0;   // HealthTable::indicesOf's
-    std::uint64_t rules_version = 0;     // of the drains and overrides resolved below
+    std::uint64_t zones_id = 0;         // ZoneTable::id(); 0: none yet
+    std::uint64_t targets_version = 0;  // HealthTable::indicesOf's
+    std::uint64_t rules_version = 0;    // of the drains and overrides resolved below
     std::vector<PoolKey> pools;
-    std::vector<std::size_t> first;      // pools.size() + 1 entries
-    std::vector<EndpointKey> keys;       // by slot
-    std::vector<std::string> targets;    // by slot: check target id; empty: no check
-    std::vector<std::int32_t> index;     // by slot: in the health table; -1: not probed
+    std::vector<std::size_t> first;             // pools.size() + 1 entries
+    std::vector<EndpointKey> keys;              // by slot
+    std::vector<std::string> targets;           // by slot: check target id; empty: no check
+    std::vector<std::int32_t> index;            // by slot: in the health table; -1: not probed
     std::vector<policy::EndpointState> forced;  // by slot: drain or override; Unknown: none
     std::vector<bool> pool_drained;             // by pool: drained by the API
     std::vector<EndpointTrack> endpoint_track;  // by slot

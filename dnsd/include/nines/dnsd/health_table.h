@@ -129,7 +129,7 @@ class HealthTable {
   Tally tally(std::size_t target, double now, double* oldest_fresh = nullptr) const noexcept;
   policy::EndpointState stateOf(const Tally& tally) const noexcept;
   std::ptrdiff_t indexOf(std::string_view target) const;  // -1: not a target; mutex_ held
-  std::uint32_t proberIndex(const ProberInfo& prober);     // mutex_ held
+  std::uint32_t proberIndex(const ProberInfo& prober);    // mutex_ held
 
   // Heterogeneous lookup, so a target named by a report is found without a copy of its name.
   struct NameHash {

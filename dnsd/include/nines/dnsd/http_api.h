@@ -17,8 +17,8 @@
 
 #include "nines/dnsd/config.h"
 #include "nines/dnsd/health_state.h"
-#include "nines/dnsd/status.h"
 #include "nines/dnsd/socket_address.h"
+#include "nines/dnsd/status.h"
 
 namespace httplib {
 class Server;
