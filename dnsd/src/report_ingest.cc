@@ -148,42 +148,42 @@ IngestReply ReportIngest::ingest(std::string_view prober, std::string_view signa
   if (!decoder_.decode(body, report_, &error)) {
     return refuse(stats, prober, ReportOutcome::Malformed, 400, "malformed report: " + error);
   }
-  const probers::Report* report = &report_;
-  if (report->prober != prober) {
+  const probers::Report& report = report_;
+  if (report.prober != prober) {
     return refuse(stats, prober, ReportOutcome::ProberMismatch, 400,
-                  "body names prober \"" + printable(report->prober) + "\", the header " +
+                  "body names prober \"" + printable(report.prober) + "\", the header " +
                       std::string(prober));
   }
   const double now = clock_();
-  const double skew = report->time - now;
+  const double skew = report.time - now;
   if (!(std::fabs(skew) <= max_skew_)) {
     return refuse(stats, prober, ReportOutcome::ClockSkew, 422,
                   "report time is " + seconds(skew) + " s off our clock (max_skew " +
                       seconds(max_skew_) + " s)");
   }
-  if (stats.has_seq && report->seq <= stats.last_seq) {
+  if (stats.has_seq && report.seq <= stats.last_seq) {
     return refuse(stats, prober, ReportOutcome::Replay, 409,
-                  "seq " + std::to_string(report->seq) + " is not after the last accepted, " +
+                  "seq " + std::to_string(report.seq) + " is not after the last accepted, " +
                       std::to_string(stats.last_seq));
   }
-  ProberInfo info{report->prober, report->region, std::nullopt};
-  if (report->has_location) info.location = zones::GeoPoint{report->latitude, report->longitude};
-  const std::size_t applied = table_.apply(info, report->results);
+  ProberInfo info{report.prober, report.region, std::nullopt};
+  if (report.has_location) info.location = zones::GeoPoint{report.latitude, report.longitude};
+  const std::size_t applied = table_.apply(info, report.results);
   const bool first = !stats.has_seq;
   stats.has_seq = true;
-  stats.last_seq = report->seq;
+  stats.last_seq = report.seq;
   stats.last_report = now;
-  stats.region = report->region;
+  stats.region = report.region;
   ++stats.counts[static_cast<std::size_t>(ReportOutcome::Accepted)];
   if (first) {
     log_(LogLevel::Info, "first report from prober " + stats.id + " (region " +
-                             printable(report->region) + ") accepted: " + std::to_string(applied) +
-                             " of " + std::to_string(report->results.size()) +
+                             printable(report.region) + ") accepted: " + std::to_string(applied) +
+                             " of " + std::to_string(report.results.size()) +
                              " results for our targets");
   }
   return {
       200, ReportOutcome::Accepted,
-      nlohmann::json{{"applied", applied}, {"ignored", report->results.size() - applied}}.dump()};
+      nlohmann::json{{"applied", applied}, {"ignored", report.results.size() - applied}}.dump()};
 }
 
 std::vector<ProberReportStats> ReportIngest::stats() const {

@@ -154,34 +154,29 @@ void Server::republishHealth() {
   if (!current) return;
   const double now = wallClock();
   const double since = now - last_publish_;
+  // Whether a change of this kind is published now (the coalescing rules above).
+  auto due = [since](ViewChange change) {
+    switch (change) {
+      case ViewChange::None:
+        return false;
+      case ViewChange::Rtt:
+        return since >= kRttRefresh;
+      case ViewChange::Ramp:
+        return since >= kRampRefresh;
+      case ViewChange::States:
+        return true;
+    }
+    return true;
+  };
   // Most ticks change nothing: peek() finds that without building a view. The RTT matrix is
   // built and compared every kRttRefresh, the most often a change in it alone is published.
-  if (current->health && now - last_rtt_check_ < kRttRefresh) {
-    switch (health_.peek(*current->zones, *current->health)) {
-      case ViewChange::None:
-      case ViewChange::Rtt:
-        return;
-      case ViewChange::Ramp:
-        if (since < kRampRefresh) return;
-        break;
-      case ViewChange::States:
-        break;
-    }
+  if (current->health && now - last_rtt_check_ < kRttRefresh &&
+      !due(health_.peek(*current->zones, *current->health))) {
+    return;
   }
   auto health = health_.build(*current->zones);
   last_rtt_check_ = now;
-  switch (current->health ? compareViews(*current->health, *health) : ViewChange::States) {
-    case ViewChange::None:
-      return;
-    case ViewChange::Rtt:
-      if (since < kRttRefresh) return;
-      break;
-    case ViewChange::Ramp:
-      if (since < kRampRefresh) return;
-      break;
-    case ViewChange::States:
-      break;
-  }
+  if (!due(current->health ? compareViews(*current->health, *health) : ViewChange::States)) return;
   publishLocked(current->zones, std::move(health));
 }
 
