@@ -15,6 +15,15 @@ double wallClock() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// "example.test." for "Example.Test" or "example.test.": how a zone a user names and an origin
+// compare.
+std::string canonicalOrigin(std::string zone) {
+  std::transform(zone.begin(), zone.end(), zone.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (zone.empty() || zone.back() != '.') zone += '.';
+  return zone;
+}
+
 bool matches(const std::string& wanted, const std::string& value) {
   return wanted.empty() || wanted == value;
 }
@@ -28,15 +37,13 @@ std::size_t forEachMatch(const ZoneTable& table, const HealthSelector& selector,
     endpoint = zones::IpAddress::parse(selector.endpoint);
     if (!endpoint) return 0;
   }
-  std::string zone = selector.zone.empty() ? "" : canonicalOrigin(selector.zone);
   const auto& services = table.services();
   for (std::size_t s = 0; s < services.size(); ++s) {
     const auto& plan = services[s];
-    if (!matches(zone, canonicalOrigin(plan.zone)) || !matches(selector.service, plan.name))
-      continue;
+    if (!selector.takesService(plan.zone, plan.name)) continue;
     for (std::size_t r = 0; r < plan.regions.size(); ++r) {
       const auto& region = plan.regions[r];
-      if (!matches(selector.region, region.name)) continue;
+      if (!selector.takesRegion(region.name)) continue;
       if (!endpoint) {
         fn(s, r, -1);
         ++matched;
@@ -136,12 +143,15 @@ std::vector<std::string> HealthState::drains() const {
   return out;
 }
 
-std::string canonicalOrigin(std::string zone) {
-  std::transform(zone.begin(), zone.end(), zone.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (zone.empty() || zone.back() != '.') zone += '.';
-  return zone;
+bool HealthSelector::takesZone(const std::string& origin) const {
+  return zone.empty() || canonicalOrigin(zone) == canonicalOrigin(origin);
 }
+
+bool HealthSelector::takesService(const std::string& origin, const std::string& name) const {
+  return takesZone(origin) && matches(service, name);
+}
+
+bool HealthSelector::takesRegion(const std::string& name) const { return matches(region, name); }
 
 std::string describe(const HealthSelector& selector) {
   std::string out;

@@ -81,11 +81,11 @@ bool parseSelector(const std::string& body, HealthSelector& selector, std::strin
 bool parseStatusFilter(const httplib::Params& params, StatusFilter& filter, std::string& error) {
   for (const auto& [key, value] : params) {
     if (key == "zone") {
-      filter.zone = value;
+      filter.pools.zone = value;
     } else if (key == "service") {
-      filter.service = value;
+      filter.pools.service = value;
     } else if (key == "region") {
-      filter.region = value;
+      filter.pools.region = value;
     } else if (key == "votes") {
       if (value == "1" || value == "true") {
         filter.votes = true;

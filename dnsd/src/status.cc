@@ -69,13 +69,10 @@ nlohmann::json probersJson(const StatusSources& sources) {
 std::string renderStatus(const ServingState& state, const StatusSources& sources,
                          const StatusFilter& filter) {
   const double now = sources.now;
-  const std::string zone_wanted = filter.zone.empty() ? "" : canonicalOrigin(filter.zone);
-  auto wanted = [](const std::string& want, const std::string& value) {
-    return want.empty() || want == value;
-  };
+  const HealthSelector& pools = filter.pools;
   nlohmann::json zones = nlohmann::json::array();
   for (const auto& zone : state.zones->zones()) {
-    if (!wanted(zone_wanted, canonicalOrigin(zone->origin.toText()))) continue;
+    if (!pools.takesZone(zone->origin.toText())) continue;
     zones.push_back({{"origin", zone->origin.toText()},
                      {"file", zone->source.file},
                      {"serial", zone->source.serial},
@@ -85,9 +82,7 @@ std::string renderStatus(const ServingState& state, const StatusSources& sources
   const auto& plans = state.zones->services();
   for (std::size_t s = 0; s < plans.size(); ++s) {
     const auto& plan = plans[s];
-    if (!wanted(zone_wanted, canonicalOrigin(plan.zone)) || !wanted(filter.service, plan.name)) {
-      continue;
-    }
+    if (!pools.takesService(plan.zone, plan.name)) continue;
     const auto& health = state.health && s < state.health->services.size()
                              ? state.health->services[s]
                              : state.zones->initialHealth()[s];
@@ -96,7 +91,7 @@ std::string renderStatus(const ServingState& state, const StatusSources& sources
     nlohmann::json regions = nlohmann::json::array();
     for (std::size_t r = 0; r < plan.regions.size(); ++r) {
       const auto& region = plan.regions[r];
-      if (!wanted(filter.region, region.name)) continue;
+      if (!pools.takesRegion(region.name)) continue;
       const auto& region_health = health.regions[r];
       const RegionNote* note = notes != nullptr && r < notes->size() ? &(*notes)[r] : nullptr;
       nlohmann::json endpoints = nlohmann::json::array();
@@ -155,7 +150,7 @@ std::string renderStatus(const ServingState& state, const StatusSources& sources
       }
       regions.push_back(std::move(entry));
     }
-    if (!filter.region.empty() && regions.empty()) continue;
+    if (!pools.region.empty() && regions.empty()) continue;
     services.push_back({{"zone", plan.zone},
                         {"name", plan.name},
                         {"policy", policy::policyName(plan.policy)},

@@ -212,7 +212,7 @@ TEST_F(HttpApiTest, StatusFiltersComeFromTheQueryAndTyposAreRefused) {
   EXPECT_EQ(all->status, 200);
   {
     std::lock_guard lock(mutex_);
-    EXPECT_TRUE(filter_.zone.empty() && filter_.service.empty() && filter_.region.empty());
+    EXPECT_EQ(filter_.pools, HealthSelector{});
     EXPECT_TRUE(filter_.votes);
   }
   auto some = client().Get("/v1/status?zone=Example.Test&service=www&region=eu-west&votes=0");
@@ -220,9 +220,10 @@ TEST_F(HttpApiTest, StatusFiltersComeFromTheQueryAndTyposAreRefused) {
   EXPECT_EQ(some->status, 200);
   {
     std::lock_guard lock(mutex_);
-    EXPECT_EQ(filter_.zone, "Example.Test");
-    EXPECT_EQ(filter_.service, "www");
-    EXPECT_EQ(filter_.region, "eu-west");
+    EXPECT_EQ(filter_.pools.zone, "Example.Test");
+    EXPECT_EQ(filter_.pools.service, "www");
+    EXPECT_EQ(filter_.pools.region, "eu-west");
+    EXPECT_TRUE(filter_.pools.endpoint.empty());
     EXPECT_FALSE(filter_.votes);
   }
   for (const auto& [query, message] : std::vector<std::pair<std::string, std::string>>{

@@ -40,6 +40,12 @@ struct HealthSelector {
   std::string region;    // region name
   std::string endpoint;  // endpoint address as text
   bool operator==(const HealthSelector& other) const = default;
+
+  // Whether the zone, service and region fields take these in (the endpoint is not looked at
+  // here). Zones compare without case and with or without the trailing dot.
+  bool takesZone(const std::string& origin) const;
+  bool takesService(const std::string& zone, const std::string& name) const;
+  bool takesRegion(const std::string& name) const;
 };
 
 // What changed between two views, most significant first wins: States (an endpoint's state, a
@@ -49,10 +55,6 @@ ViewChange compareViews(const HealthView& before, const HealthView& after) noexc
 // compareViews without the RTT matrix: States, Ramp or None.
 ViewChange compareServices(const std::vector<policy::ServiceHealth>& before,
                            const std::vector<policy::ServiceHealth>& after) noexcept;
-
-// "example.test." for "Example.Test" or "example.test.": how a zone a user names (a selector, a
-// status filter) and an origin compare.
-std::string canonicalOrigin(std::string zone);
 
 // "zone Z service S region R endpoint E", the fields a selector sets, for logs and /v1/status.
 std::string describe(const HealthSelector& selector);

@@ -29,9 +29,7 @@ struct StatusSources {
 // (with ten probers, a tenth of the size and of the time it takes to render: a status of 5,000
 // endpoints and ten probers is 16 MB with votes).
 struct StatusFilter {
-  std::string zone;  // origin; case and trailing dot do not matter
-  std::string service;
-  std::string region;
+  HealthSelector pools;  // zone, service and region, as a drain names them (not an endpoint)
   bool votes = true;
 };
 
