@@ -23,6 +23,17 @@ std::string shortNumber(double value) {
   return text;
 }
 
+// `names` sorted, each once; then positionIn() numbers them.
+void sortUnique(std::vector<std::string>& names) {
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+}
+
+std::size_t positionIn(const std::vector<std::string>& sorted, const std::string& name) {
+  return static_cast<std::size_t>(std::lower_bound(sorted.begin(), sorted.end(), name) -
+                                  sorted.begin());
+}
+
 double median(std::vector<double>& values) {
   std::sort(values.begin(), values.end());
   const std::size_t n = values.size();
@@ -256,29 +267,22 @@ policy::RttMatrix HealthTable::rttMatrix(
   // with thousands of endpoints and a dozen probers this runs over every vote.
   std::vector<std::string> columns;
   for (const auto& member : members) columns.push_back(member.second);
-  std::sort(columns.begin(), columns.end());
-  columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
+  sortUnique(columns);
   std::vector<std::pair<std::size_t, std::size_t>> pairs;  // target index, column
   pairs.reserve(members.size());
   for (const auto& [target, region] : members) {
     const std::ptrdiff_t index = indexOf(target);
     if (index < 0) continue;
-    const auto column = static_cast<std::size_t>(
-        std::lower_bound(columns.begin(), columns.end(), region) - columns.begin());
-    pairs.emplace_back(static_cast<std::size_t>(index), column);
+    pairs.emplace_back(static_cast<std::size_t>(index), positionIn(columns, region));
   }
   std::sort(pairs.begin(), pairs.end());
   pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
   // Vantages: the probers' regions, sorted; each prober's row feeds its region's.
   std::vector<std::string> vantages;
   for (const auto& prober : probers_) vantages.push_back(prober.region);
-  std::sort(vantages.begin(), vantages.end());
-  vantages.erase(std::unique(vantages.begin(), vantages.end()), vantages.end());
-  std::vector<std::size_t> vantage_of(probers_.size());
-  for (std::size_t p = 0; p < probers_.size(); ++p) {
-    vantage_of[p] = static_cast<std::size_t>(
-        std::lower_bound(vantages.begin(), vantages.end(), probers_[p].region) - vantages.begin());
-  }
+  sortUnique(vantages);
+  std::vector<std::size_t> vantage_of;
+  for (const auto& prober : probers_) vantage_of.push_back(positionIn(vantages, prober.region));
   // samples[vantage][column]: fresh RTTs.
   std::vector<std::vector<std::vector<double>>> samples(
       vantages.size(), std::vector<std::vector<double>>(columns.size()));
