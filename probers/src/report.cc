@@ -9,6 +9,7 @@
 #include <cmath>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace nines::probers {
 
@@ -58,10 +59,10 @@ std::string where(std::size_t result) {
   return result == kTopLevel ? std::string() : "results[" + std::to_string(result) + "]: ";
 }
 
-// The string `value` (null: the key is absent) into `out`.
-bool readString(const Element* value, const char* key, std::size_t max, bool required,
-                std::string& out, std::size_t result, std::string* error) {
-  if (value == nullptr) {
+// The string `value` (none: the key is absent) into `out`.
+bool readString(const std::optional<Element>& value, const char* key, std::size_t max,
+                bool required, std::string& out, std::size_t result, std::string* error) {
+  if (!value) {
     out.clear();
     return !required || fail(error, where(result) + "\"" + key + "\" is missing");
   }
@@ -82,9 +83,9 @@ bool readString(const Element* value, const char* key, std::size_t max, bool req
 
 bool readString(Object object, const char* key, std::size_t max, bool required, std::string& out,
                 std::size_t result, std::string* error) {
-  Element value;
-  const bool present = object.at_key(key).get(value) == simdjson::SUCCESS;
-  return readString(present ? &value : nullptr, key, max, required, out, result, error);
+  std::optional<Element> value;
+  if (Element found; object.at_key(key).get(found) == simdjson::SUCCESS) value = found;
+  return readString(value, key, max, required, out, result, error);
 }
 
 bool readResult(Element entry, std::size_t index, ReportResult& out, std::string* error) {
@@ -94,38 +95,32 @@ bool readResult(Element entry, std::size_t index, ReportResult& out, std::string
   }
   // One pass over the keys (at_key per key would compare each against those before it: a tenth
   // of dnsd's ingest time went to that). The first letter sorts them; a repeated key: the last.
-  Element target, up, rtt, reason;
-  bool has_target = false, has_up = false, has_rtt = false, has_reason = false;
+  std::optional<Element> target, up, rtt, reason;
   for (const auto field : object) {
     const std::string_view key = field.key;
     if (key.empty()) continue;
     if (key[0] == 't' && key == "target") {
       target = field.value;
-      has_target = true;
     } else if (key[0] == 'u' && key == "up") {
       up = field.value;
-      has_up = true;
     } else if (key[0] == 'r' && key == "rtt_ms") {
       rtt = field.value;
-      has_rtt = true;
     } else if (key[0] == 'r' && key == "reason") {
       reason = field.value;
-      has_reason = true;
     }
   }
-  if (!readString(has_target ? &target : nullptr, "target", kMaxTargetLength, true, out.target,
-                  index, error)) {
+  if (!readString(target, "target", kMaxTargetLength, true, out.target, index, error)) {
     return false;
   }
   bool is_up = false;
-  if (!has_up || up.get_bool().get(is_up) != simdjson::SUCCESS) {
+  if (!up || up->get_bool().get(is_up) != simdjson::SUCCESS) {
     return fail(error, where(index) + "\"up\" must be true or false");
   }
   out.up = is_up;
   out.rtt_ms = -1;
-  if (has_rtt && !rtt.is_null()) {
+  if (rtt && !rtt->is_null()) {
     double value = 0;
-    if (!rtt.is_number() || rtt.get_double().get(value) != simdjson::SUCCESS) {
+    if (!rtt->is_number() || rtt->get_double().get(value) != simdjson::SUCCESS) {
       return fail(error, where(index) + "\"rtt_ms\" must be a number");
     }
     if (!std::isfinite(value) || value > kMaxRttMs) {
@@ -133,8 +128,7 @@ bool readResult(Element entry, std::size_t index, ReportResult& out, std::string
     }
     out.rtt_ms = value < 0 ? -1 : value;
   }
-  return readString(has_reason ? &reason : nullptr, "reason", kMaxReasonLength, false, out.reason,
-                    index, error);
+  return readString(reason, "reason", kMaxReasonLength, false, out.reason, index, error);
 }
 
 bool readLocation(Element value, Report& report, std::string* error) {
