@@ -68,17 +68,28 @@ std::string target(const std::string& endpoint) {
 class HealthStateTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    zones_ = load(kZone);
+    ASSERT_NE(zones_, nullptr);
+  }
+
+  // `text` as the served zone: the health table takes its check targets (in reverse order when
+  // `renumber`, so that every index moves) and the zone table comes back; null if it fails to load.
+  std::shared_ptr<const ZoneTable> load(const std::string& text, bool renumber = false) {
     nines::testing::TempDir dir;
-    zones::LoadResult loaded = zones::loadZones(dir.write("gslb.test.toml", kZone));
-    ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().toString();
+    zones::LoadResult loaded = zones::loadZones(dir.write("gslb.test.toml", text));
+    if (!loaded.errors.empty()) {
+      ADD_FAILURE() << loaded.errors.front().toString();
+      return nullptr;
+    }
     zones::Diagnostics refused;
     std::vector<std::string> ids;
     for (const auto& t : probers::buildTargets(loaded.zones, allow_nets_, &refused)) {
       ids.push_back(t.id);
     }
+    if (renumber) std::reverse(ids.begin(), ids.end());
     refused_ = refused.size();
     table_.setTargets(ids);
-    zones_ = ZoneTable::build(std::move(loaded.zones));
+    return ZoneTable::build(std::move(loaded.zones));
   }
 
   void vote(const std::string& prober, const std::string& endpoint, bool up, double rtt = 1) {
@@ -273,17 +284,8 @@ TEST_F(HealthStateTest, AReloadKeepsWhatIsStillServed) {
   std::string text = kZone;
   const std::string old_pool = R"(endpoints = ["127.0.0.11", "127.0.0.12"])";
   text.replace(text.find(old_pool), old_pool.size(), R"(endpoints = ["127.0.0.13", "127.0.0.11"])");
-  nines::testing::TempDir dir;
-  zones::LoadResult loaded = zones::loadZones(dir.write("gslb.test.toml", text));
-  ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().toString();
-  zones::Diagnostics refused;
-  std::vector<std::string> ids;
-  for (const auto& t : probers::buildTargets(loaded.zones, allow_nets_, &refused)) {
-    ids.push_back(t.id);
-  }
-  std::reverse(ids.begin(), ids.end());  // numbered anew
-  table_.setTargets(ids);
-  auto reloaded = ZoneTable::build(std::move(loaded.zones));
+  auto reloaded = load(text, /*renumber=*/true);
+  ASSERT_NE(reloaded, nullptr);
   ASSERT_NE(reloaded->id(), zones_->id());
   auto view = state_.build(*reloaded);
   const std::size_t www = slot("www");  // the same slots: the same services in the same order
