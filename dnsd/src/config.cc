@@ -14,14 +14,14 @@ namespace nines::dnsd {
 
 namespace {
 
-zones::Diagnostic at(const std::string& file, const toml::source_region& region,
-                     std::string message) {
+base::Diagnostic at(const std::string& file, const toml::source_region& region,
+                    std::string message) {
   return {{file, region.begin.line, region.begin.column}, std::move(message)};
 }
 
 void rejectUnknownKeys(const toml::table& table, const std::set<std::string>& known,
                        const std::string& where, const std::string& file,
-                       zones::Diagnostics& errors) {
+                       base::Diagnostics& errors) {
   for (const auto& [key, value] : table) {
     if (!known.count(std::string(key.str()))) {
       errors.push_back(
@@ -31,7 +31,7 @@ void rejectUnknownKeys(const toml::table& table, const std::set<std::string>& kn
 }
 
 void loadListen(toml::node_view<const toml::node> node, const std::string& file,
-                std::vector<SocketAddress>& out, zones::Diagnostics& errors) {
+                std::vector<SocketAddress>& out, base::Diagnostics& errors) {
   const auto* listen = node.as_array();
   if (!listen) {
     if (node)
@@ -57,7 +57,7 @@ void loadListen(toml::node_view<const toml::node> node, const std::string& file,
 }
 
 void loadHttp(const toml::table& http, const std::string& file, HttpConfig& config,
-              zones::Diagnostics& errors) {
+              base::Diagnostics& errors) {
   rejectUnknownKeys(http, {"listen", "token", "test_hooks"}, "[http]", file, errors);
   const auto& listen = http["listen"];
   if (listen.is_string()) {
@@ -89,7 +89,7 @@ void loadHttp(const toml::table& http, const std::string& file, HttpConfig& conf
 }
 
 std::optional<zones::GeoPoint> geoPoint(const toml::node& node, const std::string& file,
-                                        zones::Diagnostics& errors) {
+                                        base::Diagnostics& errors) {
   const auto* array = node.as_array();
   if (!array || array->size() != 2 || !(*array)[0].is_number() || !(*array)[1].is_number()) {
     errors.push_back(at(file, node.source(), "location must be [latitude, longitude]"));
@@ -106,7 +106,7 @@ std::optional<zones::GeoPoint> geoPoint(const toml::node& node, const std::strin
 }
 
 void loadGeo(const toml::table& geo, const std::string& file, const std::filesystem::path& base,
-             GeoConfig& config, zones::Diagnostics& errors) {
+             GeoConfig& config, base::Diagnostics& errors) {
   rejectUnknownKeys(geo, {"database", "nets"}, "[geo]", file, errors);
   if (const auto& database = geo["database"]) {
     if (!database.is_string()) {
@@ -192,7 +192,7 @@ void loadGeo(const toml::table& geo, const std::string& file, const std::filesys
 
 // A number of seconds in (0, max]; integers are accepted as well.
 void loadSeconds(const toml::table& table, const char* key, double max, const std::string& file,
-                 double& out, zones::Diagnostics& errors) {
+                 double& out, base::Diagnostics& errors) {
   const auto& node = table[key];
   if (!node) return;
   auto value = node.value<double>();
@@ -213,7 +213,7 @@ bool validProberId(const std::string& id) {
 }
 
 void loadProbers(const toml::node& node, const std::string& file, HealthConfig& config,
-                 zones::Diagnostics& errors) {
+                 base::Diagnostics& errors) {
   const auto* probers = node.as_array();
   if (!probers) {
     errors.push_back(
@@ -264,7 +264,7 @@ void loadProbers(const toml::node& node, const std::string& file, HealthConfig& 
 }
 
 void loadHealth(const toml::table& health, const std::string& file, HealthConfig& config,
-                zones::Diagnostics& errors) {
+                base::Diagnostics& errors) {
   rejectUnknownKeys(health, {"quorum", "report_ttl", "max_skew", "allow_nets", "probers"},
                     "[health]", file, errors);
   if (const auto& quorum = health["quorum"]) {

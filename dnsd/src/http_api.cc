@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "nines/dnsd/log.h"
+#include "nines/base/log.h"
 #include "nines/probers/report.h"
 
 namespace nines::dnsd {
@@ -277,7 +277,7 @@ void HttpApi::start() {
   for (auto& server : servers_) {
     threads_.emplace_back([s = server.get()] { s->listen_after_bind(); });
   }
-  for (const auto& address : bound_) logInfo("http listening on " + address.toString());
+  for (const auto& address : bound_) base::logInfo("http listening on " + address.toString());
 }
 
 void HttpApi::stop() {

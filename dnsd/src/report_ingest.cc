@@ -66,8 +66,8 @@ ReportIngest::ReportIngest(std::vector<ProberKey> probers, double max_skew, Heal
     : max_skew_(max_skew),
       table_(table),
       clock_(std::move(clock)),
-      log_(log ? std::move(log) : Logger([](LogLevel level, const std::string& message) {
-        logLine(level, message);
+      log_(log ? std::move(log) : Logger([](base::LogLevel level, const std::string& message) {
+        base::logLine(level, message);
       })) {
   for (auto& key : probers) {
     Prober prober;
@@ -78,7 +78,7 @@ ReportIngest::ReportIngest(std::vector<ProberKey> probers, double max_skew, Heal
   unknown_.id = kUnknownProber;
 }
 
-void ReportIngest::logLimited(const std::string& who, ReportOutcome outcome, LogLevel level,
+void ReportIngest::logLimited(const std::string& who, ReportOutcome outcome, base::LogLevel level,
                               const std::string& message) {
   const double now = clock_();
   auto [it, first] = logged_.try_emplace({who, outcome});
@@ -103,7 +103,7 @@ IngestReply ReportIngest::refuse(ProberReportStats& stats, std::string_view clai
       &stats == &unknown_ ? (claimed.empty() ? std::string("without X-Nines-Prober")
                                              : "from unknown prober \"" + printable(claimed) + "\"")
                           : "from prober " + stats.id;
-  logLimited(stats.id, outcome, LogLevel::Warning,
+  logLimited(stats.id, outcome, base::LogLevel::Warning,
              "report " + who + " refused (" + std::to_string(status) + " " + outcomeName(outcome) +
                  "): " + message);
   return {status, outcome, errorBody(message)};
@@ -176,10 +176,10 @@ IngestReply ReportIngest::ingest(std::string_view prober, std::string_view signa
   stats.region = report.region;
   ++stats.counts[static_cast<std::size_t>(ReportOutcome::Accepted)];
   if (first) {
-    log_(LogLevel::Info, "first report from prober " + stats.id + " (region " +
-                             printable(report.region) + ") accepted: " + std::to_string(applied) +
-                             " of " + std::to_string(report.results.size()) +
-                             " results for our targets");
+    log_(base::LogLevel::Info,
+         "first report from prober " + stats.id + " (region " + printable(report.region) +
+             ") accepted: " + std::to_string(applied) + " of " +
+             std::to_string(report.results.size()) + " results for our targets");
   }
   return {
       200, ReportOutcome::Accepted,

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "nines/base/log.h"
 #include "nines/dnsd/http_api.h"
-#include "nines/dnsd/log.h"
 #include "nines/dnsd/status.h"
 #include "nines/dnsd/tcp_server.h"
 #include "nines/probers/check_target.h"
@@ -85,7 +85,7 @@ Server::~Server() {
 
 void Server::loadZones(bool initial) {
   zones::LoadResult result = zones::loadZones(config_.server.zones);
-  for (const auto& error : result.errors) logError(error.toString());
+  for (const auto& error : result.errors) base::logError(error.toString());
   std::vector<zones::Zone> next = std::move(result.zones);
   if (!initial) {
     // A zone whose file now fails keeps its last good version (STYLE rule 3).
@@ -97,7 +97,7 @@ void Server::loadZones(bool initial) {
     if (auto current = state_.current()) {
       for (const auto& served : current->zones->zones()) {
         if (failed_files.count(served->source.file) && !loaded_origins.count(served->key)) {
-          logWarning("zone " + served->origin.toText() + " keeps its previous version");
+          base::logWarning("zone " + served->origin.toText() + " keeps its previous version");
           next.push_back(served->source);
         }
       }
@@ -106,10 +106,10 @@ void Server::loadZones(bool initial) {
   std::size_t count = next.size();
   // The check targets of what is served (probe refusals are errors at every load, in both modes:
   // a mistyped address is refused here instead of probed).
-  zones::Diagnostics refused;
+  base::Diagnostics refused;
   std::vector<probers::CheckTarget> targets =
       probers::buildTargets(next, config_.health.allow_nets, &refused);
-  for (const auto& error : refused) logError(error.toString());
+  for (const auto& error : refused) base::logError(error.toString());
   std::vector<std::string> ids;
   ids.reserve(targets.size());
   for (const auto& target : targets) ids.push_back(target.id);
@@ -120,7 +120,7 @@ void Server::loadZones(bool initial) {
   }
   if (embedded_) embedded_->setTargets(std::move(targets));
   publish(ZoneTable::build(std::move(next)));
-  logInfo(
+  base::logInfo(
       std::string(initial ? "loaded " : "reloaded ") + std::to_string(count) + " zone(s) from " +
       config_.server.zones +
       (result.errors.empty() ? "" : " (" + std::to_string(result.errors.size()) + " error(s))"));
@@ -201,12 +201,12 @@ void Server::healthLoop() {
 
 bool Server::open(std::string* error) {
   if (embedded_) {
-    logInfo("health: no [[health.probers]] configured: dnsd runs the checks itself");
+    base::logInfo("health: no [[health.probers]] configured: dnsd runs the checks itself");
   } else {
     std::string ids;
     for (const auto& prober : config_.health.probers) ids += (ids.empty() ? "" : ", ") + prober.id;
-    logInfo("health: reports taken from " + std::to_string(config_.health.probers.size()) +
-            " prober(s): " + ids);
+    base::logInfo("health: reports taken from " + std::to_string(config_.health.probers.size()) +
+                  " prober(s): " + ids);
   }
   std::string geo_error;
   locator_ = policy::ClientLocator::create(config_.geo.nets, config_.geo.database, &geo_error);
@@ -297,7 +297,8 @@ void Server::start() {
   threads_.emplace_back([t = tcp_.get()] { t->run(); });
   if (embedded_) embedded_->start();
   threads_.emplace_back([this] { healthLoop(); });
-  for (const auto& address : bound_) logInfo("listening on " + address.toString() + " (udp, tcp)");
+  for (const auto& address : bound_)
+    base::logInfo("listening on " + address.toString() + " (udp, tcp)");
   if (http_) http_->start();
 }
 
@@ -312,8 +313,8 @@ int Server::drain(const HealthSelector& selector, bool drained, std::string& bod
     return error.rfind("no pool", 0) == 0 ? 404 : 400;
   }
   publish(nullptr);
-  logInfo(std::string(drained ? "drained " : "undrained ") + describe(selector) + " (" +
-          std::to_string(matched) + " match(es))");
+  base::logInfo(std::string(drained ? "drained " : "undrained ") + describe(selector) + " (" +
+                std::to_string(matched) + " match(es))");
   body = nlohmann::json{{"matched", matched}, {"drained", drained}}.dump();
   return 200;
 }

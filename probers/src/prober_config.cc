@@ -15,8 +15,8 @@ namespace nines::probers {
 
 namespace {
 
-zones::Diagnostic at(const std::string& file, const toml::source_region& region,
-                     std::string message) {
+base::Diagnostic at(const std::string& file, const toml::source_region& region,
+                    std::string message) {
   return {{file, region.begin.line, region.begin.column}, std::move(message)};
 }
 
@@ -29,8 +29,7 @@ bool validName(const std::string& text) {
 
 class ConfigReader {
  public:
-  ConfigReader(const std::string& file, zones::Diagnostics& errors)
-      : file_(file), errors_(errors) {}
+  ConfigReader(const std::string& file, base::Diagnostics& errors) : file_(file), errors_(errors) {}
 
   void error(const toml::node& node, std::string message) {
     errors_.push_back(at(file_, node.source(), std::move(message)));
@@ -84,7 +83,7 @@ class ConfigReader {
 
  private:
   const std::string& file_;
-  zones::Diagnostics& errors_;
+  base::Diagnostics& errors_;
 };
 
 void loadLocation(const toml::node& node, ConfigReader& reader, ProberConfig& config) {
@@ -227,7 +226,7 @@ ProberConfigResult loadProberConfig(const std::string& path) {
   }
   // In file order (TOML++ walks keys sorted); problems without a place (missing keys) last.
   std::stable_sort(result.errors.begin(), result.errors.end(), [](const auto& a, const auto& b) {
-    auto order = [](const zones::Diagnostic& d) {
+    auto order = [](const base::Diagnostic& d) {
       return std::make_pair(d.where.line ? d.where.line : 0xffffffffu, d.where.column);
     };
     return order(a) < order(b);

@@ -12,18 +12,19 @@
 #include <thread>
 #include <unordered_map>
 
+#include "nines/base/log.h"
+#include "nines/base/signals.h"
 #include "nines/probers/probe_engine.h"
 #include "nines/probers/prober_config.h"
-#include "nines/probers/prober_log.h"
 #include "nines/probers/report.h"
 #include "nines/probers/report_sender.h"
 #include "nines/probers/target_source.h"
-#include "nines/zones/signals.h"
 #include "probe_transport.h"
 
 namespace {
 
 using namespace nines::probers;
+namespace base = nines::base;
 
 constexpr double kFetchTimeout = 2.0;      // seconds for one GET /v1/checks
 constexpr double kFirstFetchRetry = 1.0;   // until a first list arrives, retry this often
@@ -122,21 +123,23 @@ void fetchLoop(const ProberConfig& config, ProbeEngine& engine, const std::atomi
         auto targets = filterTargets(std::move(*fetched), config.allow_nets, &refusals);
         std::string encoded = encodeTargets(targets);
         if (failures > 0) {
-          logInfo("checks from " + config.checks_from + " fetched again after " +
-                  std::to_string(failures) + " failures");
+          base::logInfo("checks from " + config.checks_from + " fetched again after " +
+                        std::to_string(failures) + " failures");
         }
         if (!have_list || encoded != current) {
-          for (const auto& refusal : refusals) logError(refusal);
+          for (const auto& refusal : refusals) base::logError(refusal);
           count = targets.size();
-          logInfo("checks from " + config.checks_from + ": " + std::to_string(count) + " targets");
+          base::logInfo("checks from " + config.checks_from + ": " + std::to_string(count) +
+                        " targets");
           engine.setTargets(std::move(targets));
           current = std::move(encoded);
         }
         have_list = true;
         failures = 0;
       } else if (++failures == 1 || now - last_logged >= kFailureLogEvery) {
-        logWarning("cannot fetch checks: " + error +
-                   (have_list ? "; keeping the last list of " + std::to_string(count) + " targets"
+        base::logWarning("cannot fetch checks: " + error +
+                         (have_list
+                              ? "; keeping the last list of " + std::to_string(count) + " targets"
                               : "; no checks yet"));
         last_logged = now;
       }
@@ -150,11 +153,12 @@ void fetchLoop(const ProberConfig& config, ProbeEngine& engine, const std::atomi
 // Loads the zone files' targets; false (everything logged) when the zones do not load.
 bool loadZoneTargets(const ProberConfig& config, ProbeEngine& engine) {
   TargetLoad load = loadTargetsFromZones(config.zones, config.allow_nets);
-  for (const auto& error : load.errors) logError(error.toString());
+  for (const auto& error : load.errors) base::logError(error.toString());
   if (!load.errors.empty()) return false;
-  for (const auto& refusal : load.refusals) logError(refusal.toString());
-  logInfo("checks from " + config.zones + ": " + std::to_string(load.targets.size()) + " targets" +
-          (load.refusals.empty() ? "" : " (" + std::to_string(load.refusals.size()) + " refused)"));
+  for (const auto& refusal : load.refusals) base::logError(refusal.toString());
+  base::logInfo(
+      "checks from " + config.zones + ": " + std::to_string(load.targets.size()) + " targets" +
+      (load.refusals.empty() ? "" : " (" + std::to_string(load.refusals.size()) + " refused)"));
   engine.setTargets(std::move(load.targets));
   return true;
 }
@@ -166,16 +170,16 @@ int main(int argc, char** argv) {
   std::string config_path = "prober.toml";
   app.add_option("-c,--config", config_path, "prober.toml to run")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  nines::zones::setLogProgram("prober");
+  nines::base::setLogProgram("prober");
 
   ProberConfigResult loaded = loadProberConfig(config_path);
   if (!loaded.errors.empty()) {
-    for (const auto& error : loaded.errors) logError(error.toString());
+    for (const auto& error : loaded.errors) base::logError(error.toString());
     return 1;
   }
   const ProberConfig& config = loaded.config;
 
-  sigset_t signals = nines::zones::blockControlSignals();
+  sigset_t signals = nines::base::blockControlSignals();
   raiseFileLimit();
 
   ProbeEngine engine;
@@ -187,8 +191,8 @@ int main(int argc, char** argv) {
     for (const auto& status : engine.snapshot()) {
       TargetState& known = states[status.id];
       if (known == status.state) continue;
-      logInfo(status.id + ": " + stateName(known) + " -> " + stateName(status.state) + " (" +
-              status.reason + ")");
+      base::logInfo(status.id + ": " + stateName(known) + " -> " + stateName(status.state) + " (" +
+                    status.reason + ")");
       known = status.state;
     }
   });
@@ -202,23 +206,24 @@ int main(int argc, char** argv) {
   }
   std::string dnsd_list;
   for (const auto& url : config.dnsd) dnsd_list += (dnsd_list.empty() ? "" : ", ") + url;
-  logInfo("prober ready: id " + config.id + ", region " + config.region + ", reporting to " +
-          dnsd_list + " every " + nines::probers::detail::secondsText(config.report_interval) +
-          " s");
+  base::logInfo("prober ready: id " + config.id + ", region " + config.region + ", reporting to " +
+                dnsd_list + " every " +
+                nines::probers::detail::secondsText(config.report_interval) + " s");
 
   while (true) {
     timespec tick{1, 0};
     int signal_number = sigtimedwait(&signals, nullptr, &tick);
     if (signal_number == SIGHUP) {
       if (!config.zones.empty()) {
-        logInfo("SIGHUP: reloading zones");
-        if (!loadZoneTargets(config, engine)) logError("reload failed; the last checks run on");
+        base::logInfo("SIGHUP: reloading zones");
+        if (!loadZoneTargets(config, engine))
+          base::logError("reload failed; the last checks run on");
       } else {
-        logInfo("SIGHUP: fetching checks");
+        base::logInfo("SIGHUP: fetching checks");
         fetch_now = true;
       }
     } else if (signal_number == SIGTERM || signal_number == SIGINT) {
-      logInfo("stopping");
+      base::logInfo("stopping");
       break;
     }
   }
@@ -226,6 +231,6 @@ int main(int argc, char** argv) {
   engine_thread.join();
   report_thread.join();
   if (fetch_thread.joinable()) fetch_thread.join();
-  logInfo("stopped");
+  base::logInfo("stopped");
   return 0;
 }

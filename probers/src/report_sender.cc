@@ -7,7 +7,7 @@
 #include <cmath>
 #include <mutex>
 
-#include "nines/probers/prober_log.h"
+#include "nines/base/log.h"
 #include "nines/probers/report.h"
 #include "probe_transport.h"
 
@@ -157,8 +157,8 @@ void ReportSender::Impl::done(Dnsd& dnsd, CURLcode result, double now) {
     dnsd.next_attempt = 0;
     lock.unlock();
     if (failures > 0) {
-      logInfo("reports to " + delivery.url + " delivered again after " + std::to_string(failures) +
-              " failures");
+      base::logInfo("reports to " + delivery.url + " delivered again after " +
+                    std::to_string(failures) + " failures");
     }
     start(dnsd, now);  // the round's next part, if any
     return;
@@ -173,12 +173,13 @@ void ReportSender::Impl::done(Dnsd& dnsd, CURLcode result, double now) {
       std::min(options.max_backoff, options.interval * std::pow(2.0, std::min(failures - 1, 30u)));
   dnsd.next_attempt = dnsd.started + backoff - options.interval / 10;
   if (failures == 1) {
-    logWarning("report to " + delivery.url + " failed: " + problem +
-               " (retrying with backoff up to " + detail::secondsText(options.max_backoff) + " s)");
+    base::logWarning("report to " + delivery.url + " failed: " + problem +
+                     " (retrying with backoff up to " + detail::secondsText(options.max_backoff) +
+                     " s)");
     dnsd.last_logged = now;
   } else if (now - dnsd.last_logged >= options.log_every) {
-    logWarning("reports to " + delivery.url + " still failing (" + std::to_string(failures) +
-               " in a row): " + problem);
+    base::logWarning("reports to " + delivery.url + " still failing (" + std::to_string(failures) +
+                     " in a row): " + problem);
     dnsd.last_logged = now;
   }
 }

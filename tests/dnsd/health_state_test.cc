@@ -81,7 +81,7 @@ class HealthStateTest : public ::testing::Test {
       ADD_FAILURE() << loaded.errors.front().toString();
       return nullptr;
     }
-    zones::Diagnostics refused;
+    base::Diagnostics refused;
     std::vector<std::string> ids;
     for (const auto& t : probers::buildTargets(loaded.zones, allow_nets_, &refused)) {
       ids.push_back(t.id);

@@ -29,7 +29,7 @@ struct Fixture {
                       30.0,
                       table,
                       [this] { return now; },
-                      [this](LogLevel, const std::string& line) { logs.push_back(line); }};
+                      [this](base::LogLevel, const std::string& line) { logs.push_back(line); }};
   Fixture() { table.setTargets({kTarget}); }
 
   const ProberReportStats& stats(const std::string& id) {
@@ -60,7 +60,7 @@ struct RefusalCase {
   const char* what;
   std::string header;  // X-Nines-Prober
   Sign sign;
-  std::string body;    // signed as `sign` says
+  std::string body;  // signed as `sign` says
   int status;
   ReportOutcome outcome;
   const char* counted_under;
@@ -232,7 +232,7 @@ TEST(ReportIngest, WithNoProbersConfiguredEveryReportIsRefused) {
   HealthTable table({0.5, 10.0}, [&] { return now; });
   table.setTargets({kTarget});
   ReportIngest ingest(
-      {}, 30.0, table, [&] { return now; }, [](LogLevel, const std::string&) {});
+      {}, 30.0, table, [&] { return now; }, [](base::LogLevel, const std::string&) {});
   IngestReply reply = ingest.ingest("eu-1", probers::signBody(kEuKey, good()), good());
   EXPECT_EQ(reply.status, 403);
   EXPECT_NE(reply.body.find("runs its checks itself"), std::string::npos) << reply.body;

@@ -53,7 +53,7 @@ int fuzzReportInput(const std::uint8_t* data, std::size_t size) {
   table.setTargets({"a", "b", "gslb.example.test.|web|127.0.0.21"});
   dnsd::ReportIngest ingest(
       {{"fuzz", kKey}}, 1e300, table, [] { return 1000.0; },
-      [](dnsd::LogLevel, const std::string&) {});
+      [](base::LogLevel, const std::string&) {});
   const std::string prober = report ? report->prober : "fuzz";
   dnsd::IngestReply reply = ingest.ingest(prober, probers::signBody(kKey, body), body);
   if (reply.outcome == dnsd::ReportOutcome::Accepted) {

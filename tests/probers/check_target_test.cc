@@ -111,7 +111,7 @@ class CheckTargetTest : public ::testing::Test {
 };
 
 TEST_F(CheckTargetTest, OneTargetPerZoneCheckEndpoint) {
-  zones::Diagnostics errors;
+  base::Diagnostics errors;
   auto targets = buildTargets(zones_, {}, &errors);
   EXPECT_TRUE(errors.empty());
   std::vector<std::string> ids;
@@ -162,7 +162,7 @@ TEST_F(CheckTargetTest, FieldsOfATarget) {
 }
 
 TEST_F(CheckTargetTest, AllowNetsRefusesAtTheLineThatWroteTheAddress) {
-  zones::Diagnostics errors;
+  base::Diagnostics errors;
   auto targets = buildTargets(zones_, nets({"127.0.0.0/8"}), &errors);
   std::vector<std::string> ids;
   for (const auto& target : targets) ids.push_back(target.id);

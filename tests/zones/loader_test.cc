@@ -275,7 +275,7 @@ TEST(LoaderTest, BrokenZoneFiles) {
 
 TEST(LoaderTest, ExampleZonesLoadCleanly) {
   LoadResult result = loadZoneDirectory(NINES_SOURCE_DIR "/zones/examples");
-  for (const Diagnostic& error : result.errors) ADD_FAILURE() << error.toString();
+  for (const base::Diagnostic& error : result.errors) ADD_FAILURE() << error.toString();
   ASSERT_EQ(result.zones.size(), 4u);  // gslb and live.example.test: service_table_test.cc
   // Sorted by origin in canonical order: arpa before test, example.test before gslb.example.test.
   const Zone& reverse = result.zones[0];
@@ -318,8 +318,8 @@ TEST(LoaderTest, ExampleZonesLoadCleanly) {
   EXPECT_EQ(count("a.b.deep", rrtype::A), 1);
   // File order after the SOA, each record where its string is.
   for (std::size_t i = 2; i < example.records.size(); ++i) {
-    const SourceLocation& a = example.records[i - 1].where;
-    const SourceLocation& b = example.records[i].where;
+    const base::SourceLocation& a = example.records[i - 1].where;
+    const base::SourceLocation& b = example.records[i].where;
     EXPECT_TRUE(a.line < b.line || (a.line == b.line && a.column < b.column));
     EXPECT_EQ(b.file, example.file);
   }

@@ -357,7 +357,7 @@ TEST(ServiceTableTest, BrokenServices) {
 Zone loadOne(const std::string& content) {
   TempDir dir;
   LoadResult result = loadZoneFile(dir.write("zone.toml", content));
-  for (const Diagnostic& error : result.errors) ADD_FAILURE() << error.toString();
+  for (const base::Diagnostic& error : result.errors) ADD_FAILURE() << error.toString();
   if (result.zones.size() != 1) throw std::runtime_error("the zone did not load");
   return result.zones[0];
 }
@@ -486,7 +486,7 @@ TEST(ServiceTableTest, NamesBesideWildcardsAndEmptyNonTerminals) {
 
 TEST(ServiceTableTest, ExampleZoneHasOneServicePerPolicy) {
   LoadResult result = loadZoneFile(NINES_SOURCE_DIR "/zones/examples/gslb.example.test.toml");
-  for (const Diagnostic& error : result.errors) ADD_FAILURE() << error.toString();
+  for (const base::Diagnostic& error : result.errors) ADD_FAILURE() << error.toString();
   ASSERT_EQ(result.zones.size(), 1u);
   const Zone& zone = result.zones[0];
   EXPECT_EQ(zone.origin.toText(), "gslb.example.test.");

@@ -226,7 +226,7 @@ TEST(TrafficTablesTest, BrokenRegionsAndChecks) {
 Zone loadOne(const std::string& content) {
   TempDir dir;
   LoadResult result = loadZoneFile(dir.write("zone.toml", content));
-  for (const Diagnostic& error : result.errors) ADD_FAILURE() << error.toString();
+  for (const base::Diagnostic& error : result.errors) ADD_FAILURE() << error.toString();
   if (result.zones.size() != 1) throw std::runtime_error("the zone did not load");
   return result.zones[0];
 }

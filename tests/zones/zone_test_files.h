@@ -40,7 +40,7 @@ class TempDir {
   std::vector<std::string> errors(const LoadResult& result) const {
     std::vector<std::string> out;
     std::string prefix = path_.string() + "/";
-    for (const Diagnostic& error : result.errors) {
+    for (const base::Diagnostic& error : result.errors) {
       std::string text = error.toString();
       if (text.rfind(prefix, 0) == 0) text = text.substr(prefix.size());
       out.push_back(text);

@@ -29,7 +29,7 @@ struct CheckOptions {
 // deployment with an empty zone directory would answer nothing.
 int runCheck(const CheckOptions& options) {
   nines::zones::LoadResult result = nines::zones::loadZones(options.path);
-  for (const nines::zones::Diagnostic& error : result.errors) {
+  for (const nines::base::Diagnostic& error : result.errors) {
     std::fprintf(stderr, "%s\n", error.toString().c_str());
   }
   if (!result.errors.empty()) return kExitProblems;

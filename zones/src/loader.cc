@@ -15,15 +15,15 @@ namespace fs = std::filesystem;
 namespace {
 
 // Built field by field: GCC 12 at -O3 warns (maybe-uninitialized) on the nested brace form.
-Diagnostic fileError(const std::string& file, std::string message) {
-  Diagnostic diagnostic;
+base::Diagnostic fileError(const std::string& file, std::string message) {
+  base::Diagnostic diagnostic;
   diagnostic.where.file = file;
   diagnostic.message = std::move(message);
   return diagnostic;
 }
 
-std::string describe(const SourceLocation& where) {
-  Diagnostic d{where, ""};
+std::string describe(const base::SourceLocation& where) {
+  base::Diagnostic d{where, ""};
   std::string text = d.toString();
   return text.substr(0, text.size() - 2);  // drop the ": " before the empty message
 }
@@ -87,10 +87,11 @@ LoadResult loadZoneDirectory(const std::string& directory) {
     }
   }
   for (ZoneFileResult& file : files) {
-    std::stable_sort(
-        file.errors.begin(), file.errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
-          return std::tie(a.where.line, a.where.column) < std::tie(b.where.line, b.where.column);
-        });
+    std::stable_sort(file.errors.begin(), file.errors.end(),
+                     [](const base::Diagnostic& a, const base::Diagnostic& b) {
+                       return std::tie(a.where.line, a.where.column) <
+                              std::tie(b.where.line, b.where.column);
+                     });
     result.errors.insert(result.errors.end(), file.errors.begin(), file.errors.end());
     if (file.zone) result.zones.push_back(std::move(*file.zone));
   }

@@ -57,7 +57,7 @@ bool isCountryCode(std::string_view code) {
          std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
-std::string position(const SourceLocation& where) {
+std::string position(const base::SourceLocation& where) {
   return std::to_string(where.line) + ':' + std::to_string(where.column);
 }
 
@@ -399,7 +399,7 @@ class ServiceReader {
       service.geo.country[std::string(key.str())] = std::move(regions);
       return std::string();
     });
-    std::vector<SourceLocation> net_where;
+    std::vector<base::SourceLocation> net_where;
     rules("nets", [&](const toml::key& key, Regions regions, const std::string& what) {
       std::string problem;
       auto cidr = Cidr::parse(key.str(), &problem);
@@ -430,7 +430,8 @@ void readServices(const toml::node* node, const ServiceContext& context, TomlFie
 
 void checkServiceOwners(const std::vector<TrafficTables::Owner>& services, const Name& origin,
                         const std::vector<Record>& records,
-                        const std::map<Name, SourceLocation>& record_owners, Diagnostics& errors) {
+                        const std::map<Name, base::SourceLocation>& record_owners,
+                        base::Diagnostics& errors) {
   std::set<Name> cuts;
   for (const Record& record : records) {
     if (record.type == rrtype::NS && !(record.owner == origin)) cuts.insert(record.owner);

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "nines/zones/diagnostic.h"
+#include "nines/base/diagnostic.h"
 
 namespace nines::zones {
 
@@ -35,9 +35,10 @@ std::vector<std::pair<const toml::key*, const toml::node*>> inFileOrder(const to
 
 class TomlFields {
  public:
-  TomlFields(std::string path, Diagnostics& errors) : path_(std::move(path)), errors_(errors) {}
+  TomlFields(std::string path, base::Diagnostics& errors)
+      : path_(std::move(path)), errors_(errors) {}
 
-  SourceLocation at(const toml::source_region& region) const {
+  base::SourceLocation at(const toml::source_region& region) const {
     return {path_, region.begin.line, region.begin.column};
   }
   void error(const toml::source_region& region, std::string message) {
@@ -63,7 +64,7 @@ class TomlFields {
 
  private:
   std::string path_;
-  Diagnostics& errors_;
+  base::Diagnostics& errors_;
 };
 
 // The fields of one table, read key by key into the model. A missing key leaves the target as it

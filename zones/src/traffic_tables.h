@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "nines/zones/diagnostic.h"
+#include "nines/base/diagnostic.h"
 #include "nines/zones/name.h"
 #include "nines/zones/zone.h"
 #include "toml_fields.h"
@@ -28,7 +28,7 @@ struct TrafficTables {
   struct Owner {
     std::string name;
     Name owner;
-    SourceLocation where;
+    base::SourceLocation where;
   };
   std::vector<Owner> owners;
 };
@@ -56,6 +56,7 @@ void readServices(const toml::node* node, const ServiceContext& context, TomlFie
 // parsed records, for the zone cuts.
 void checkServiceOwners(const std::vector<TrafficTables::Owner>& services, const Name& origin,
                         const std::vector<Record>& records,
-                        const std::map<Name, SourceLocation>& record_owners, Diagnostics& errors);
+                        const std::map<Name, base::SourceLocation>& record_owners,
+                        base::Diagnostics& errors);
 
 }  // namespace nines::zones

@@ -61,15 +61,16 @@ class ZoneFileReader {
       error(std::string("internal error: ") + e.what());
       result_.zone.reset();
     }
-    std::stable_sort(
-        result_.errors.begin(), result_.errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
-          return std::tie(a.where.line, a.where.column) < std::tie(b.where.line, b.where.column);
-        });
+    std::stable_sort(result_.errors.begin(), result_.errors.end(),
+                     [](const base::Diagnostic& a, const base::Diagnostic& b) {
+                       return std::tie(a.where.line, a.where.column) <
+                              std::tie(b.where.line, b.where.column);
+                     });
     return std::move(result_);
   }
 
  private:
-  SourceLocation at(const toml::source_region& region) const {
+  base::SourceLocation at(const toml::source_region& region) const {
     return {path_, region.begin.line, region.begin.column};
   }
   void error(const toml::source_region& region, std::string message) {
@@ -78,7 +79,7 @@ class ZoneFileReader {
   // A problem of the file as a whole, without a line. Built field by field: GCC 12 at -O3 warns
   // (maybe-uninitialized) on the nested brace form.
   void error(std::string message) {
-    Diagnostic diagnostic;
+    base::Diagnostic diagnostic;
     diagnostic.where.file = path_;
     diagnostic.message = std::move(message);
     result_.errors.push_back(std::move(diagnostic));
@@ -357,15 +358,15 @@ class ZoneFileReader {
   std::string path_;
   ZoneFileResult result_;
   std::uint32_t default_ttl_ = kDefaultTtl;
-  SourceLocation apex_where_;  // where a problem of the apex as a whole is reported
-  SourceLocation soa_where_;
+  base::SourceLocation apex_where_;  // where a problem of the apex as a whole is reported
+  base::SourceLocation soa_where_;
   std::uint32_t serial_ = 0;
   std::uint32_t minimum_ = 0;
   std::uint32_t soa_ttl_ = 0;
   std::optional<Record> soa_;  // built when [soa] is complete and valid
   std::vector<Record> records_;
-  std::set<Name> incomplete_;                  // owners with a record that failed to parse
-  std::map<Name, SourceLocation> owner_keys_;  // every valid owner of [records], first key
+  std::set<Name> incomplete_;                        // owners with a record that failed to parse
+  std::map<Name, base::SourceLocation> owner_keys_;  // every valid owner of [records], first key
   TrafficTables tables_;
 };
 

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "nines/zones/diagnostic.h"
+#include "nines/base/diagnostic.h"
 #include "nines/zones/name.h"
 #include "nines/zones/zone.h"
 
@@ -13,8 +13,8 @@ namespace nines::zones {
 struct ZoneFileResult {
   std::optional<Zone> zone;    // set only when the file has no error at all
   std::optional<Name> origin;  // set whenever the origin itself is valid, to find duplicate zones
-  SourceLocation origin_where;
-  Diagnostics errors;  // sorted by line and column
+  base::SourceLocation origin_where;
+  base::Diagnostics errors;  // sorted by line and column
 };
 
 // Reads, parses and validates the zone file at `path`. Never throws.

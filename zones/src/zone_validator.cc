@@ -38,7 +38,7 @@ bool isAddress(std::uint16_t type) { return type == rrtype::A || type == rrtype:
 class ZoneValidator {
  public:
   ZoneValidator(const Name& origin, const std::vector<Record>& records,
-                const std::set<Name>& incomplete_owners, Diagnostics& errors)
+                const std::set<Name>& incomplete_owners, base::Diagnostics& errors)
       : origin_(origin), incomplete_(incomplete_owners), errors_(errors) {
     for (const Record& record : records) all_.push_back(&record);
     std::stable_sort(all_.begin(), all_.end(), [](const Record* a, const Record* b) {
@@ -46,7 +46,7 @@ class ZoneValidator {
     });
   }
 
-  void run(const SourceLocation& apex_where) {
+  void run(const base::SourceLocation& apex_where) {
     dropDuplicates();
     for (const Record* record : records_) by_owner_[record->owner].push_back(record);
     for (const auto& [owner, records] : by_owner_) {
@@ -196,7 +196,7 @@ class ZoneValidator {
 
   const Name& origin_;
   const std::set<Name>& incomplete_;
-  Diagnostics& errors_;
+  base::Diagnostics& errors_;
   std::vector<const Record*> all_;      // every record, in file order
   std::vector<const Record*> records_;  // without duplicates, in file order
   std::map<Name, std::vector<const Record*>> by_owner_;
@@ -205,8 +205,8 @@ class ZoneValidator {
 }  // namespace
 
 void validateZone(const Name& origin, const std::vector<Record>& records,
-                  const std::set<Name>& incomplete_owners, const SourceLocation& apex_where,
-                  Diagnostics& errors) {
+                  const std::set<Name>& incomplete_owners, const base::SourceLocation& apex_where,
+                  base::Diagnostics& errors) {
   ZoneValidator(origin, records, incomplete_owners, errors).run(apex_where);
 }
 

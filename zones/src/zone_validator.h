@@ -5,7 +5,7 @@
 #include <set>
 #include <vector>
 
-#include "nines/zones/diagnostic.h"
+#include "nines/base/diagnostic.h"
 #include "nines/zones/name.h"
 #include "nines/zones/zone.h"
 
@@ -19,7 +19,7 @@ namespace nines::zones {
 // `incomplete_owners` are names where a record failed to parse: rules that complain about a
 // record missing there are skipped, so one typo is reported once.
 void validateZone(const Name& origin, const std::vector<Record>& records,
-                  const std::set<Name>& incomplete_owners, const SourceLocation& apex_where,
-                  Diagnostics& errors);
+                  const std::set<Name>& incomplete_owners, const base::SourceLocation& apex_where,
+                  base::Diagnostics& errors);
 
 }  // namespace nines::zones

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "nines/base/diagnostic.h"
 #include "nines/dnsd/socket_address.h"
 #include "nines/policy/location.h"
-#include "nines/zones/diagnostic.h"
 #include "nines/zones/ip.h"
 
 namespace nines::dnsd {
@@ -58,7 +58,7 @@ struct Config {
 
 struct ConfigResult {
   Config config;
-  zones::Diagnostics errors;
+  base::Diagnostics errors;
 };
 
 ConfigResult loadServerConfig(const std::string& path);

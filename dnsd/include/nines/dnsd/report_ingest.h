@@ -29,9 +29,9 @@
 #include <utility>
 #include <vector>
 
+#include "nines/base/log.h"
 #include "nines/dnsd/config.h"
 #include "nines/dnsd/health_table.h"
-#include "nines/dnsd/log.h"
 #include "nines/probers/report.h"
 
 namespace nines::dnsd {
@@ -71,7 +71,7 @@ struct ProberReportStats {
 class ReportIngest {
  public:
   using Clock = std::function<double()>;  // wall clock, seconds (the one reports' time is on)
-  using Logger = std::function<void(LogLevel, const std::string&)>;
+  using Logger = std::function<void(base::LogLevel, const std::string&)>;
 
   // `log` defaults to dnsd's log. The table must outlive this.
   ReportIngest(std::vector<ProberKey> probers, double max_skew, HealthTable& table, Clock clock,
@@ -93,7 +93,7 @@ class ReportIngest {
   // Counts and (rate-limited) logs a refusal; returns the reply. mutex_ held.
   IngestReply refuse(ProberReportStats& stats, std::string_view claimed, ReportOutcome outcome,
                      int status, const std::string& message);
-  void logLimited(const std::string& who, ReportOutcome outcome, LogLevel level,
+  void logLimited(const std::string& who, ReportOutcome outcome, base::LogLevel level,
                   const std::string& message);  // mutex_ held
 
   const double max_skew_;

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "nines/base/diagnostic.h"
 #include "nines/policy/prefix_table.h"
-#include "nines/zones/diagnostic.h"
 #include "nines/zones/ip.h"
 #include "nines/zones/zone.h"
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "nines/zones/diagnostic.h"
+#include "nines/base/diagnostic.h"
 #include "nines/zones/ip.h"
 #include "nines/zones/zone.h"
 
@@ -39,7 +39,7 @@ struct ProberConfig {
 
 struct ProberConfigResult {
   ProberConfig config;
-  zones::Diagnostics errors;  // every problem, "file:line:col: message"; empty when usable
+  base::Diagnostics errors;  // every problem, "file:line:col: message"; empty when usable
 };
 
 ProberConfigResult loadProberConfig(const std::string& path);

@@ -11,8 +11,8 @@ namespace nines::probers {
 
 struct TargetLoad {
   std::vector<CheckTarget> targets;
-  zones::Diagnostics errors;    // zone errors: the load failed, `targets` is empty
-  zones::Diagnostics refusals;  // allow_nets refusals: those targets are left out, the rest kept
+  base::Diagnostics errors;    // zone errors: the load failed, `targets` is empty
+  base::Diagnostics refusals;  // allow_nets refusals: those targets are left out, the rest kept
 };
 
 // The zone files at `path` (a directory or one file), every target buildTargets() makes of them.

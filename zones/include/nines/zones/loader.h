@@ -5,14 +5,14 @@
 #include <string>
 #include <vector>
 
-#include "nines/zones/diagnostic.h"
+#include "nines/base/diagnostic.h"
 #include "nines/zones/zone.h"
 
 namespace nines::zones {
 
 struct LoadResult {
-  std::vector<Zone> zones;  // the zones that validated, sorted by origin
-  Diagnostics errors;       // every problem, in file order; empty when all is well
+  std::vector<Zone> zones;   // the zones that validated, sorted by origin
+  base::Diagnostics errors;  // every problem, in file order; empty when all is well
 };
 
 // One zone file.

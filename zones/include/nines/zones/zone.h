@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "nines/zones/diagnostic.h"
+#include "nines/base/diagnostic.h"
 #include "nines/zones/ip.h"
 #include "nines/zones/name.h"
 
@@ -28,8 +28,8 @@ struct Record {
   Name owner;  // absolute, case as written
   std::uint16_t type = 0;
   std::uint32_t ttl = 0;
-  std::string rdata;     // uncompressed wire RDATA, names with case as written
-  SourceLocation where;  // where the record's string sits in the zone file
+  std::string rdata;           // uncompressed wire RDATA, names with case as written
+  base::SourceLocation where;  // where the record's string sits in the zone file
 };
 
 // Traffic management (DESIGN.md "Policies"): regions, health checks and services.
@@ -43,7 +43,7 @@ struct Region {
   std::string name;
   std::optional<GeoPoint> location;
   bool drain = false;  // true: every pool of this region is out of answers
-  SourceLocation where;
+  base::SourceLocation where;
 };
 
 // A health check as [checks.NAME] declares it; the probers (a later part) run it.
@@ -69,7 +69,7 @@ struct Check {
   // dns: RDATA (presentation form, e.g. "192.0.2.1") one record of the answer section must have;
   // empty: any answer will do.
   std::string expect_answer;
-  SourceLocation where;
+  base::SourceLocation where;
 };
 
 enum class PolicyKind { Geo, Latency, Weighted, Failover };
@@ -82,7 +82,7 @@ struct Pool {
   std::uint32_t min_up = 1;               // fewer healthy endpoints than this: the region is down
   bool drain = false;
   std::vector<IpAddress> endpoints;  // in file order
-  SourceLocation where;
+  base::SourceLocation where;
 };
 
 // [services.X.geo]: ordered region lists by client continent, country or network.
@@ -105,7 +105,7 @@ struct Service {
   std::optional<double> expected_load;
   std::vector<Pool> pools;  // one per region the service runs in, in file order
   GeoRules geo;
-  SourceLocation where;
+  base::SourceLocation where;
 };
 
 struct Zone {

@@ -219,7 +219,7 @@ std::string targetId(const std::string& zone, const std::string& check,
 
 std::vector<CheckTarget> buildTargets(const std::vector<zones::Zone>& zones,
                                       const std::vector<zones::Cidr>& allow_nets,
-                                      zones::Diagnostics* errors) {
+                                      base::Diagnostics* errors) {
   std::vector<CheckTarget> targets;
   std::unordered_set<std::string> seen;  // ids built or refused
   for (const auto& zone : zones) {

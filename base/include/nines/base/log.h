@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-namespace nines::zones {
+namespace nines::base {
 
 enum class LogLevel { Info, Warning, Error };
 
@@ -15,4 +15,4 @@ inline void logInfo(std::string_view message) { logLine(LogLevel::Info, message)
 inline void logWarning(std::string_view message) { logLine(LogLevel::Warning, message); }
 inline void logError(std::string_view message) { logLine(LogLevel::Error, message); }
 
-}  // namespace nines::zones
+}  // namespace nines::base

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace nines::zones {
+namespace nines::base {
 
 struct SourceLocation {
   std::string file;
@@ -22,4 +22,4 @@ struct Diagnostic {
 
 using Diagnostics = std::vector<Diagnostic>;
 
-}  // namespace nines::zones
+}  // namespace nines::base

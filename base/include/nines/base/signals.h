@@ -5,9 +5,9 @@
 
 #include <signal.h>
 
-namespace nines::zones {
+namespace nines::base {
 
 // Call before starting any thread. Returns the set to pass to sigtimedwait().
 sigset_t blockControlSignals();
 
-}  // namespace nines::zones
+}  // namespace nines::base

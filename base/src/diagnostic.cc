@@ -1,6 +1,6 @@
-#include "nines/zones/diagnostic.h"
+#include "nines/base/diagnostic.h"
 
-namespace nines::zones {
+namespace nines::base {
 
 std::string Diagnostic::toString() const {
   std::string out = where.file;
@@ -13,4 +13,4 @@ std::string Diagnostic::toString() const {
   return out;
 }
 
-}  // namespace nines::zones
+}  // namespace nines::base

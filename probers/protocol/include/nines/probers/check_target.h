@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "nines/zones/diagnostic.h"
+#include "nines/base/diagnostic.h"
 #include "nines/zones/ip.h"
 #include "nines/zones/zone.h"
 
@@ -32,7 +32,7 @@ struct CheckTarget {
 // ("probe of 203.0.113.10 refused: not in [health] allow_nets") and left out.
 std::vector<CheckTarget> buildTargets(const std::vector<zones::Zone>& zones,
                                       const std::vector<zones::Cidr>& allow_nets,
-                                      zones::Diagnostics* errors);
+                                      base::Diagnostics* errors);
 
 // The targets whose connect address lies in `allow_nets` (all of them when it is empty); each one
 // left out adds "ID: probe of ADDRESS refused: not in [health] allow_nets (NETS)" to `refusals`.

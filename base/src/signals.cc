@@ -1,8 +1,8 @@
-#include "nines/zones/signals.h"
+#include "nines/base/signals.h"
 
 #include <pthread.h>
 
-namespace nines::zones {
+namespace nines::base {
 
 sigset_t blockControlSignals() {
   sigset_t signals;
@@ -15,4 +15,4 @@ sigset_t blockControlSignals() {
   return signals;
 }
 
-}  // namespace nines::zones
+}  // namespace nines::base

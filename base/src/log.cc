@@ -1,11 +1,11 @@
-#include "nines/zones/log.h"
+#include "nines/base/log.h"
 
 #include <cstdio>
 #include <ctime>
 #include <mutex>
 #include <string>
 
-namespace nines::zones {
+namespace nines::base {
 
 namespace {
 
@@ -41,4 +41,4 @@ void logLine(LogLevel level, std::string_view message) {
   std::fflush(stderr);
 }
 
-}  // namespace nines::zones
+}  // namespace nines::base
