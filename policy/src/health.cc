@@ -13,6 +13,18 @@ ServiceHealth allUnknown(const zones::Service& service) {
   return health;
 }
 
+const char* drainedByName(DrainedBy by) noexcept {
+  switch (by) {
+    case DrainedBy::ZoneFile:
+      return "zone_file";
+    case DrainedBy::Api:
+      return "api";
+    case DrainedBy::None:
+      break;
+  }
+  return nullptr;
+}
+
 const char* endpointStateName(EndpointState state) noexcept {
   switch (state) {
     case EndpointState::Up:

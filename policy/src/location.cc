@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -90,6 +91,11 @@ std::uint32_t readAsn(MMDB_entry_s& entry) noexcept {
 }
 
 }  // namespace
+
+ClientLocator::ClientLocator() {
+  static std::atomic<std::uint64_t> last_id{0};
+  id_ = ++last_id;
+}
 
 std::unique_ptr<ClientLocator> ClientLocator::create(std::vector<NetLocation> nets,
                                                      const std::string& database,

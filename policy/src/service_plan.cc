@@ -1,6 +1,7 @@
 #include "nines/policy/service_plan.h"
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 
 namespace nines::policy {
@@ -35,6 +36,7 @@ ServicePlan ServicePlan::compile(const zones::Zone& zone, const zones::Service& 
   plan.answers = service.answers;
   plan.fallback = service.fallback;
   plan.slow_start = service.slow_start;
+  plan.check = service.check;
 
   // Slots are 16-bit; a service never comes near that many pools (select() considers the first
   // kMaxRegions of them).
@@ -79,6 +81,25 @@ ServicePlan ServicePlan::compile(const zones::Zone& zone, const zones::Service& 
     plan.geo_continent.emplace_back(continent, slotsOf(names, plan.regions));
   }
   return plan;
+}
+
+ServiceSet::ServiceSet() {
+  static std::atomic<std::uint64_t> last_id{0};
+  id = ++last_id;
+}
+
+ServiceSet ServiceSet::compile(const std::vector<zones::Zone>& zones) {
+  ServiceSet set;
+  for (const zones::Zone& zone : zones) {
+    for (const zones::Service& service : zone.services) set.add(zone, service);
+  }
+  return set;
+}
+
+std::size_t ServiceSet::add(const zones::Zone& zone, const zones::Service& service) {
+  plans.push_back(ServicePlan::compile(zone, service));
+  initial_health.push_back(allUnknown(service));
+  return plans.size() - 1;
 }
 
 const char* policyName(zones::PolicyKind kind) noexcept {

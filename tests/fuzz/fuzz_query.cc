@@ -6,8 +6,8 @@
 #include <memory>
 #include <vector>
 
-#include "nines/dnsd/query_pipeline.h"
-#include "nines/dnsd/wire.h"
+#include "nines/dnsd/serve/query_pipeline.h"
+#include "nines/dnsd/wire/message.h"
 #include "nines/zones/loader.h"
 
 namespace {

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "nines/dnsd/health_table.h"
-#include "nines/dnsd/report_ingest.h"
+#include "nines/dnsd/health/report_ingest.h"
+#include "nines/dnsd/health/vote_table.h"
 #include "nines/probers/report.h"
 
 namespace {
@@ -49,7 +49,7 @@ int fuzzReportInput(const std::uint8_t* data, std::size_t size) {
   }
 
   // Through ingestion: a clock that accepts any report time, targets that some results may name.
-  dnsd::HealthTable table({0.5, 10.0}, [] { return 1000.0; });
+  dnsd::VoteTable table({0.5, 10.0}, [] { return 1000.0; });
   table.setTargets({"a", "b", "gslb.example.test.|web|127.0.0.21"});
   dnsd::ReportIngest ingest(
       {{"fuzz", kKey}}, 1e300, table, [] { return 1000.0; },

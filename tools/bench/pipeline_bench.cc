@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "nines/dnsd/config.h"
-#include "nines/dnsd/explain.h"
-#include "nines/dnsd/query_pipeline.h"
-#include "nines/dnsd/wire.h"
+#include "nines/dnsd/control/config.h"
+#include "nines/dnsd/serve/explain.h"
+#include "nines/dnsd/serve/query_pipeline.h"
+#include "nines/dnsd/wire/message.h"
 #include "nines/zones/ldns.h"
 #include "nines/zones/loader.h"
 
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
     std::optional<zones::Cidr> ecs;
     if (second != std::string::npos) ecs = zones::Cidr::parse(spec.substr(second + 1), &error);
     auto qtype = static_cast<std::uint16_t>(ldns_get_rr_type_by_name(type.c_str()));
-    auto wire = dnsd::buildQuery(name, qtype, ecs, &error);
+    auto wire = dnsd::makeQuery(name, qtype, ecs, &error);
     if (!wire) {
       std::fprintf(stderr, "%s: %s\n", spec.c_str(), error.c_str());
       return 1;

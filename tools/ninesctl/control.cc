@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "nines/dnsd/config.h"
+#include "nines/dnsd/control/config.h"
 
 namespace nines::ctl {
 

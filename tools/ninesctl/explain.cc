@@ -1,7 +1,7 @@
 // ninesctl explain: why would client X get answer Y. Runs the query through dnsd's own pipeline
 // (nines::dnsd::explain) on the zones and geo settings of a dnsd.toml, optionally with the live
 // drains and health of a running dnsd, and prints the policy's trace and the response.
-#include "nines/dnsd/explain.h"
+#include "nines/dnsd/serve/explain.h"
 
 #include <httplib.h>
 
@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "nines/dnsd/config.h"
+#include "nines/dnsd/control/config.h"
 #include "nines/zones/ldns.h"
 #include "nines/zones/loader.h"
 
@@ -71,8 +71,8 @@ Decoded decode(const std::vector<std::uint8_t>& wire) {
 }
 
 // Takes drains and endpoint states from a running dnsd's /v1/status into `health`.
-bool applyLiveStatus(const std::string& server, const dnsd::ZoneTable& table,
-                     dnsd::HealthView& health, std::string* error) {
+bool applyLiveStatus(const std::string& server, const policy::ServiceSet& services,
+                     policy::HealthView& health, std::string* error) {
   httplib::Client client(server);
   client.set_connection_timeout(3, 0);
   client.set_read_timeout(5, 0);
@@ -87,7 +87,7 @@ bool applyLiveStatus(const std::string& server, const dnsd::ZoneTable& table,
     *error = server + "/v1/status did not return a status document";
     return false;
   }
-  const auto& plans = table.services();
+  const auto& plans = services.plans;
   for (const auto& service : status["services"]) {
     for (std::size_t s = 0; s < plans.size(); ++s) {
       if (plans[s].zone != service.value("zone", "") || plans[s].name != service.value("name", ""))
@@ -96,7 +96,8 @@ bool applyLiveStatus(const std::string& server, const dnsd::ZoneTable& table,
         for (std::size_t r = 0; r < plans[s].regions.size(); ++r) {
           if (plans[s].regions[r].name != region.value("name", "")) continue;
           auto& region_health = health.services[s].regions[r];
-          region_health.drained = region.value("reason", "") == "drained by the API";
+          const auto& drained_by = region.value("drained_by", json());
+          region_health.drained = drained_by.is_string() && drained_by == "api";
           for (const auto& endpoint : region["endpoints"]) {
             auto address = zones::IpAddress::parse(endpoint.value("address", ""));
             for (std::size_t e = 0; address && e < plans[s].regions[r].endpoints.size(); ++e) {
@@ -155,9 +156,10 @@ int runExplain(const ExplainOptions& options) {
   state.locator =
       policy::ClientLocator::create(config.config.geo.nets, config.config.geo.database, &error);
   if (!state.locator) return fail("[geo] database: " + error);
-  auto health = std::make_shared<dnsd::HealthView>();
-  health->services = state.zones->initialHealth();
-  if (!options.server.empty() && !applyLiveStatus(options.server, *state.zones, *health, &error)) {
+  auto health = std::make_shared<policy::HealthView>();
+  health->services = state.zones->services().initial_health;
+  if (!options.server.empty() &&
+      !applyLiveStatus(options.server, state.zones->services(), *health, &error)) {
     return fail(error);
   }
   state.health = health;

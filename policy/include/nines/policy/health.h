@@ -1,7 +1,8 @@
-// The health a policy reads: one immutable view per service, built off the query path (from drain
-// flags and, in a later part, prober reports) and published whole.
+// The health a policy reads: one immutable view of every service, built off the query path (from
+// drains and the probers' votes, by dnsd's health library) and published whole.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -43,6 +44,42 @@ struct RttMatrix {
   std::vector<Vantage> vantages;
   std::vector<std::string> regions;         // column names
   std::vector<std::vector<double>> rtt_ms;  // [vantage][region]; negative: unknown
+};
+
+// Who took a region or an endpoint out of answers.
+enum class DrainedBy : std::uint8_t { None, ZoneFile, Api };
+// nullptr, "zone_file", "api": as /v1/status spells them (null for None).
+const char* drainedByName(DrainedBy by) noexcept;
+
+// Why an endpoint is in its state and since when, for /v1/status (select() never reads it).
+struct EndpointNote {
+  std::string target;    // the check target id ("zone|check|endpoint"); empty: no check
+  std::string reason;    // when the view was built: the verdict's, or the override's or drain's
+  double since = 0;      // clock seconds when the state last changed (or was first seen)
+  bool verdict = false;  // the state is the probers' verdict (nothing forced)
+  DrainedBy drained_by = DrainedBy::None;  // an endpoint is drained by the API only
+};
+
+// The verdict on a region of a service and why: usable (rule 2 of select()) or not, who drained
+// it, and a sentence for people.
+struct RegionNote {
+  bool up = true;  // usable: not drained, at least min_up endpoints up or unknown
+  DrainedBy drained_by = DrainedBy::None;
+  std::size_t usable_endpoints = 0;  // up or unknown
+  // "drained in the zone file", "drained by the API", "2/3 endpoints up or unknown, min_up 1",
+  // with "; slow start at 40% of its share" while ramping.
+  std::string reason;
+  double since = 0;  // clock seconds when `up` last changed (or was first seen)
+  std::vector<EndpointNote> endpoints;
+};
+
+// The health of every service of a ServiceSet at one moment, built off the query path and
+// published whole: what the policies read (services, rtt) and why (notes).
+struct HealthView {
+  std::vector<ServiceHealth> services;  // by service slot of the set it was built for
+  RttMatrix rtt;
+  std::vector<std::vector<RegionNote>> notes;  // [service slot][region slot]; may be empty
+  double built_at = 0;                         // clock seconds
 };
 
 // Everything healthy: what a service looks like before any check has run.

@@ -55,13 +55,17 @@ class ClientLocator {
   Location locate(const zones::IpAddress& address) const noexcept;
   const std::vector<NetLocation>& nets() const noexcept { return nets_; }
   bool hasDatabase() const noexcept;
+  // Distinct for every locator created in this process (never 0), so that what is cached from
+  // one locator is never taken for another's, even at the same address.
+  std::uint64_t id() const noexcept { return id_; }
 
  private:
-  ClientLocator() = default;
+  ClientLocator();
   struct Database;
   std::vector<NetLocation> nets_;
   PrefixTable table_;
   std::unique_ptr<Database> database_;
+  std::uint64_t id_;
 };
 
 }  // namespace nines::policy

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "nines/policy/health.h"
 #include "nines/policy/prefix_table.h"
 #include "nines/zones/zone.h"
 
@@ -42,6 +43,7 @@ struct ServicePlan {
   std::uint32_t answers = 1;
   zones::Fallback fallback = zones::Fallback::All;
   double slow_start = 0;
+  std::string check;  // the zone's [checks] entry its endpoints are probed by; empty: none
   std::vector<RegionPlan> regions;   // one per pool, in pool order
   std::vector<std::uint16_t> order;  // `order`, as region slots
   // [services.X.geo]: each rule is an ordered list of region slots.
@@ -54,6 +56,25 @@ struct ServicePlan {
   // Builds the plan of `service` of `zone`. The loader has validated names, so regions named in
   // the service exist.
   static ServicePlan compile(const zones::Zone& zone, const zones::Service& service);
+};
+
+// Every service of the served zones, by slot (gdnsd style: integer slots fixed when the zones are
+// loaded), with the health each has before anything is known. Built with the zone table and
+// published with it; health views are built against it, slot for slot.
+struct ServiceSet {
+  // Distinct for every set built in this process (an address can come back; this cannot), so what
+  // is derived from a set can be cached against it.
+  std::uint64_t id = 0;
+  std::vector<ServicePlan> plans;
+  std::vector<ServiceHealth> initial_health;  // every endpoint unknown; zone-file drains only
+
+  ServiceSet();  // takes the next id
+  // Every service of `zones`, zone by zone in file order: the slots a ZoneTable built from the
+  // same zones gives them.
+  static ServiceSet compile(const std::vector<zones::Zone>& zones);
+  // Compiles `service` of `zone` into the next slot; returns the slot.
+  std::size_t add(const zones::Zone& zone, const zones::Service& service);
+  std::size_t size() const noexcept { return plans.size(); }
 };
 
 }  // namespace nines::policy

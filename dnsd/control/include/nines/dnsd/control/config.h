@@ -1,0 +1,61 @@
+// dnsd.toml (DESIGN.md, "Files"). Paths in it are relative to the file. Sections owned by later
+// parts of the server ([rate_limit]) are accepted and not yet read.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "nines/base/diagnostic.h"
+#include "nines/dnsd/health/prober_key.h"
+#include "nines/dnsd/net/socket_address.h"
+#include "nines/policy/location.h"
+#include "nines/zones/ip.h"
+
+namespace nines::dnsd {
+
+struct ServerConfig {
+  std::string file;                   // where it was read from
+  std::vector<SocketAddress> listen;  // UDP and TCP on each
+  std::string zones;                  // directory (or file) of zone files, resolved
+  unsigned threads = 0;               // UDP workers per address; 0: one per core
+  std::size_t udp_payload = 1232;     // our EDNS payload size (RFC 6891 §6.2.5)
+  double tcp_idle_timeout = 10.0;     // seconds a TCP connection may stay silent (RFC 7766 §6.2.3)
+  std::size_t tcp_max_connections = 1024;
+};
+
+struct HttpConfig {
+  std::vector<SocketAddress> listen;  // empty: no HTTP API
+  std::string token;                  // bearer token for /v1/drain and /v1/undrain; empty: refused
+  bool test_hooks = false;            // enables POST /v1/test/health (tests only)
+};
+
+struct GeoConfig {
+  std::string database;                   // MaxMind DB path, resolved; empty: none
+  std::vector<policy::NetLocation> nets;  // [geo.nets]
+};
+
+struct HealthConfig {
+  double quorum = 0.5;                  // an endpoint is up when MORE than this share of its
+                                        // fresh votes say up; 0 <= quorum < 1
+  double report_ttl = 10.0;             // seconds a prober's vote stays fresh
+  double max_skew = 30.0;               // seconds a report's time may be off from our clock
+  std::vector<zones::Cidr> allow_nets;  // what may be probed; empty: everything
+  std::vector<ProberKey> probers;       // empty: dnsd runs the checks itself (embedded prober)
+};
+
+struct Config {
+  ServerConfig server;
+  HttpConfig http;
+  GeoConfig geo;
+  HealthConfig health;
+};
+
+struct ConfigResult {
+  Config config;
+  base::Diagnostics errors;
+};
+
+ConfigResult loadServerConfig(const std::string& path);
+
+}  // namespace nines::dnsd

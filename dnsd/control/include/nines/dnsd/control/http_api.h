@@ -1,0 +1,79 @@
+// dnsd's HTTP port (DESIGN.md "HTTP API"): GET /v1/status, POST /v1/reports (signed prober
+// reports), GET /v1/checks (the check targets, for remote probers), POST /v1/drain and
+// /v1/undrain (bearer token), GET / (status page), and with test hooks on, POST /v1/test/health.
+// Control plane only, never on the query path.
+//
+// Bodies: a report may be up to probers::kMaxReportBody; every other request body up to 64 KiB.
+// A body over its limit is refused with 413 from its Content-Length, before it is read; a request
+// that may carry a body but has no Content-Length (or is chunked) is refused with 411.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "nines/dnsd/control/config.h"
+#include "nines/dnsd/control/status.h"
+#include "nines/dnsd/health/health_selector.h"
+#include "nines/dnsd/net/socket_address.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace nines::dnsd {
+
+// What the API asks of the server. Each call returns an HTTP status and a JSON body.
+struct ControlHandlers {
+  std::function<std::string(const StatusFilter&)> status;  // JSON
+  std::function<int(const HealthSelector&, bool drained, std::string& body)> drain;
+  std::function<int(const HealthSelector&, const std::string& state, std::string& body)> setHealth;
+  // POST /v1/reports: the X-Nines-Prober and X-Nines-Signature values (empty when missing) and
+  // the body, exactly as received.
+  std::function<int(const std::string& prober, const std::string& signature,
+                    const std::string& body, std::string& reply)>
+      report;
+  // A report whose body is over the limit, refused unread (counted like the other refusals).
+  std::function<int(const std::string& prober, std::size_t length, std::string& reply)>
+      reportTooLarge;
+  std::function<std::string()> checks;  // GET /v1/checks: JSON
+};
+
+class HttpApi {
+ public:
+  HttpApi(HttpConfig config, ControlHandlers handlers);
+  ~HttpApi();
+  HttpApi(const HttpApi&) = delete;
+  HttpApi& operator=(const HttpApi&) = delete;
+
+  // Binds every address; false with `error` on failure.
+  bool open(std::string* error);
+  void start();
+  void stop();
+  const std::vector<SocketAddress>& boundAddresses() const noexcept { return bound_; }
+
+ private:
+  // Threads, timeouts, keep-alive and body limits (refused before the body is read).
+  void setLimits(httplib::Server& server);
+  void addRoutes(httplib::Server& server);
+  // The routes, one function each.
+  void getStatusPage(const httplib::Request& request, httplib::Response& response);
+  void getStatus(const httplib::Request& request, httplib::Response& response);
+  void postReport(const httplib::Request& request, httplib::Response& response);
+  void getChecks(const httplib::Request& request, httplib::Response& response);
+  void postDrain(const httplib::Request& request, httplib::Response& response, bool drained);
+  void postTestHealth(const httplib::Request& request, httplib::Response& response);
+
+  HttpConfig config_;
+  ControlHandlers handlers_;
+  std::vector<std::unique_ptr<httplib::Server>> servers_;
+  std::vector<std::thread> threads_;
+  std::vector<SocketAddress> bound_;
+};
+
+}  // namespace nines::dnsd

@@ -1,0 +1,87 @@
+// The dnsd process, wired together: the serving state (zones + health + locator) and its
+// publication, the listening sockets, the UDP workers, the TCP thread, the HTTP API, reloads, and
+// health: the vote table fed by prober reports (or by the embedded prober when none are
+// configured) and the publication loop that republishes the serving state when the view changes.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "nines/dnsd/control/config.h"
+#include "nines/dnsd/control/http_api.h"
+#include "nines/dnsd/control/status.h"
+#include "nines/dnsd/health/embedded_prober.h"
+#include "nines/dnsd/health/health_publisher.h"
+#include "nines/dnsd/health/health_view_builder.h"
+#include "nines/dnsd/health/report_ingest.h"
+#include "nines/dnsd/health/vote_table.h"
+#include "nines/dnsd/net/listeners.h"
+#include "nines/dnsd/net/udp_worker.h"
+#include "nines/dnsd/serve/serving_state.h"
+#include "nines/dnsd/serve/snapshot.h"
+#include "nines/zones/loader.h"
+
+namespace nines::dnsd {
+
+class TcpServer;
+
+class Server {
+ public:
+  explicit Server(Config config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Loads the zones and the geo database and binds every address. Zones with errors are logged
+  // and left out; a socket that cannot be bound or a database that cannot be read is fatal.
+  // Returns false with `error` set on failure.
+  bool open(std::string* error);
+  // Starts the worker threads.
+  void start();
+  // Re-reads the zone files. Zones that fail keep serving their previous version.
+  void reload();
+  // Frees snapshots no worker uses any more; call from the control thread now and then.
+  void reapRetired() { state_.reap(); }
+  // Stops the workers and waits for them.
+  void stop();
+
+  // The JSON of GET /v1/status.
+  std::string statusJson(const StatusFilter& filter = {}) const;
+
+ private:
+  void loadZones(bool initial);
+  // The zones to serve after a load: what loaded, plus the last good version of every zone whose
+  // file now fails.
+  std::vector<zones::Zone> keepFailedZones(zones::LoadResult& result) const;
+  // Hands the checks of `zones` to the vote table, GET /v1/checks and the embedded prober.
+  void updateChecks(const std::vector<zones::Zone>& zones);
+  // Serves `zones` with `health` (built for zones->services()). Called by the publisher only.
+  void serve(std::shared_ptr<const ZoneTable> zones, HealthPublisher::View health);
+  ControlHandlers handlers();
+  int drain(const HealthSelector& selector, bool drained, std::string& body);
+  int setHealth(const HealthSelector& selector, const std::string& state, std::string& body);
+
+  Config config_;
+  SnapshotHolder<ServingState> state_;
+  VoteTable votes_;  // prober votes, by check target
+  HealthViewBuilder health_;
+  HealthPublisher publisher_;
+  ReportIngest ingest_;
+  std::unique_ptr<EmbeddedProber> embedded_;  // only with no [[health.probers]]
+  mutable std::mutex checks_mutex_;
+  std::string checks_json_ = "[]";  // GET /v1/checks; guarded by checks_mutex_
+  std::shared_ptr<const policy::ClientLocator> locator_;
+  std::uint64_t generation_ = 0;  // of the last published state; only the publisher's calls
+  std::atomic<bool> stopping_{false};
+  Listeners listeners_;
+  std::vector<std::unique_ptr<UdpWorker>> workers_;
+  std::unique_ptr<TcpServer> tcp_;
+  std::unique_ptr<HttpApi> http_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace nines::dnsd

@@ -1,0 +1,391 @@
+#include "nines/dnsd/control/config.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "nines/probers/report.h"
+
+namespace nines::dnsd {
+
+namespace {
+
+base::Diagnostic at(const std::string& file, const toml::source_region& region,
+                    std::string message) {
+  return {{file, region.begin.line, region.begin.column}, std::move(message)};
+}
+
+void rejectUnknownKeys(const toml::table& table, const std::set<std::string>& known,
+                       const std::string& where, const std::string& file,
+                       base::Diagnostics& errors) {
+  for (const auto& [key, value] : table) {
+    if (!known.count(std::string(key.str()))) {
+      errors.push_back(
+          at(file, key.source(), "unknown key \"" + std::string(key.str()) + "\" in " + where));
+    }
+  }
+}
+
+void loadListen(toml::node_view<const toml::node> node, const std::string& file,
+                std::vector<SocketAddress>& out, base::Diagnostics& errors) {
+  const auto* listen = node.as_array();
+  if (!listen) {
+    if (node)
+      errors.push_back(
+          at(file, node.node()->source(), "listen must be an array of \"ADDRESS:PORT\""));
+    return;
+  }
+  for (const auto& element : *listen) {
+    const auto* text = element.as_string();
+    if (!text) {
+      errors.push_back(
+          at(file, element.source(), "listen entries must be strings like \"127.0.0.1:8053\""));
+      continue;
+    }
+    std::string error;
+    auto address = SocketAddress::parse(text->get(), &error);
+    if (!address) {
+      errors.push_back(at(file, element.source(), "listen \"" + text->get() + "\": " + error));
+      continue;
+    }
+    out.push_back(*address);
+  }
+}
+
+void loadHttp(const toml::table& http, const std::string& file, HttpConfig& config,
+              base::Diagnostics& errors) {
+  rejectUnknownKeys(http, {"listen", "token", "test_hooks"}, "[http]", file, errors);
+  const auto& listen = http["listen"];
+  if (listen.is_string()) {
+    // A single address is common enough to accept as a string.
+    std::string error;
+    auto address = SocketAddress::parse(listen.as_string()->get(), &error);
+    if (address) {
+      config.listen.push_back(*address);
+    } else {
+      errors.push_back(at(file, listen.node()->source(), "listen: " + error));
+    }
+  } else {
+    loadListen(listen, file, config.listen, errors);
+  }
+  if (const auto& token = http["token"]) {
+    if (!token.is_string()) {
+      errors.push_back(at(file, token.node()->source(), "token must be a string"));
+    } else {
+      config.token = token.as_string()->get();
+    }
+  }
+  if (const auto& hooks = http["test_hooks"]) {
+    if (!hooks.is_boolean()) {
+      errors.push_back(at(file, hooks.node()->source(), "test_hooks must be true or false"));
+    } else {
+      config.test_hooks = hooks.as_boolean()->get();
+    }
+  }
+}
+
+std::optional<zones::GeoPoint> geoPoint(const toml::node& node, const std::string& file,
+                                        base::Diagnostics& errors) {
+  const auto* array = node.as_array();
+  if (!array || array->size() != 2 || !(*array)[0].is_number() || !(*array)[1].is_number()) {
+    errors.push_back(at(file, node.source(), "location must be [latitude, longitude]"));
+    return std::nullopt;
+  }
+  double latitude = (*array)[0].value<double>().value_or(0);
+  double longitude = (*array)[1].value<double>().value_or(0);
+  if (std::fabs(latitude) > 90 || std::fabs(longitude) > 180) {
+    errors.push_back(at(file, node.source(),
+                        "location: latitude must be within -90..90 and longitude -180..180"));
+    return std::nullopt;
+  }
+  return zones::GeoPoint{latitude, longitude};
+}
+
+void loadGeo(const toml::table& geo, const std::string& file, const std::filesystem::path& base,
+             GeoConfig& config, base::Diagnostics& errors) {
+  rejectUnknownKeys(geo, {"database", "nets"}, "[geo]", file, errors);
+  if (const auto& database = geo["database"]) {
+    if (!database.is_string()) {
+      errors.push_back(at(file, database.node()->source(), "database must be a path string"));
+    } else if (!database.as_string()->get().empty()) {
+      std::filesystem::path p = database.as_string()->get();
+      config.database = (p.is_absolute() ? p : base / p).lexically_normal().string();
+    }
+  }
+  const auto& nets_node = geo["nets"];
+  if (!nets_node) return;
+  const auto* nets = nets_node.as_table();
+  if (!nets) {
+    errors.push_back(
+        at(file, nets_node.node()->source(), "[geo.nets] must be a table of CIDR = { ... }"));
+    return;
+  }
+  // In file order (TOML++ iterates keys sorted), so the first of two spellings of one network is
+  // the one kept and the second the one reported.
+  std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+  for (const auto& [key, value] : *nets) entries.emplace_back(&key, &value);
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    const auto& x = a.first->source().begin;
+    const auto& y = b.first->source().begin;
+    return x.line != y.line ? x.line < y.line : x.column < y.column;
+  });
+  static const std::set<std::string> kContinents = {"AF", "AN", "AS", "EU", "NA", "OC", "SA"};
+  for (const auto& [key_pointer, value_pointer] : entries) {
+    const toml::key& key = *key_pointer;
+    const toml::node& value = *value_pointer;
+    std::string error;
+    auto cidr = zones::Cidr::parse(key.str(), &error);
+    if (!cidr) {
+      errors.push_back(
+          at(file, key.source(), "[geo.nets] \"" + std::string(key.str()) + "\": " + error));
+      continue;
+    }
+    const auto* entry = value.as_table();
+    if (!entry) {
+      errors.push_back(
+          at(file, value.source(),
+             "[geo.nets] \"" + std::string(key.str()) +
+                 "\" must be { continent = \"EU\", country = \"IE\", location = [lat, lon] }"));
+      continue;
+    }
+    if (auto same = std::find_if(config.nets.begin(), config.nets.end(),
+                                 [&](const auto& net) { return net.net == *cidr; });
+        same != config.nets.end()) {
+      errors.push_back(at(file, key.source(),
+                          "[geo.nets] \"" + std::string(key.str()) + "\" is the same network as " +
+                              same->net.toString() + " above"));
+      continue;
+    }
+    rejectUnknownKeys(*entry, {"continent", "country", "location"},
+                      "[geo.nets] \"" + std::string(key.str()) + "\"", file, errors);
+    policy::NetLocation net{*cidr, "", "", std::nullopt};
+    auto code = [&](const char* name, std::string& out) {
+      const auto& node = (*entry)[name];
+      if (!node) return;
+      const auto* text = node.as_string();
+      if (!text || text->get().size() != 2 ||
+          !std::isupper(static_cast<unsigned char>(text->get()[0])) ||
+          !std::isupper(static_cast<unsigned char>(text->get()[1]))) {
+        errors.push_back(at(file, node.node()->source(),
+                            std::string(name) + " must be a two-letter upper-case code"));
+        return;
+      }
+      out = text->get();
+    };
+    code("continent", net.continent);
+    if (!net.continent.empty() && !kContinents.count(net.continent)) {
+      errors.push_back(
+          at(file, (*entry)["continent"].node()->source(),
+             "continent \"" + net.continent + "\" is not one of AF, AN, AS, EU, NA, OC, SA"));
+      net.continent.clear();
+    }
+    code("country", net.country);
+    if (const auto* location = entry->get("location"))
+      net.point = geoPoint(*location, file, errors);
+    config.nets.push_back(std::move(net));
+  }
+}
+
+// A number of seconds in (0, max]; integers are accepted as well.
+void loadSeconds(const toml::table& table, const char* key, double max, const std::string& file,
+                 double& out, base::Diagnostics& errors) {
+  const auto& node = table[key];
+  if (!node) return;
+  auto value = node.value<double>();
+  if (!node.is_number() || !value || !(*value > 0) || *value > max) {
+    errors.push_back(at(file, node.node()->source(),
+                        std::string(key) + " must be seconds in (0, " +
+                            std::to_string(static_cast<long>(max)) + "]"));
+    return;
+  }
+  out = *value;
+}
+
+bool validProberId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+void loadProbers(const toml::node& node, const std::string& file, HealthConfig& config,
+                 base::Diagnostics& errors) {
+  const auto* probers = node.as_array();
+  if (!probers) {
+    errors.push_back(
+        at(file, node.source(), "probers must be [[health.probers]] tables with id and key"));
+    return;
+  }
+  for (const auto& element : *probers) {
+    const auto* entry = element.as_table();
+    if (!entry) {
+      errors.push_back(
+          at(file, element.source(), "[[health.probers]] entries must be tables with id and key"));
+      continue;
+    }
+    rejectUnknownKeys(*entry, {"id", "key"}, "[[health.probers]]", file, errors);
+    ProberKey prober;
+    const auto& id = (*entry)["id"];
+    if (!id) {
+      errors.push_back(at(file, entry->source(), "[[health.probers]] needs id = \"NAME\""));
+    } else if (!id.is_string() || !validProberId(id.as_string()->get())) {
+      errors.push_back(
+          at(file, id.node()->source(), "id must be 1 to 64 letters, digits, '.', '_' or '-'"));
+    } else {
+      prober.id = id.as_string()->get();
+      bool twice = std::any_of(config.probers.begin(), config.probers.end(),
+                               [&](const ProberKey& p) { return p.id == prober.id; });
+      if (twice) {
+        errors.push_back(
+            at(file, id.node()->source(), "prober \"" + prober.id + "\" is listed twice"));
+        prober.id.clear();
+      }
+    }
+    const auto& key = (*entry)["key"];
+    // The key itself is never echoed: config errors end up in logs.
+    const std::string whose = prober.id.empty() ? "" : " of prober \"" + prober.id + "\"";
+    if (!key) {
+      errors.push_back(
+          at(file, entry->source(), "[[health.probers]]" + whose + " needs key = \"BASE64\""));
+    } else if (!key.is_string()) {
+      errors.push_back(at(file, key.node()->source(), "key" + whose + " must be a string"));
+    } else if (auto raw = probers::decodeKey(key.as_string()->get())) {
+      prober.key = std::move(*raw);
+    } else {
+      errors.push_back(
+          at(file, key.node()->source(), "key" + whose + " must be base64 of at least 16 bytes"));
+    }
+    if (!prober.id.empty() && !prober.key.empty()) config.probers.push_back(std::move(prober));
+  }
+}
+
+void loadHealth(const toml::table& health, const std::string& file, HealthConfig& config,
+                base::Diagnostics& errors) {
+  rejectUnknownKeys(health, {"quorum", "report_ttl", "max_skew", "allow_nets", "probers"},
+                    "[health]", file, errors);
+  if (const auto& quorum = health["quorum"]) {
+    auto value = quorum.value<double>();
+    // 1 would need more than all the votes: nothing could ever be up.
+    if (!quorum.is_number() || !value || !(*value >= 0) || *value >= 1) {
+      errors.push_back(at(file, quorum.node()->source(),
+                          "quorum must be a number from 0 up to (not including) 1"));
+    } else {
+      config.quorum = *value;
+    }
+  }
+  loadSeconds(health, "report_ttl", 86400, file, config.report_ttl, errors);
+  loadSeconds(health, "max_skew", 86400, file, config.max_skew, errors);
+  if (const auto& nets = health["allow_nets"]) {
+    const auto* array = nets.as_array();
+    if (!array) {
+      errors.push_back(at(file, nets.node()->source(),
+                          "allow_nets must be an array of networks like \"127.0.0.0/8\""));
+    } else {
+      for (const auto& element : *array) {
+        const auto* text = element.as_string();
+        if (!text) {
+          errors.push_back(at(file, element.source(),
+                              "allow_nets entries must be strings like \"127.0.0.0/8\""));
+          continue;
+        }
+        std::string error;
+        auto cidr = zones::Cidr::parse(text->get(), &error);
+        if (!cidr) {
+          errors.push_back(
+              at(file, element.source(), "allow_nets \"" + text->get() + "\": " + error));
+          continue;
+        }
+        config.allow_nets.push_back(*cidr);
+      }
+    }
+  }
+  if (const auto* probers = health.get("probers")) loadProbers(*probers, file, config, errors);
+}
+
+}  // namespace
+
+ConfigResult loadServerConfig(const std::string& path) {
+  ConfigResult result;
+  ServerConfig& config = result.config.server;
+  auto& errors = result.errors;
+  config.file = path;
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    errors.push_back(at(path, e.source(), std::string(e.description())));
+    return result;
+  }
+  std::filesystem::path base = std::filesystem::path(path).parent_path();
+
+  rejectUnknownKeys(root, {"server", "http", "geo", "health", "rate_limit"}, "dnsd.toml", path,
+                    errors);
+  const toml::table* server = root["server"].as_table();
+  if (!server) {
+    errors.push_back({{path, 0, 0}, "missing [server] table"});
+    return result;
+  }
+  rejectUnknownKeys(
+      *server,
+      {"listen", "zones", "threads", "udp_payload", "tcp_idle_timeout", "tcp_max_connections"},
+      "[server]", path, errors);
+
+  if (const auto* listen = (*server)["listen"].as_array()) {
+    loadListen((*server)["listen"], path, config.listen, errors);
+    if (listen->empty()) errors.push_back(at(path, listen->source(), "listen is empty"));
+  } else {
+    errors.push_back(at(path, server->source(), "[server] needs listen = [\"ADDRESS:PORT\", ...]"));
+  }
+
+  if (const auto* zones_path = (*server)["zones"].as_string()) {
+    std::filesystem::path p = zones_path->get();
+    config.zones = (p.is_absolute() ? p : base / p).lexically_normal().string();
+  } else {
+    errors.push_back(at(path, server->source(), "[server] needs zones = \"DIRECTORY\""));
+  }
+
+  auto integer = [&](const char* key, long long min, long long max, auto& out) {
+    const auto& node = (*server)[key];
+    if (!node) return;
+    auto value = node.value<long long>();
+    if (!node.is_integer() || !value || *value < min || *value > max) {
+      errors.push_back(at(path, node.node()->source(),
+                          std::string(key) + " must be an integer from " + std::to_string(min) +
+                              " to " + std::to_string(max)));
+      return;
+    }
+    out = static_cast<std::remove_reference_t<decltype(out)>>(*value);
+  };
+  integer("threads", 0, 1024, config.threads);
+  integer("udp_payload", 512, 4096, config.udp_payload);
+  integer("tcp_max_connections", 1, 1000000, config.tcp_max_connections);
+  if (const auto& node = (*server)["tcp_idle_timeout"]) {
+    auto value = node.value<double>();
+    if (!value || *value <= 0 || *value > 3600) {
+      errors.push_back(
+          at(path, node.node()->source(), "tcp_idle_timeout must be seconds in (0, 3600]"));
+    } else {
+      config.tcp_idle_timeout = *value;
+    }
+  }
+  if (const toml::table* http = root["http"].as_table()) {
+    loadHttp(*http, path, result.config.http, errors);
+  }
+  if (const toml::table* geo = root["geo"].as_table()) {
+    loadGeo(*geo, path, base, result.config.geo, errors);
+  }
+  if (const auto& health = root["health"]) {
+    if (const toml::table* table = health.as_table()) {
+      loadHealth(*table, path, result.config.health, errors);
+    } else {
+      errors.push_back(at(path, health.node()->source(), "[health] must be a table"));
+    }
+  }
+  return result;
+}
+
+}  // namespace nines::dnsd

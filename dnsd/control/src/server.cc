@@ -1,0 +1,259 @@
+#include "nines/dnsd/control/server.h"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "nines/base/log.h"
+#include "nines/dnsd/control/http_api.h"
+#include "nines/dnsd/control/status.h"
+#include "nines/dnsd/net/tcp_server.h"
+#include "nines/probers/check_target.h"
+#include "nines/zones/loader.h"
+
+namespace nines::dnsd {
+
+namespace {
+
+// How often the publication loop looks: a verdict change or an expired vote is served within a
+// tick, and the serving state is republished at most four times a second.
+constexpr auto kHealthTick = std::chrono::milliseconds(250);
+
+double wallClock() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Server::Server(Config config)
+    : config_(std::move(config)),
+      votes_({config_.health.quorum, config_.health.report_ttl}, wallClock),
+      health_(&votes_, wallClock),
+      publisher_(health_, wallClock,
+                 [this](HealthPublisher::View view) {
+                   auto current = state_.current();
+                   serve(current ? current->zones : nullptr, std::move(view));
+                 }),
+      ingest_(config_.health.probers, config_.health.max_skew, votes_, wallClock) {
+  if (config_.health.probers.empty()) embedded_ = std::make_unique<EmbeddedProber>(votes_);
+}
+
+Server::~Server() {
+  stop();
+  if (http_) http_->stop();
+}
+
+std::vector<zones::Zone> Server::keepFailedZones(zones::LoadResult& result) const {
+  std::vector<zones::Zone> next = std::move(result.zones);
+  // A zone whose file now fails keeps its last good version (STYLE rule 3).
+  std::set<std::string> failed_files;
+  for (const auto& error : result.errors) failed_files.insert(error.where.file);
+  std::set<std::string> loaded_origins;
+  for (const auto& zone : next) loaded_origins.insert(std::string(zone.origin.lowercased().wire()));
+  if (auto current = state_.current()) {
+    for (const auto& served : current->zones->zones()) {
+      if (failed_files.count(served->source.file) && !loaded_origins.count(served->key)) {
+        base::logWarning("zone " + served->origin.toText() + " keeps its previous version");
+        next.push_back(served->source);
+      }
+    }
+  }
+  return next;
+}
+
+void Server::updateChecks(const std::vector<zones::Zone>& zones) {
+  // Probe refusals are errors at every load, in both modes: a mistyped address is refused here
+  // instead of probed.
+  base::Diagnostics refused;
+  std::vector<probers::CheckTarget> targets =
+      probers::buildTargets(zones, config_.health.allow_nets, &refused);
+  for (const auto& error : refused) base::logError(error.toString());
+  std::vector<std::string> ids;
+  ids.reserve(targets.size());
+  for (const auto& target : targets) ids.push_back(target.id);
+  votes_.setTargets(ids);
+  {
+    std::lock_guard lock(checks_mutex_);
+    checks_json_ = probers::encodeTargets(targets);
+  }
+  if (embedded_) embedded_->setTargets(std::move(targets));
+}
+
+void Server::loadZones(bool initial) {
+  zones::LoadResult result = zones::loadZones(config_.server.zones);
+  for (const auto& error : result.errors) base::logError(error.toString());
+  const std::size_t errors = result.errors.size();
+  std::vector<zones::Zone> next = initial ? std::move(result.zones) : keepFailedZones(result);
+  const std::size_t count = next.size();
+  updateChecks(next);
+  std::shared_ptr<const ZoneTable> table = ZoneTable::build(std::move(next));
+  // The services live in the table: the publisher holds them through it.
+  std::shared_ptr<const policy::ServiceSet> services(table, &table->services());
+  publisher_.publish(std::move(services),
+                     [&](HealthPublisher::View view) { serve(table, std::move(view)); });
+  base::logInfo(std::string(initial ? "loaded " : "reloaded ") + std::to_string(count) +
+                " zone(s) from " + config_.server.zones +
+                (errors == 0 ? "" : " (" + std::to_string(errors) + " error(s))"));
+}
+
+void Server::serve(std::shared_ptr<const ZoneTable> zones, HealthPublisher::View health) {
+  if (!zones) return;
+  auto next = std::make_shared<ServingState>();
+  next->generation = ++generation_;
+  next->health = std::move(health);
+  next->zones = std::move(zones);
+  next->locator = locator_;
+  state_.publish(std::move(next));
+}
+
+ControlHandlers Server::handlers() {
+  ControlHandlers handlers;
+  handlers.status = [this](const StatusFilter& filter) { return statusJson(filter); };
+  handlers.drain = [this](const HealthSelector& selector, bool drained, std::string& body) {
+    return drain(selector, drained, body);
+  };
+  handlers.setHealth = [this](const HealthSelector& selector, const std::string& state,
+                              std::string& body) { return setHealth(selector, state, body); };
+  handlers.report = [this](const std::string& prober, const std::string& signature,
+                           const std::string& body, std::string& reply) {
+    IngestReply result = ingest_.ingest(prober, signature, body);
+    reply = std::move(result.body);
+    return result.status;
+  };
+  handlers.reportTooLarge = [this](const std::string& prober, std::size_t length,
+                                   std::string& reply) {
+    IngestReply result = ingest_.tooLarge(prober, length);
+    reply = std::move(result.body);
+    return result.status;
+  };
+  handlers.checks = [this] {
+    std::lock_guard lock(checks_mutex_);
+    return checks_json_;
+  };
+  return handlers;
+}
+
+bool Server::open(std::string* error) {
+  if (embedded_) {
+    base::logInfo("health: no [[health.probers]] configured: dnsd runs the checks itself");
+  } else {
+    std::string ids;
+    for (const auto& prober : config_.health.probers) ids += (ids.empty() ? "" : ", ") + prober.id;
+    base::logInfo("health: reports taken from " + std::to_string(config_.health.probers.size()) +
+                  " prober(s): " + ids);
+  }
+  std::string geo_error;
+  locator_ = policy::ClientLocator::create(config_.geo.nets, config_.geo.database, &geo_error);
+  if (!locator_) {
+    *error = "[geo] database " + config_.geo.database + ": " + geo_error;
+    return false;
+  }
+  loadZones(true);
+  if (!config_.http.listen.empty()) {
+    http_ = std::make_unique<HttpApi>(config_.http, handlers());
+    if (!http_->open(error)) return false;
+  }
+  const unsigned threads = config_.server.threads
+                               ? config_.server.threads
+                               : std::max(1u, std::thread::hardware_concurrency());
+  return listeners_.open(config_.server.listen, threads, error);
+}
+
+void Server::start() {
+  for (std::size_t i = 0; i < listeners_.udp().size(); ++i) {
+    workers_.push_back(std::make_unique<UdpWorker>(listeners_.udp()[i], listeners_.udpWildcard()[i],
+                                                   state_, config_.server.udp_payload, stopping_));
+  }
+  for (auto& worker : workers_) {
+    threads_.emplace_back([w = worker.get()] { w->run(); });
+  }
+  TcpLimits limits;
+  limits.idle_timeout =
+      std::chrono::milliseconds(static_cast<long>(config_.server.tcp_idle_timeout * 1000));
+  limits.max_connections = config_.server.tcp_max_connections;
+  limits.advertised_payload = config_.server.udp_payload;
+  tcp_ = std::make_unique<TcpServer>(listeners_.tcp(), state_, limits, stopping_);
+  threads_.emplace_back([t = tcp_.get()] { t->run(); });
+  if (embedded_) embedded_->start();
+  // The embedded prober's votes must be refreshed well inside report_ttl, or a down endpoint's
+  // vote goes stale between refreshes and the endpoint flaps to "unknown" (which counts as up).
+  const double ttl = config_.health.report_ttl;
+  const double refresh = std::min(1.0, ttl / 4);
+  const auto tick = std::min<std::chrono::milliseconds>(
+      kHealthTick, std::max(std::chrono::milliseconds(10),
+                            std::chrono::milliseconds(static_cast<long>(ttl * 1000 / 4))));
+  std::function<void()> before_tick;
+  if (embedded_) before_tick = [this, refresh] { embedded_->feedVotes(wallClock(), refresh); };
+  publisher_.start(tick, std::move(before_tick));
+  for (const auto& address : listeners_.bound()) {
+    base::logInfo("listening on " + address.toString() + " (udp, tcp)");
+  }
+  if (http_) http_->start();
+}
+
+void Server::reload() { loadZones(false); }
+
+int Server::drain(const HealthSelector& selector, bool drained, std::string& body) {
+  auto current = state_.current();
+  std::string error;
+  std::size_t matched = health_.setDrained(current->zones->services(), selector, drained, &error);
+  if (matched == 0) {
+    body = nlohmann::json{{"error", error}}.dump();
+    return error.rfind("no pool", 0) == 0 ? 404 : 400;
+  }
+  publisher_.republish();
+  base::logInfo(std::string(drained ? "drained " : "undrained ") + describe(selector) + " (" +
+                std::to_string(matched) + " match(es))");
+  body = nlohmann::json{{"matched", matched}, {"drained", drained}}.dump();
+  return 200;
+}
+
+int Server::setHealth(const HealthSelector& selector, const std::string& state, std::string& body) {
+  policy::EndpointState value;
+  if (state == "up") {
+    value = policy::EndpointState::Up;
+  } else if (state == "down") {
+    value = policy::EndpointState::Down;
+  } else if (state == "unknown") {
+    value = policy::EndpointState::Unknown;
+  } else {
+    body = nlohmann::json{{"error", "state must be up, down or unknown"}}.dump();
+    return 400;
+  }
+  auto current = state_.current();
+  std::string error;
+  std::size_t matched = health_.setState(current->zones->services(), selector, value, &error);
+  if (matched == 0) {
+    body = nlohmann::json{{"error", error}}.dump();
+    return 404;
+  }
+  publisher_.republish();
+  body = nlohmann::json{{"matched", matched}}.dump();
+  return 200;
+}
+
+std::string Server::statusJson(const StatusFilter& filter) const {
+  auto current = state_.current();
+  if (!current) return "{}";
+  StatusSources sources;
+  sources.drains = health_.drains();
+  sources.health = &config_.health;
+  sources.votes = &votes_;
+  sources.probers = ingest_.stats();
+  sources.embedded = embedded_ != nullptr;
+  sources.embedded_last_feed = embedded_ ? embedded_->lastFeed() : 0;
+  sources.now = wallClock();
+  return renderStatus(*current, sources, filter);
+}
+
+void Server::stop() {
+  stopping_.store(true);
+  publisher_.stop();
+  if (embedded_) embedded_->stop();
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  threads_.clear();
+}
+
+}  // namespace nines::dnsd

@@ -1,0 +1,181 @@
+#include "nines/dnsd/control/status.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "nines/dnsd/health/embedded_prober.h"
+#include "nines/dnsd/health/health_view_builder.h"
+#include "nines/policy/select.h"
+
+namespace nines::dnsd {
+
+namespace {
+
+using nlohmann::json;
+
+// Seconds to the millisecond: enough for ages and times, and short to read.
+double rounded(double seconds) { return std::round(seconds * 1000) / 1000; }
+
+json nullable(const char* text) { return text ? json(text) : json(nullptr); }
+
+json votesJson(const VoteTable& votes, const std::string& target, double now) {
+  json out = json::array();
+  for (const VoteView& vote : votes.votes(target, now)) {
+    out.push_back({{"prober", vote.prober},
+                   {"region", vote.region},
+                   {"up", vote.up},
+                   {"rtt_ms", vote.rtt_ms >= 0 ? json(vote.rtt_ms) : nullptr},
+                   {"reason", vote.reason},
+                   {"age", rounded(vote.age)},
+                   {"fresh", vote.fresh}});
+  }
+  return out;
+}
+
+json healthJson(const StatusSources& sources) {
+  json nets = json::array();
+  for (const auto& net : sources.health->allow_nets) nets.push_back(net.toString());
+  return {{"mode", sources.embedded ? "embedded" : "probers"},
+          {"quorum", sources.health->quorum},
+          {"report_ttl", sources.health->report_ttl},
+          {"max_skew", sources.health->max_skew},
+          {"allow_nets", nets}};
+}
+
+json probersJson(const StatusSources& sources) {
+  json probers = json::array();
+  auto age = [&](double at) { return at > 0 ? json(rounded(sources.now - at)) : json(nullptr); };
+  if (sources.embedded) {
+    probers.push_back({{"id", kEmbeddedProber},
+                       {"region", kEmbeddedRegion},
+                       {"last_report_age", age(sources.embedded_last_feed)}});
+  }
+  for (const auto& stats : sources.probers) {
+    json counts = json::object();
+    for (std::size_t i = 0; i < kReportOutcomes; ++i) {
+      counts[outcomeName(static_cast<ReportOutcome>(i))] = stats.counts[i];
+    }
+    probers.push_back({{"id", stats.id},
+                       {"region", stats.region},
+                       {"last_seq", stats.has_seq ? json(stats.last_seq) : nullptr},
+                       {"last_report_age", age(stats.last_report)},
+                       {"reports", counts}});
+  }
+  return probers;
+}
+
+json zonesJson(const ZoneTable& table, const HealthSelector& pools) {
+  json zones = json::array();
+  for (const auto& zone : table.zones()) {
+    if (!pools.matchesZone(zone->origin.toText())) continue;
+    zones.push_back({{"origin", zone->origin.toText()},
+                     {"file", zone->source.file},
+                     {"serial", zone->source.serial},
+                     {"records", zone->source.records.size()}});
+  }
+  return zones;
+}
+
+// One endpoint: its published state, and with a note, why and since when.
+json endpointJson(const zones::IpAddress& address, policy::EndpointState state,
+                  const policy::EndpointNote* note, const StatusSources& sources,
+                  const StatusFilter& filter) {
+  json entry = {{"address", address.toString()}, {"state", policy::endpointStateName(state)}};
+  if (note == nullptr) return entry;
+  std::string reason = note->reason;
+  // The published state with the verdict's reason as of now: the counts and ages move on
+  // between publications.
+  if (note->verdict && sources.votes != nullptr) {
+    reason = sources.votes->verdict(note->target, sources.now).reason;
+  }
+  entry["drained_by"] = nullable(policy::drainedByName(note->drained_by));
+  entry["reason"] = reason;
+  entry["since"] = rounded(note->since);
+  entry["since_age"] = rounded(sources.now - note->since);
+  if (!note->target.empty()) {
+    entry["target"] = note->target;
+    if (sources.votes != nullptr && filter.votes) {
+      entry["votes"] = votesJson(*sources.votes, note->target, sources.now);
+    }
+  }
+  return entry;
+}
+
+// One region of a service: the verdict of its note (judged anew when the view has none).
+json regionJson(const policy::RegionPlan& region, const policy::RegionHealth& health,
+                const policy::RegionNote* note, const StatusSources& sources,
+                const StatusFilter& filter) {
+  policy::RegionNote judged;
+  if (note == nullptr) judgeRegion(region, health, judged);
+  const policy::RegionNote& verdict = note != nullptr ? *note : judged;
+  json endpoints = json::array();
+  for (std::size_t e = 0; e < region.endpoints.size(); ++e) {
+    const policy::EndpointNote* endpoint_note =
+        note != nullptr && e < note->endpoints.size() ? &note->endpoints[e] : nullptr;
+    endpoints.push_back(
+        endpointJson(region.endpoints[e], health.endpoints[e], endpoint_note, sources, filter));
+  }
+  const char* state = verdict.drained_by != policy::DrainedBy::None ? "drained"
+                      : verdict.up                                  ? "up"
+                                                                    : "down";
+  json entry = {{"name", region.name},
+                {"state", state},
+                {"drained_by", nullable(policy::drainedByName(verdict.drained_by))},
+                {"usable_endpoints", verdict.usable_endpoints},
+                {"min_up", region.min_up},
+                {"reason", verdict.reason},
+                {"weight", region.weight},
+                {"ramp", rounded(health.ramp)},
+                {"endpoints", endpoints}};
+  if (note != nullptr) {
+    entry["since"] = rounded(note->since);
+    entry["since_age"] = rounded(sources.now - note->since);
+  }
+  return entry;
+}
+
+// Every service the filter takes, each with the regions it takes.
+json servicesJson(const ServingState& state, const StatusSources& sources,
+                  const StatusFilter& filter) {
+  json services = json::array();
+  const auto& plans = state.zones->services().plans;
+  for (std::size_t s = 0; s < plans.size(); ++s) {
+    const auto& plan = plans[s];
+    if (!filter.pools.matchesService(plan.zone, plan.name)) continue;
+    const policy::ServiceHealth& health = state.serviceHealth(s);
+    const std::vector<policy::RegionNote>* notes =
+        state.health && s < state.health->notes.size() ? &state.health->notes[s] : nullptr;
+    json regions = json::array();
+    for (std::size_t r = 0; r < plan.regions.size(); ++r) {
+      if (!filter.pools.matchesRegion(plan.regions[r].name)) continue;
+      const policy::RegionNote* note =
+          notes != nullptr && r < notes->size() ? &(*notes)[r] : nullptr;
+      regions.push_back(regionJson(plan.regions[r], health.regions[r], note, sources, filter));
+    }
+    if (!filter.pools.region.empty() && regions.empty()) continue;
+    services.push_back({{"zone", plan.zone},
+                        {"name", plan.name},
+                        {"policy", policy::policyName(plan.policy)},
+                        {"ttl", plan.ttl},
+                        {"answers", plan.answers},
+                        {"fallback", plan.fallback == zones::Fallback::All ? "all" : "none"},
+                        {"slow_start", plan.slow_start},
+                        {"regions", regions}});
+  }
+  return services;
+}
+
+}  // namespace
+
+std::string renderStatus(const ServingState& state, const StatusSources& sources,
+                         const StatusFilter& filter) {
+  json out = {{"zones", zonesJson(*state.zones, filter.pools)},
+              {"services", servicesJson(state, sources, filter)},
+              {"drains", sources.drains},
+              {"now", rounded(sources.now)},
+              {"probers", probersJson(sources)}};
+  if (sources.health != nullptr) out["health"] = healthJson(sources);
+  return out.dump(2);
+}
+
+}  // namespace nines::dnsd

@@ -1,0 +1,115 @@
+// POST /v1/reports (DESIGN.md "One health report"): checks a prober's report (who sent it, its
+// signature, its clock, its sequence number) and applies the votes of the ones that pass to the
+// vote table. Everything from the network is hostile: a report that fails any check changes
+// nothing. No sockets here: http_api.cc hands over the header values and the body.
+//
+// The checks, in order, and the HTTP status of each refusal:
+//   body over probers::kMaxReportBody          413 (before it is read: http_api.cc)
+//   no X-Nines-Prober header                   401
+//   X-Nines-Prober names no configured prober  403 (also every report when none are configured)
+//   X-Nines-Signature missing or wrong         401
+//   body is not a well-formed report           400
+//   body's "prober" differs from the header    400
+//   |time - our clock| > max_skew              422 (well-formed, but not acceptable now)
+//   seq <= the last accepted seq of the prober 409 (a replay, or a prober gone back in time)
+//   otherwise                                  200, votes applied
+// Each outcome is counted per prober (reports naming no configured prober share one "(unknown)"
+// entry, so forged names cannot grow memory) and logged at most once per prober, outcome and
+// minute; the next line says how many were not logged.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "nines/base/log.h"
+#include "nines/dnsd/health/prober_key.h"
+#include "nines/dnsd/health/vote_table.h"
+#include "nines/probers/report.h"
+
+namespace nines::dnsd {
+
+enum class ReportOutcome : std::uint8_t {
+  Accepted,
+  TooLarge,
+  UnknownProber,
+  BadSignature,
+  Malformed,
+  ProberMismatch,
+  ClockSkew,
+  Replay,
+};
+inline constexpr std::size_t kReportOutcomes = 8;
+// "accepted", "too_large", "unknown_prober", "bad_signature", "malformed", "prober_mismatch",
+// "clock_skew", "replay": the keys of /v1/status report counters.
+const char* outcomeName(ReportOutcome outcome) noexcept;
+
+struct IngestReply {
+  int status = 200;
+  ReportOutcome outcome = ReportOutcome::Accepted;
+  std::string body;  // JSON: {"applied": N, "ignored": M} or {"error": "..."}
+};
+
+inline constexpr const char* kUnknownProber = "(unknown)";
+
+struct ProberReportStats {
+  std::string id;      // a configured prober, or kUnknownProber
+  std::string region;  // of its last accepted report
+  bool has_seq = false;
+  std::uint64_t last_seq = 0;  // of its last accepted report
+  double last_report = 0;      // clock seconds of its last accepted report; 0: none yet
+  std::array<std::uint64_t, kReportOutcomes> counts{};
+};
+
+class ReportIngest {
+ public:
+  using Clock = std::function<double()>;  // wall clock, seconds (the one reports' time is on)
+  using Logger = std::function<void(base::LogLevel, const std::string&)>;
+
+  // `log` defaults to dnsd's log. The table must outlive this.
+  ReportIngest(std::vector<ProberKey> probers, double max_skew, VoteTable& table, Clock clock,
+               Logger log = {});
+
+  // Runs every check above on one request and applies the report if it passes. Thread-safe.
+  IngestReply ingest(std::string_view prober, std::string_view signature, std::string_view body);
+  // A body over the limit, refused before it was read: counted and logged like the others.
+  IngestReply tooLarge(std::string_view prober, std::size_t length);
+
+  // Configured probers in configuration order, then kUnknownProber when anything came under it.
+  std::vector<ProberReportStats> stats() const;
+
+ private:
+  struct Prober {
+    ProberKey key;
+    ProberReportStats stats;
+  };
+  // Counts and (rate-limited) logs a refusal; returns the reply. mutex_ held.
+  IngestReply refuse(ProberReportStats& stats, std::string_view claimed, ReportOutcome outcome,
+                     int status, const std::string& message);
+  void logLimited(const std::string& who, ReportOutcome outcome, base::LogLevel level,
+                  const std::string& message);  // mutex_ held
+
+  const double max_skew_;
+  VoteTable& table_;
+  const Clock clock_;
+  const Logger log_;
+  mutable std::mutex mutex_;
+  probers::ReportDecoder decoder_;  // guarded by mutex_
+  probers::Report report_;          // the last decoded, its storage reused; guarded by mutex_
+  std::vector<Prober> probers_;
+  ProberReportStats unknown_;
+  struct Logged {
+    double at = 0;
+    std::uint64_t suppressed = 0;
+  };
+  std::map<std::pair<std::string, ReportOutcome>, Logged> logged_;
+};
+
+}  // namespace nines::dnsd

@@ -1,0 +1,94 @@
+#include "nines/dnsd/health/health_publisher.h"
+
+#include <utility>
+
+namespace nines::dnsd {
+
+HealthPublisher::HealthPublisher(HealthViewBuilder& builder, Clock clock, Sink sink)
+    : builder_(builder), clock_(std::move(clock)), sink_(std::move(sink)) {}
+
+HealthPublisher::~HealthPublisher() { stop(); }
+
+void HealthPublisher::deliver(View view, const Sink& sink, double now) {
+  published_ = view;
+  last_publish_ = now;
+  sink(std::move(view));
+}
+
+void HealthPublisher::publish(std::shared_ptr<const policy::ServiceSet> services,
+                              const Sink& serve) {
+  std::lock_guard lock(mutex_);
+  const double now = clock_();
+  services_ = std::move(services);
+  last_rtt_build_ = now;
+  deliver(builder_.build(*services_), serve, now);
+}
+
+void HealthPublisher::republish() {
+  std::lock_guard lock(mutex_);
+  if (!services_) return;
+  const double now = clock_();
+  last_rtt_build_ = now;
+  deliver(builder_.build(*services_), sink_, now);
+}
+
+bool HealthPublisher::tick() {
+  std::lock_guard lock(mutex_);
+  if (!services_) return false;
+  const double now = clock_();
+  const double since = now - last_publish_;
+  auto due = [since](ViewChange change) {
+    switch (change) {
+      case ViewChange::None:
+        return false;
+      case ViewChange::Rtt:
+        return since >= kRttRefresh;
+      case ViewChange::Ramp:
+        return since >= kRampRefresh;
+      case ViewChange::States:
+        return true;
+    }
+    return true;
+  };
+  // Most ticks change nothing: changesSince() finds that without building a view. The RTT matrix
+  // is built and compared every kRttRefresh, the most often a change in it alone is published.
+  if (published_ && now - last_rtt_build_ < kRttRefresh &&
+      !due(builder_.changesSince(*services_, *published_))) {
+    return false;
+  }
+  View view = builder_.build(*services_);
+  last_rtt_build_ = now;
+  if (!due(published_ ? compareViews(*published_, *view) : ViewChange::States)) return false;
+  deliver(std::move(view), sink_, now);
+  return true;
+}
+
+void HealthPublisher::start(std::chrono::milliseconds period, std::function<void()> before_tick) {
+  if (thread_.joinable()) return;
+  {
+    std::lock_guard lock(wait_mutex_);
+    stopping_ = false;
+  }
+  thread_ = std::thread([this, period, before_tick = std::move(before_tick)] {
+    std::unique_lock lock(wait_mutex_);
+    while (!stopping_) {
+      wake_.wait_for(lock, period, [this] { return stopping_; });
+      if (stopping_) break;
+      lock.unlock();
+      if (before_tick) before_tick();
+      tick();
+      lock.lock();
+    }
+  });
+}
+
+void HealthPublisher::stop() {
+  {
+    std::lock_guard lock(wait_mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace nines::dnsd

@@ -1,0 +1,202 @@
+#include "nines/dnsd/health/report_ingest.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "nines/probers/report.h"
+
+namespace nines::dnsd {
+
+namespace {
+
+// Why a minute: a prober that keeps failing (say, a wrong key after a rotation) sends a report
+// every few seconds; one line a minute says so without flooding the log.
+constexpr double kLogInterval = 60.0;
+
+std::string errorBody(const std::string& message) {
+  return nlohmann::json{{"error", message}}.dump();
+}
+
+// A name from a request header, safe to put in a log line: at most 64 characters, anything
+// outside [A-Za-z0-9._-] shown as '?'.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 64)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += std::isalnum(u) || c == '.' || c == '_' || c == '-' ? c : '?';
+  }
+  if (text.size() > 64) out += "...";
+  return out;
+}
+
+std::string seconds(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", value);
+  return text;
+}
+
+}  // namespace
+
+const char* outcomeName(ReportOutcome outcome) noexcept {
+  switch (outcome) {
+    case ReportOutcome::Accepted:
+      return "accepted";
+    case ReportOutcome::TooLarge:
+      return "too_large";
+    case ReportOutcome::UnknownProber:
+      return "unknown_prober";
+    case ReportOutcome::BadSignature:
+      return "bad_signature";
+    case ReportOutcome::Malformed:
+      return "malformed";
+    case ReportOutcome::ProberMismatch:
+      return "prober_mismatch";
+    case ReportOutcome::ClockSkew:
+      return "clock_skew";
+    case ReportOutcome::Replay:
+      return "replay";
+  }
+  return "?";
+}
+
+ReportIngest::ReportIngest(std::vector<ProberKey> probers, double max_skew, VoteTable& table,
+                           Clock clock, Logger log)
+    : max_skew_(max_skew),
+      table_(table),
+      clock_(std::move(clock)),
+      log_(log ? std::move(log) : Logger([](base::LogLevel level, const std::string& message) {
+        base::logLine(level, message);
+      })) {
+  for (auto& key : probers) {
+    Prober prober;
+    prober.stats.id = key.id;
+    prober.key = std::move(key);
+    probers_.push_back(std::move(prober));
+  }
+  unknown_.id = kUnknownProber;
+}
+
+void ReportIngest::logLimited(const std::string& who, ReportOutcome outcome, base::LogLevel level,
+                              const std::string& message) {
+  const double now = clock_();
+  auto [it, first] = logged_.try_emplace({who, outcome});
+  Logged& logged = it->second;
+  if (!first && now - logged.at < kLogInterval) {
+    ++logged.suppressed;
+    return;
+  }
+  std::string line = message;
+  if (logged.suppressed > 0) {
+    line += " (" + std::to_string(logged.suppressed) + " more like it not logged)";
+  }
+  logged.at = now;
+  logged.suppressed = 0;
+  log_(level, line);
+}
+
+IngestReply ReportIngest::refuse(ProberReportStats& stats, std::string_view claimed,
+                                 ReportOutcome outcome, int status, const std::string& message) {
+  ++stats.counts[static_cast<std::size_t>(outcome)];
+  const std::string who =
+      &stats == &unknown_ ? (claimed.empty() ? std::string("without X-Nines-Prober")
+                                             : "from unknown prober \"" + printable(claimed) + "\"")
+                          : "from prober " + stats.id;
+  logLimited(stats.id, outcome, base::LogLevel::Warning,
+             "report " + who + " refused (" + std::to_string(status) + " " + outcomeName(outcome) +
+                 "): " + message);
+  return {status, outcome, errorBody(message)};
+}
+
+IngestReply ReportIngest::tooLarge(std::string_view prober, std::size_t length) {
+  std::lock_guard lock(mutex_);
+  ProberReportStats* stats = &unknown_;
+  for (auto& p : probers_) {
+    if (p.key.id == prober) stats = &p.stats;
+  }
+  return refuse(*stats, prober, ReportOutcome::TooLarge, 413,
+                "body of " + std::to_string(length) + " bytes is over the limit of " +
+                    std::to_string(probers::kMaxReportBody));
+}
+
+IngestReply ReportIngest::ingest(std::string_view prober, std::string_view signature,
+                                 std::string_view body) {
+  std::lock_guard lock(mutex_);
+  if (prober.empty()) {
+    return refuse(unknown_, prober, ReportOutcome::UnknownProber, 401,
+                  std::string("missing ") + probers::kProberHeader + " header");
+  }
+  Prober* known = nullptr;
+  for (auto& p : probers_) {
+    if (p.key.id == prober) known = &p;
+  }
+  if (known == nullptr) {
+    return refuse(unknown_, prober, ReportOutcome::UnknownProber, 403,
+                  probers_.empty()
+                      ? "no [[health.probers]] configured: this dnsd runs its checks itself"
+                      : "not a prober listed in [[health.probers]]");
+  }
+  ProberReportStats& stats = known->stats;
+  if (signature.empty() || !probers::verifySignature(known->key.key, body, signature)) {
+    return refuse(stats, prober, ReportOutcome::BadSignature, 401,
+                  signature.empty()
+                      ? std::string("missing ") + probers::kSignatureHeader + " header"
+                      : "signature does not match the body under the prober's key");
+  }
+  std::string error;
+  if (!decoder_.decode(body, report_, &error)) {
+    return refuse(stats, prober, ReportOutcome::Malformed, 400, "malformed report: " + error);
+  }
+  const probers::Report& report = report_;
+  if (report.prober != prober) {
+    return refuse(stats, prober, ReportOutcome::ProberMismatch, 400,
+                  "body names prober \"" + printable(report.prober) + "\", the header " +
+                      std::string(prober));
+  }
+  const double now = clock_();
+  const double skew = report.time - now;
+  if (!(std::fabs(skew) <= max_skew_)) {
+    return refuse(stats, prober, ReportOutcome::ClockSkew, 422,
+                  "report time is " + seconds(skew) + " s off our clock (max_skew " +
+                      seconds(max_skew_) + " s)");
+  }
+  if (stats.has_seq && report.seq <= stats.last_seq) {
+    return refuse(stats, prober, ReportOutcome::Replay, 409,
+                  "seq " + std::to_string(report.seq) + " is not after the last accepted, " +
+                      std::to_string(stats.last_seq));
+  }
+  ProberInfo info{report.prober, report.region, std::nullopt};
+  if (report.has_location) info.location = zones::GeoPoint{report.latitude, report.longitude};
+  const std::size_t applied = table_.apply(info, report.results);
+  const bool first = !stats.has_seq;
+  stats.has_seq = true;
+  stats.last_seq = report.seq;
+  stats.last_report = now;
+  stats.region = report.region;
+  ++stats.counts[static_cast<std::size_t>(ReportOutcome::Accepted)];
+  if (first) {
+    log_(base::LogLevel::Info,
+         "first report from prober " + stats.id + " (region " + printable(report.region) +
+             ") accepted: " + std::to_string(applied) + " of " +
+             std::to_string(report.results.size()) + " results for our targets");
+  }
+  return {
+      200, ReportOutcome::Accepted,
+      nlohmann::json{{"applied", applied}, {"ignored", report.results.size() - applied}}.dump()};
+}
+
+std::vector<ProberReportStats> ReportIngest::stats() const {
+  std::lock_guard lock(mutex_);
+  std::vector<ProberReportStats> out;
+  for (const auto& p : probers_) out.push_back(p.stats);
+  for (auto count : unknown_.counts) {
+    if (count > 0) {
+      out.push_back(unknown_);
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace nines::dnsd

@@ -1,0 +1,58 @@
+// DNS over TCP (RFC 7766): two-octet length framing, several queries pipelined on a connection and
+// answered in the order they came, an idle timeout, and a cap on connections. One thread with
+// epoll serves every listening socket; TCP carries little of the load, UDP carries the rest.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "nines/dnsd/serve/query_pipeline.h"
+#include "nines/dnsd/serve/serving_state.h"
+#include "nines/dnsd/serve/snapshot.h"
+
+namespace nines::dnsd {
+
+struct TcpLimits {
+  std::chrono::milliseconds idle_timeout{10000};
+  std::size_t max_connections = 1024;
+  // Unsent responses a connection may pile up before we stop reading from it (backpressure).
+  std::size_t max_pending_output = 256 * 1024;
+  std::size_t advertised_payload = 1232;  // the EDNS UDP size our OPT records state
+};
+
+class TcpServer {
+ public:
+  // `listeners` are bound, listening, non-blocking sockets owned by the caller.
+  TcpServer(std::vector<int> listeners, SnapshotHolder<ServingState>& state, TcpLimits limits,
+            const std::atomic<bool>& stopping);
+  ~TcpServer();
+  TcpServer(const TcpServer&) = delete;
+  TcpServer& operator=(const TcpServer&) = delete;
+
+  void run() noexcept;
+
+ private:
+  struct Connection;
+  void accept(int listener) noexcept;
+  void onReadable(Connection& connection) noexcept;
+  void onWritable(Connection& connection) noexcept;
+  void answerComplete(Connection& connection) noexcept;
+  void updateInterest(Connection& connection) noexcept;
+  void close(int fd) noexcept;
+  void closeIdle() noexcept;
+
+  std::vector<int> listeners_;
+  SnapshotHolder<ServingState>::Reader state_;
+  TcpLimits limits_;
+  const std::atomic<bool>& stopping_;
+  int epoll_fd_ = -1;
+  std::unordered_map<int, std::unique_ptr<Connection>> connections_;
+  QueryContext context_;
+  std::unique_ptr<std::uint8_t[]> response_;
+};
+
+}  // namespace nines::dnsd

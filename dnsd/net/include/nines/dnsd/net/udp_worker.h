@@ -1,0 +1,47 @@
+// One UDP worker: a socket of its own (SO_REUSEPORT), batches of recvmmsg/sendmmsg, and a cached
+// zone-table snapshot checked once per batch. Buffers are allocated once, at construction.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "nines/dnsd/serve/query_pipeline.h"
+#include "nines/dnsd/serve/serving_state.h"
+#include "nines/dnsd/serve/snapshot.h"
+
+namespace nines::dnsd {
+
+class UdpWorker {
+ public:
+  static constexpr std::size_t kBatch = 64;
+  static constexpr std::size_t kMaxQuery = 4096;
+
+  // `fd` is owned by the caller and must outlive the worker. `wildcard` sockets receive the
+  // destination address with each datagram (IP_PKTINFO) so replies leave from it.
+  UdpWorker(int fd, bool wildcard, SnapshotHolder<ServingState>& state, std::size_t udp_payload,
+            const std::atomic<bool>& stopping);
+  ~UdpWorker();
+  UdpWorker(const UdpWorker&) = delete;
+  UdpWorker& operator=(const UdpWorker&) = delete;
+  // Runs until `stopping` is set; returns within the socket's receive timeout.
+  void run() noexcept;
+
+ private:
+  struct Slot;
+  int fd_;
+  bool wildcard_;
+  SnapshotHolder<ServingState>::Reader state_;
+  std::size_t udp_payload_;
+  const std::atomic<bool>& stopping_;
+  std::unique_ptr<Slot[]> slots_;
+  std::vector<mmsghdr> in_;
+  std::vector<mmsghdr> out_;
+  QueryContext context_;
+};
+
+}  // namespace nines::dnsd

@@ -1,0 +1,225 @@
+#include "nines/dnsd/net/tcp_server.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "nines/dnsd/net/socket_address.h"
+#include "nines/dnsd/wire/message.h"
+
+namespace nines::dnsd {
+
+using Clock = std::chrono::steady_clock;
+
+struct TcpServer::Connection {
+  int fd = -1;
+  std::vector<std::uint8_t> input;   // unparsed bytes: length-prefixed queries
+  std::vector<std::uint8_t> output;  // length-prefixed responses not yet written
+  std::size_t output_sent = 0;
+  Clock::time_point last_activity;
+  std::uint32_t events = 0;
+  zones::IpAddress peer;
+  bool peer_closed = false;
+};
+
+TcpServer::TcpServer(std::vector<int> listeners, SnapshotHolder<ServingState>& state,
+                     TcpLimits limits, const std::atomic<bool>& stopping)
+    : listeners_(std::move(listeners)),
+      state_(state),
+      limits_(limits),
+      stopping_(stopping),
+      response_(new std::uint8_t[kMaxTcpMessage + 2]) {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  for (int fd : listeners_) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = fd;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
+  }
+}
+
+TcpServer::~TcpServer() {
+  for (auto& [fd, connection] : connections_) ::close(fd);
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+}
+
+void TcpServer::run() noexcept {
+  constexpr int kMaxEvents = 64;
+  epoll_event events[kMaxEvents];
+  auto next_sweep = Clock::now();
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    int n = epoll_wait(epoll_fd_, events, kMaxEvents, 250);
+    for (int i = 0; i < n; ++i) {
+      int fd = events[i].data.fd;
+      if (std::find(listeners_.begin(), listeners_.end(), fd) != listeners_.end()) {
+        accept(fd);
+        continue;
+      }
+      auto it = connections_.find(fd);
+      if (it == connections_.end()) continue;
+      Connection& connection = *it->second;
+      if (events[i].events & (EPOLLERR | EPOLLHUP)) {
+        close(fd);
+        continue;
+      }
+      if (events[i].events & EPOLLOUT) {
+        onWritable(connection);
+        if (!connections_.count(fd)) continue;
+      }
+      if (events[i].events & EPOLLIN) onReadable(connection);
+    }
+    if (Clock::now() >= next_sweep) {
+      closeIdle();
+      next_sweep = Clock::now() + std::chrono::milliseconds(250);
+    }
+  }
+}
+
+void TcpServer::accept(int listener) noexcept {
+  while (true) {
+    sockaddr_storage peer{};
+    socklen_t peer_length = sizeof peer;
+    int fd = accept4(listener, reinterpret_cast<sockaddr*>(&peer), &peer_length,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;  // EAGAIN, or a connection that died before we took it
+    if (connections_.size() >= limits_.max_connections) {
+      // RFC 7766 §6.2.2: past the cap, close new connections rather than let them wait.
+      ::close(fd);
+      continue;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    auto connection = std::make_unique<Connection>();
+    connection->fd = fd;
+    connection->peer = ipAddressOf(peer);
+    connection->last_activity = Clock::now();
+    connection->events = EPOLLIN;
+    epoll_event event{};
+    event.events = connection->events;
+    event.data.fd = fd;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+      ::close(fd);
+      continue;
+    }
+    connections_.emplace(fd, std::move(connection));
+  }
+}
+
+void TcpServer::onReadable(Connection& connection) noexcept {
+  std::uint8_t buffer[16384];
+  while (true) {
+    ssize_t n = ::read(connection.fd, buffer, sizeof buffer);
+    if (n > 0) {
+      connection.input.insert(connection.input.end(), buffer, buffer + n);
+      if (connection.input.size() > 4 * (kMaxTcpMessage + 2)) break;  // answer before more
+      continue;
+    }
+    if (n == 0) {
+      // The client closed its side (RFC 7766 §6.2.4 lets it send queries then FIN): answer what
+      // arrived, then close once the answers are out.
+      connection.peer_closed = true;
+      break;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    close(connection.fd);
+    return;
+  }
+  answerComplete(connection);
+}
+
+void TcpServer::answerComplete(Connection& connection) noexcept {
+  const ServingState* state = state_.get();
+  std::size_t consumed = 0;
+  auto& input = connection.input;
+  while (input.size() - consumed >= 2 &&
+         connection.output.size() - connection.output_sent < limits_.max_pending_output) {
+    std::size_t length = loadU16(input.data() + consumed);
+    if (input.size() - consumed - 2 < length) break;
+    const std::uint8_t* message = input.data() + consumed + 2;
+    consumed += 2 + length;
+    connection.last_activity = Clock::now();
+    if (!state) continue;
+    QueryResult result = processQuery(*state, message, length, connection.peer, Transport::Tcp,
+                                      limits_.advertised_payload, context_, response_.get() + 2);
+    if (result.size == 0) continue;
+    storeU16(response_.get(), static_cast<std::uint16_t>(result.size));
+    connection.output.insert(connection.output.end(), response_.get(),
+                             response_.get() + 2 + result.size);
+  }
+  input.erase(input.begin(), input.begin() + static_cast<std::ptrdiff_t>(consumed));
+  onWritable(connection);
+}
+
+void TcpServer::onWritable(Connection& connection) noexcept {
+  int fd = connection.fd;
+  while (connection.output_sent < connection.output.size()) {
+    ssize_t n = ::send(fd, connection.output.data() + connection.output_sent,
+                       connection.output.size() - connection.output_sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      connection.output_sent += static_cast<std::size_t>(n);
+      connection.last_activity = Clock::now();
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    close(fd);
+    return;
+  }
+  if (connection.output_sent == connection.output.size()) {
+    connection.output.clear();
+    connection.output_sent = 0;
+    // Queries held back by backpressure can go now.
+    if (connection.input.size() >= 2) {
+      std::size_t length = loadU16(connection.input.data());
+      if (connection.input.size() >= 2 + length) {
+        answerComplete(connection);
+        return;
+      }
+    }
+    if (connection.peer_closed) {
+      close(fd);
+      return;
+    }
+  }
+  updateInterest(connection);
+}
+
+void TcpServer::updateInterest(Connection& connection) noexcept {
+  std::uint32_t events = 0;
+  bool pending = connection.output_sent < connection.output.size();
+  if (pending) events |= EPOLLOUT;
+  if (!connection.peer_closed &&
+      connection.output.size() - connection.output_sent < limits_.max_pending_output) {
+    events |= EPOLLIN;
+  }
+  if (events == connection.events) return;
+  connection.events = events;
+  epoll_event event{};
+  event.events = events;
+  event.data.fd = connection.fd;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, connection.fd, &event);
+}
+
+void TcpServer::close(int fd) noexcept {
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  ::close(fd);
+  connections_.erase(fd);
+}
+
+void TcpServer::closeIdle() noexcept {
+  auto deadline = Clock::now() - limits_.idle_timeout;
+  std::vector<int> idle;
+  for (auto& [fd, connection] : connections_) {
+    if (connection->last_activity < deadline) idle.push_back(fd);
+  }
+  for (int fd : idle) close(fd);
+}
+
+}  // namespace nines::dnsd

@@ -1,0 +1,104 @@
+#include "nines/dnsd/net/udp_worker.h"
+
+#include <netinet/in.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "nines/dnsd/net/socket_address.h"
+
+namespace nines::dnsd {
+
+struct UdpWorker::Slot {
+  sockaddr_storage peer;
+  iovec in_iov;
+  iovec out_iov;
+  // Room for IP_PKTINFO or IPV6_PKTINFO, whichever the socket delivers.
+  alignas(cmsghdr) std::uint8_t control[CMSG_SPACE(sizeof(in6_pktinfo))];
+  std::uint8_t query[kMaxQuery];
+  std::uint8_t response[4096];
+};
+
+UdpWorker::UdpWorker(int fd, bool wildcard, SnapshotHolder<ServingState>& state,
+                     std::size_t udp_payload, const std::atomic<bool>& stopping)
+    : fd_(fd),
+      wildcard_(wildcard),
+      state_(state),
+      udp_payload_(udp_payload),
+      stopping_(stopping),
+      slots_(new Slot[kBatch]),
+      in_(kBatch),
+      out_(kBatch) {}
+
+UdpWorker::~UdpWorker() = default;
+
+void UdpWorker::run() noexcept {
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      Slot& slot = slots_[i];
+      slot.in_iov = {slot.query, kMaxQuery};
+      msghdr& hdr = in_[i].msg_hdr;
+      hdr = {};
+      hdr.msg_name = &slot.peer;
+      hdr.msg_namelen = sizeof slot.peer;
+      hdr.msg_iov = &slot.in_iov;
+      hdr.msg_iovlen = 1;
+      if (wildcard_) {
+        hdr.msg_control = slot.control;
+        hdr.msg_controllen = sizeof slot.control;
+      }
+    }
+    // MSG_WAITFORONE: block for the first datagram, then take what is queued. SO_RCVTIMEO bounds
+    // the wait so an idle worker still sees `stopping` and lets go of old snapshots.
+    int received = recvmmsg(fd_, in_.data(), kBatch, MSG_WAITFORONE, nullptr);
+    const ServingState* state = state_.get();
+    if (received <= 0) continue;  // timeout, EINTR; errors on UDP sockets are per datagram
+
+    unsigned replies = 0;
+    for (int i = 0; i < received; ++i) {
+      Slot& slot = slots_[i];
+      const msghdr& in_hdr = in_[i].msg_hdr;
+      if (in_hdr.msg_flags & MSG_TRUNC || !state) continue;  // larger than any sane query
+      QueryResult result = processQuery(*state, slot.query, in_[i].msg_len, ipAddressOf(slot.peer),
+                                        Transport::Udp, udp_payload_, context_, slot.response);
+      if (result.size == 0) continue;
+      slot.out_iov = {slot.response, result.size};
+      msghdr& out_hdr = out_[replies].msg_hdr;
+      out_hdr = {};
+      out_hdr.msg_name = &slot.peer;
+      out_hdr.msg_namelen = in_hdr.msg_namelen;
+      out_hdr.msg_iov = &slot.out_iov;
+      out_hdr.msg_iovlen = 1;
+      if (wildcard_ && in_hdr.msg_controllen > 0) {
+        // Reply from the address the query was sent to: hand IP(V6)_PKTINFO back, with the
+        // interface left to routing.
+        for (cmsghdr* c = CMSG_FIRSTHDR(const_cast<msghdr*>(&in_hdr)); c;
+             c = CMSG_NXTHDR(const_cast<msghdr*>(&in_hdr), c)) {
+          if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            auto* info = reinterpret_cast<in_pktinfo*>(CMSG_DATA(c));
+            info->ipi_ifindex = 0;
+            info->ipi_spec_dst = info->ipi_addr;
+          } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            reinterpret_cast<in6_pktinfo*>(CMSG_DATA(c))->ipi6_ifindex = 0;
+          }
+        }
+        out_hdr.msg_control = in_hdr.msg_control;
+        out_hdr.msg_controllen = in_hdr.msg_controllen;
+      }
+      ++replies;
+    }
+    unsigned sent = 0;
+    while (sent < replies) {
+      int n = sendmmsg(fd_, out_.data() + sent, replies - sent, 0);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        // A datagram the kernel refuses (e.g. an unroutable source) is skipped, not retried.
+        ++sent;
+        continue;
+      }
+      sent += static_cast<unsigned>(n);
+    }
+  }
+}
+
+}  // namespace nines::dnsd

@@ -1,0 +1,53 @@
+// One query, start to finish, without sockets: parse -> look up -> write. The UDP and TCP servers,
+// the fuzz target and the tests all go through here, so they agree by construction.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "nines/dnsd/serve/decision_cache.h"
+#include "nines/dnsd/serve/location_cache.h"
+#include "nines/dnsd/serve/lookup.h"
+#include "nines/dnsd/serve/serving_state.h"
+#include "nines/dnsd/wire/answer_plan.h"
+#include "nines/dnsd/wire/query_parser.h"
+#include "nines/zones/ip.h"
+
+namespace nines::dnsd {
+
+enum class Transport : std::uint8_t { Udp, Tcp };
+
+// What one query came to, for counters (rcode) and tests.
+struct QueryResult {
+  std::size_t size = 0;  // response octets; 0: dropped, send nothing
+  ParseOutcome parse = ParseOutcome::Drop;
+  LookupOutcome lookup = LookupOutcome::Refused;
+  std::uint16_t rcode = 0;
+  bool truncated = false;
+};
+
+// Per-worker scratch: the query, the plan and the policy caches live here so nothing is allocated
+// per query.
+struct QueryContext {
+  QueryContext() {
+    policy.locations = &locations;
+    policy.decisions = &decisions;
+  }
+  QueryContext(const QueryContext&) = delete;
+  QueryContext& operator=(const QueryContext&) = delete;
+
+  Query query;
+  AnswerPlan plan;
+  LocationCache locations;
+  DecisionCache decisions;
+  PolicyContext policy;  // with the two caches above; explain sets its trace
+};
+
+// `source` is the address the query came from. `out` must hold at least kMaxTcpMessage octets
+// for TCP and `udp_payload` for UDP.
+QueryResult processQuery(const ServingState& state, const std::uint8_t* data, std::size_t size,
+                         const zones::IpAddress& source, Transport transport,
+                         std::size_t udp_payload, QueryContext& context,
+                         std::uint8_t* out) noexcept;
+
+}  // namespace nines::dnsd

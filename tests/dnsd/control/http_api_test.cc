@@ -1,0 +1,248 @@
+// dnsd::HttpApi in-process on 127.0.0.1, port 0: POST /v1/reports hands the prober and signature
+// headers and the exact body to its handler; a report body over probers::kMaxReportBody is
+// refused with 413 before it is read (and counted through reportTooLarge); every other endpoint
+// keeps a small body limit; GET /v1/checks serves the handler's JSON.
+#include "nines/dnsd/control/http_api.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "nines/probers/report.h"
+
+namespace nines::dnsd {
+namespace {
+
+// Sends `request` as is on a fresh connection to 127.0.0.1:`port` and returns the response: its
+// headers and as much body as its Content-Length says (or what came before 5 s passed).
+std::string rawExchange(std::uint16_t port, const std::string& request) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval timeout{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string reply;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size())) {
+    char buffer[4096];
+    ssize_t n;
+    while ((n = recv(fd, buffer, sizeof buffer, 0)) > 0) {
+      reply.append(buffer, static_cast<std::size_t>(n));
+      const std::size_t end = reply.find("\r\n\r\n");
+      if (end == std::string::npos) continue;
+      const std::size_t length = reply.find("Content-Length: ");
+      if (length == std::string::npos || length > end) break;
+      if (reply.size() >= end + 4 + std::stoul(reply.substr(length + 16))) break;
+    }
+  }
+  close(fd);
+  return reply;
+}
+
+class HttpApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HttpConfig config;
+    config.listen.push_back(*SocketAddress::parse("127.0.0.1:0", nullptr));
+    config.token = "token";
+    ControlHandlers handlers;
+    handlers.status = [this](const StatusFilter& filter) {
+      std::lock_guard lock(mutex_);
+      filter_ = filter;
+      return std::string("{}");
+    };
+    handlers.drain = [](const HealthSelector&, bool, std::string& body) {
+      body = "{}";
+      return 200;
+    };
+    handlers.setHealth = [](const HealthSelector&, const std::string&, std::string& body) {
+      body = "{}";
+      return 200;
+    };
+    handlers.report = [this](const std::string& prober, const std::string& signature,
+                             const std::string& body, std::string& reply) {
+      std::lock_guard lock(mutex_);
+      prober_ = prober;
+      signature_ = signature;
+      body_ = body;
+      reply = R"({"applied":1,"ignored":0})";
+      return 200;
+    };
+    handlers.reportTooLarge = [this](const std::string& prober, std::size_t, std::string& reply) {
+      std::lock_guard lock(mutex_);
+      too_large_prober_ = prober;
+      ++too_large_;
+      reply = R"({"error":"too large"})";
+      return 413;
+    };
+    handlers.checks = [] { return std::string(R"([{"id":"z|web|127.0.0.1"}])"); };
+    api_ = std::make_unique<HttpApi>(config, std::move(handlers));
+    std::string error;
+    ASSERT_TRUE(api_->open(&error)) << error;
+    api_->start();
+    port_ = api_->boundAddresses().at(0).port();
+  }
+  void TearDown() override {
+    if (api_) api_->stop();
+  }
+  httplib::Client client() {
+    httplib::Client http("127.0.0.1", port_);
+    http.set_connection_timeout(2, 0);
+    http.set_read_timeout(10, 0);
+    http.set_write_timeout(10, 0);
+    return http;
+  }
+
+  std::mutex mutex_;
+  StatusFilter filter_;
+  std::string prober_, signature_, body_, too_large_prober_;
+  int too_large_ = 0;
+  std::unique_ptr<HttpApi> api_;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(HttpApiTest, ReportsReachTheirHandlerWithHeadersAndExactBody) {
+  const std::string body = "{\"prober\":\"eu-1\",\n \"seq\": 1 }";
+  httplib::Headers headers = {{probers::kProberHeader, "eu-1"},
+                              {probers::kSignatureHeader, "sha256=abcd"}};
+  auto result = client().Post("/v1/reports", headers, body, "application/json");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(result->body, R"({"applied":1,"ignored":0})");
+  std::lock_guard lock(mutex_);
+  EXPECT_EQ(prober_, "eu-1");
+  EXPECT_EQ(signature_, "sha256=abcd");
+  EXPECT_EQ(body_, body);
+}
+
+TEST_F(HttpApiTest, AReportOverTheLimitIsRefusedUnreadAndCounted) {
+  // Exactly the limit is still read (and handed over); one byte more is not.
+  const std::string at_limit(probers::kMaxReportBody, 'x');
+  httplib::Headers headers = {{probers::kProberHeader, "eu-1"}};
+  auto result = client().Post("/v1/reports", headers, at_limit, "application/json");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  {
+    std::lock_guard lock(mutex_);
+    EXPECT_EQ(body_.size(), probers::kMaxReportBody);
+  }
+  // One byte more: the headers alone get the answer, the body is never waited for.
+  const std::string reply =
+      rawExchange(port_,
+                  "POST /v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "X-Nines-Prober: eu-1\r\nContent-Type: application/json\r\n"
+                  "Content-Length: " +
+                      std::to_string(probers::kMaxReportBody + 1) + "\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply;
+  std::lock_guard lock(mutex_);
+  EXPECT_EQ(too_large_, 1);
+  EXPECT_EQ(too_large_prober_, "eu-1");
+}
+
+TEST_F(HttpApiTest, OtherEndpointsKeepASmallBodyLimit) {
+  const std::string reply =
+      rawExchange(port_,
+                  "POST /v1/drain HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer token\r\n"
+                  "Content-Length: 65537\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply;
+  httplib::Headers auth = {{"Authorization", "Bearer token"}};
+  auto result = client().Post("/v1/drain", auth, R"({"region": "eu-west"})", "application/json");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  std::lock_guard lock(mutex_);
+  EXPECT_EQ(too_large_, 0);  // not a report
+}
+
+TEST_F(HttpApiTest, ABodyWithoutContentLengthIsRefused) {
+  // cpp-httplib would read such a body to its end, however long: refused before that.
+  std::string reply = rawExchange(
+      port_, "POST /v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 411", 0), 0u) << reply;
+  reply = rawExchange(port_, "POST /v1/drain HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 411", 0), 0u) << reply;
+  std::lock_guard lock(mutex_);
+  EXPECT_TRUE(body_.empty());  // the report handler never ran
+}
+
+// Probers report every second over connections their HTTP library keeps open. A connection kept
+// open between requests must not hold one of the API's threads, or a dozen probers (or a dozen
+// idle clients) would leave reports, drains and status waiting for seconds.
+TEST_F(HttpApiTest, IdleKeptAliveConnectionsDoNotStallTheApi) {
+  constexpr int kIdle = 24;  // more than cpp-httplib's default thread pool
+  std::vector<std::unique_ptr<httplib::Client>> idle;
+  for (int i = 0; i < kIdle; ++i) {
+    auto http = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    http->set_keep_alive(true);
+    http->set_connection_timeout(2, 0);
+    http->set_read_timeout(10, 0);
+    auto result = http->Get("/v1/status");
+    ASSERT_TRUE(result) << "idle client " << i;
+    idle.push_back(std::move(http));
+  }
+  // Each of them could send another request now; meanwhile a newcomer is answered at once (well
+  // inside the 5 s an idle connection may wait for its next request).
+  httplib::Client fresh("127.0.0.1", port_);
+  fresh.set_connection_timeout(2, 0);
+  fresh.set_read_timeout(2, 0);
+  auto result = fresh.Get("/v1/status");
+  ASSERT_TRUE(result) << httplib::to_string(result.error());
+  EXPECT_EQ(result->status, 200);
+  // And the kept connections still work (the server closed them, the client reconnects).
+  auto again = idle.front()->Get("/v1/status");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+}
+
+TEST_F(HttpApiTest, StatusFiltersComeFromTheQueryAndTyposAreRefused) {
+  auto all = client().Get("/v1/status");
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->status, 200);
+  {
+    std::lock_guard lock(mutex_);
+    EXPECT_EQ(filter_.pools, HealthSelector{});
+    EXPECT_TRUE(filter_.votes);
+  }
+  auto some = client().Get("/v1/status?zone=Example.Test&service=www&region=eu-west&votes=0");
+  ASSERT_TRUE(some);
+  EXPECT_EQ(some->status, 200);
+  {
+    std::lock_guard lock(mutex_);
+    EXPECT_EQ(filter_.pools.zone, "Example.Test");
+    EXPECT_EQ(filter_.pools.service, "www");
+    EXPECT_EQ(filter_.pools.region, "eu-west");
+    EXPECT_TRUE(filter_.pools.endpoint.empty());
+    EXPECT_FALSE(filter_.votes);
+  }
+  for (const auto& [query, message] : std::vector<std::pair<std::string, std::string>>{
+           {"?votes=maybe", "votes must be 0, 1, false or true"},
+           {"?servce=www", "servce\\\" (zone, service, region, votes)"}}) {
+    auto refused = client().Get("/v1/status" + query);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 400) << query;
+    EXPECT_NE(refused->body.find(message), std::string::npos) << refused->body;
+  }
+}
+
+TEST_F(HttpApiTest, ChecksAreServed) {
+  auto result = client().Get("/v1/checks");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(result->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(result->body, R"([{"id":"z|web|127.0.0.1"}])");
+}
+
+}  // namespace
+}  // namespace nines::dnsd
