@@ -2,8 +2,8 @@
 # Builds the libFuzzer targets with clang, AddressSanitizer and UBSan (build-fuzz/) and fuzzes one
 # for a bounded time, starting from its seed corpus:
 #   tools/fuzz.sh [SECONDS] [TARGET]     (default 60 s, target query)
-#   query   arbitrary bytes through dnsd's parse -> resolve -> write, both transports
-#   report  arbitrary bytes as a signed POST /v1/reports body: decoder, ingestion, health table
+#   query   arbitrary bytes through dnsd's parse -> look up -> write, both transports
+#   report  arbitrary bytes as a signed POST /v1/reports body: decoder, ingestion, vote table
 # New interesting inputs land in build-fuzz/corpus/TARGET; copy the ones worth keeping into
 # tests/fuzz/corpus/TARGET so they run as an ordinary test.
 set -euo pipefail

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 #include "nines/dnsd/net/socket_address.h"
 #include "nines/dnsd/wire/message.h"
@@ -16,6 +17,24 @@
 namespace nines::dnsd {
 
 using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Appends `n` octets to a connection buffer. These functions are noexcept, so growing a buffer
+// must not throw: an allocation that fails ends that one connection (its client may retry)
+// instead of the process. Preallocating the worst case instead (four queries' worth of input and
+// max_pending_output plus a response of output, for every allowed connection) would pin more than
+// half a gigabyte that busy servers never use.
+bool append(std::vector<std::uint8_t>& buffer, const std::uint8_t* data, std::size_t n) noexcept {
+  try {
+    buffer.insert(buffer.end(), data, data + n);
+    return true;
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+}
+
+}  // namespace
 
 struct TcpServer::Connection {
   int fd = -1;
@@ -35,6 +54,7 @@ TcpServer::TcpServer(std::vector<int> listeners, SnapshotHolder<ServingState>& s
       limits_(limits),
       stopping_(stopping),
       response_(new std::uint8_t[kMaxTcpMessage + 2]) {
+  connections_.reserve(limits_.max_connections);  // the table never rehashes while serving
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   for (int fd : listeners_) {
     epoll_event event{};
@@ -95,7 +115,14 @@ void TcpServer::accept(int listener) noexcept {
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    auto connection = std::make_unique<Connection>();
+    Connection* connection = nullptr;
+    try {
+      auto added = connections_.emplace(fd, std::make_unique<Connection>());
+      connection = added.first->second.get();
+    } catch (const std::bad_alloc&) {
+      ::close(fd);  // no memory for one more connection: refuse it, keep the others
+      continue;
+    }
     connection->fd = fd;
     connection->peer = ipAddressOf(peer);
     connection->last_activity = Clock::now();
@@ -104,10 +131,9 @@ void TcpServer::accept(int listener) noexcept {
     event.events = connection->events;
     event.data.fd = fd;
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+      connections_.erase(fd);
       ::close(fd);
-      continue;
     }
-    connections_.emplace(fd, std::move(connection));
   }
 }
 
@@ -116,7 +142,10 @@ void TcpServer::onReadable(Connection& connection) noexcept {
   while (true) {
     ssize_t n = ::read(connection.fd, buffer, sizeof buffer);
     if (n > 0) {
-      connection.input.insert(connection.input.end(), buffer, buffer + n);
+      if (!append(connection.input, buffer, static_cast<std::size_t>(n))) {
+        close(connection.fd);
+        return;
+      }
       if (connection.input.size() > 4 * (kMaxTcpMessage + 2)) break;  // answer before more
       continue;
     }
@@ -150,8 +179,10 @@ void TcpServer::answerComplete(Connection& connection) noexcept {
                                       limits_.advertised_payload, context_, response_.get() + 2);
     if (result.size == 0) continue;
     storeU16(response_.get(), static_cast<std::uint16_t>(result.size));
-    connection.output.insert(connection.output.end(), response_.get(),
-                             response_.get() + 2 + result.size);
+    if (!append(connection.output, response_.get(), 2 + result.size)) {
+      close(connection.fd);
+      return;
+    }
   }
   input.erase(input.begin(), input.begin() + static_cast<std::ptrdiff_t>(consumed));
   onWritable(connection);
@@ -214,12 +245,16 @@ void TcpServer::close(int fd) noexcept {
 }
 
 void TcpServer::closeIdle() noexcept {
-  auto deadline = Clock::now() - limits_.idle_timeout;
-  std::vector<int> idle;
-  for (auto& [fd, connection] : connections_) {
-    if (connection->last_activity < deadline) idle.push_back(fd);
+  const auto deadline = Clock::now() - limits_.idle_timeout;
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    if (it->second->last_activity < deadline) {
+      epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->first, nullptr);
+      ::close(it->first);
+      it = connections_.erase(it);
+    } else {
+      ++it;
+    }
   }
-  for (int fd : idle) close(fd);
 }
 
 }  // namespace nines::dnsd

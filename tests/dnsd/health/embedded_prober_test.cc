@@ -1,5 +1,5 @@
 // dnsd::EmbeddedProber: the engine's target states become the votes of prober "embedded" in the
-// health table (Unknown casts none), fed on change and at least every second; end to end against
+// vote table (Unknown casts none), fed on change and at least every second; end to end against
 // a TCP listener on 127.0.0.1 that the test opens and closes.
 #include "nines/dnsd/health/embedded_prober.h"
 
@@ -78,7 +78,7 @@ class Listener {
   std::uint16_t port_ = 0;
 };
 
-TEST(EmbeddedProber, ChecksFeedTheHealthTable) {
+TEST(EmbeddedProber, ChecksFeedTheVoteTable) {
   Listener listener;
   probers::CheckTarget target;
   target.zone = "gslb.test.";

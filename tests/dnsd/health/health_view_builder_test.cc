@@ -6,118 +6,15 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <string>
-#include <vector>
 
-#include "nines/probers/check_target.h"
-#include "nines/zones/loader.h"
-#include "process.h"
+#include "health_fixture.h"
 
 namespace nines::dnsd {
 namespace {
 
-using policy::EndpointState;
-using States = std::vector<EndpointState>;
-constexpr auto kUp = EndpointState::Up;
-constexpr auto kDown = EndpointState::Down;
-constexpr auto kUnknown = EndpointState::Unknown;
-constexpr auto kDrained = EndpointState::Drained;
-
-const char* kZone = R"(
-origin = "gslb.test."
-[soa]
-mname = "ns1.gslb.test."
-rname = "hostmaster.gslb.test."
-serial = 1
-refresh = 3600
-retry = 600
-expire = 1209600
-minimum = 300
-[records]
-"@" = ["NS ns1.gslb.test."]
-ns1 = ["A 127.0.0.53"]
-[checks.web]
-type = "tcp"
-port = 8080
-[regions.us-east]
-location = [38.9, -77.0]
-[regions.eu-west]
-location = [53.3, -6.3]
-[services.www]
-policy = "geo"
-check = "web"
-slow_start = 30.0
-[services.www.pools.us-east]
-endpoints = ["127.0.0.11", "127.0.0.12"]
-[services.www.pools.eu-west]
-endpoints = ["127.0.0.21"]
-[services.api]
-policy = "failover"
-order = ["us-east", "eu-west"]
-[services.api.pools.us-east]
-endpoints = ["127.0.0.11"]
-[services.api.pools.eu-west]
-endpoints = ["127.0.0.21"]
-)";
-
-std::string target(const std::string& endpoint) {
-  return probers::targetId("gslb.test.", "web", *zones::IpAddress::parse(endpoint));
-}
-
-class HealthViewBuilderTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    services_ = load(kZone);
-    ASSERT_NE(services_, nullptr);
-  }
-
-  // `text` as the served zone: the vote table takes its check targets (in reverse order when
-  // `renumber`, so that every index moves) and its services come back; null if it fails to load.
-  std::shared_ptr<const policy::ServiceSet> load(const std::string& text, bool renumber = false) {
-    nines::testing::TempDir dir;
-    zones::LoadResult loaded = zones::loadZones(dir.write("gslb.test.toml", text));
-    if (!loaded.errors.empty()) {
-      ADD_FAILURE() << loaded.errors.front().toString();
-      return nullptr;
-    }
-    base::Diagnostics refused;
-    std::vector<std::string> ids;
-    for (const auto& t : probers::buildTargets(loaded.zones, allow_nets_, &refused)) {
-      ids.push_back(t.id);
-    }
-    if (renumber) std::reverse(ids.begin(), ids.end());
-    refused_ = refused.size();
-    votes_.setTargets(ids);
-    return std::make_shared<policy::ServiceSet>(policy::ServiceSet::compile(loaded.zones));
-  }
-
-  void vote(const std::string& prober, const std::string& endpoint, bool up, double rtt = 1) {
-    votes_.apply({prober, prober == "eu-1" ? "eu-west" : "us-east", std::nullopt},
-                 {{target(endpoint), up, up ? rtt : -1, up ? "ok" : "refused"}});
-  }
-  std::size_t slot(const std::string& name) const {
-    for (std::size_t s = 0; s < services_->size(); ++s) {
-      if (services_->plans[s].name == name) return s;
-    }
-    ADD_FAILURE() << "no service " << name;
-    return 0;
-  }
-  States endpoints(const policy::HealthView& view, const std::string& service, std::size_t region) {
-    return view.services[slot(service)].regions[region].endpoints;
-  }
-  const policy::EndpointNote& note(const policy::HealthView& view, const std::string& service,
-                                   std::size_t region, std::size_t endpoint) {
-    return view.notes[slot(service)][region].endpoints[endpoint];
-  }
-
-  double now_ = 5000;
-  std::vector<zones::Cidr> allow_nets_;
-  std::size_t refused_ = 0;
-  VoteTable votes_{{0.5, 1000.0}, [this] { return now_; }};
-  HealthViewBuilder builder_{&votes_, [this] { return now_; }};
-  std::shared_ptr<const policy::ServiceSet> services_;
-};
+using namespace test;
+using HealthViewBuilderTest = HealthFixture;
 
 TEST_F(HealthViewBuilderTest, VerdictsBecomeEndpointStatesOfCheckedServices) {
   auto before = builder_.build(*services_);
@@ -153,10 +50,68 @@ TEST_F(HealthViewBuilderTest, DrainsAndOverridesWinOverVerdicts) {
   EXPECT_EQ(note(*view, "www", 0, 0).reason, "test override");
   EXPECT_FALSE(note(*view, "www", 0, 0).verdict);
   EXPECT_EQ(note(*view, "www", 0, 1).reason, "drained by the API");
+  EXPECT_EQ(note(*view, "www", 0, 1).drained_by, policy::DrainedBy::Api);
+  EXPECT_EQ(note(*view, "www", 0, 0).drained_by, policy::DrainedBy::None);
   // Cleared, the verdicts show through again.
   ASSERT_EQ(builder_.setState(*services_, {"", "www", "", "127.0.0.11"}, kUnknown, &error), 1u);
   ASSERT_EQ(builder_.setDrained(*services_, {"", "www", "", "127.0.0.12"}, false, &error), 1u);
   EXPECT_EQ(endpoints(*builder_.build(*services_), "www", 0), (States{kUp, kUp}));
+}
+
+// Each region's verdict comes with the view: usable or not, who drained it, and why, so that
+// /v1/status and explain read fields instead of prose.
+TEST_F(HealthViewBuilderTest, RegionVerdictsSayWhoDrainedAndWhy) {
+  vote("us-1", "127.0.0.11", false);
+  vote("us-1", "127.0.0.12", true);
+  std::string error;
+  ASSERT_EQ(builder_.setDrained(*services_, {"", "www", "eu-west", ""}, true, &error), 1u);
+  auto view = builder_.build(*services_);
+  const policy::RegionNote& us = view->notes[slot("www")][0];
+  EXPECT_TRUE(us.up);
+  EXPECT_EQ(us.drained_by, policy::DrainedBy::None);
+  EXPECT_EQ(us.usable_endpoints, 1u);
+  EXPECT_EQ(us.reason, "1/2 endpoints up or unknown, min_up 1");
+  const policy::RegionNote& eu = view->notes[slot("www")][1];
+  EXPECT_FALSE(eu.up);
+  EXPECT_EQ(eu.drained_by, policy::DrainedBy::Api);
+  EXPECT_EQ(eu.reason, "drained by the API");
+  EXPECT_EQ(view->notes[slot("api")][1].drained_by, policy::DrainedBy::None);  // www's only
+  vote("us-1", "127.0.0.12", false);
+  view = builder_.build(*services_);
+  EXPECT_FALSE(view->notes[slot("www")][0].up);
+  EXPECT_EQ(view->notes[slot("www")][0].reason, "0/2 endpoints up or unknown, min_up 1");
+}
+
+TEST(JudgeRegion, ZoneFileDrainsComeFirstAndRampsAreSaid) {
+  policy::RegionPlan region;
+  region.name = "eu-west";
+  region.endpoints = {*zones::IpAddress::parse("192.0.2.1"), *zones::IpAddress::parse("192.0.2.2")};
+  policy::RegionHealth health;
+  health.endpoints = {policy::EndpointState::Up, policy::EndpointState::Down};
+  struct Case {
+    bool zone_drain, api_drain;
+    double ramp;
+    bool up;
+    policy::DrainedBy by;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {false, false, 1.0, true, policy::DrainedBy::None, "1/2 endpoints up or unknown, min_up 1"},
+      {false, false, 0.4, true, policy::DrainedBy::None,
+       "1/2 endpoints up or unknown, min_up 1; slow start at 40% of its share"},
+      {false, true, 1.0, false, policy::DrainedBy::Api, "drained by the API"},
+      {true, true, 1.0, false, policy::DrainedBy::ZoneFile, "drained in the zone file"},
+  };
+  for (const Case& c : cases) {
+    region.drain = c.zone_drain;
+    health.drained = c.api_drain;
+    health.ramp = c.ramp;
+    policy::RegionNote note;
+    judgeRegion(region, health, note);
+    EXPECT_EQ(note.up, c.up) << c.reason;
+    EXPECT_EQ(note.drained_by, c.by) << c.reason;
+    EXPECT_EQ(note.reason, c.reason);
+  }
 }
 
 TEST_F(HealthViewBuilderTest, EndpointsOutsideAllowNetsAreNotProbed) {
@@ -184,8 +139,8 @@ TEST_F(HealthViewBuilderTest, StateChangesAreTimed) {
   EXPECT_DOUBLE_EQ(note(*builder_.build(*services_), "www", 0, 0).since, start + 5);
 }
 
-// The slow-start scenario of health_state.h, slow_start = 30 s: eu-west is www's region 1 and
-// api's (no slow start) region 1.
+// The slow-start scenario of health_view_builder.h, slow_start = 30 s: eu-west is www's region 1
+// and api's (no slow start) region 1.
 TEST_F(HealthViewBuilderTest, ARegionThatComesBackIsRampedIn) {
   vote("us-1", "127.0.0.21", false);
   const double down = now_;

@@ -1,6 +1,8 @@
 // DNS over TCP (RFC 7766): two-octet length framing, several queries pipelined on a connection and
 // answered in the order they came, an idle timeout, and a cap on connections. One thread with
 // epoll serves every listening socket; TCP carries little of the load, UDP carries the rest.
+// Everything after construction is noexcept: a connection whose buffers cannot grow (no memory)
+// is closed, and the server goes on.
 #pragma once
 
 #include <atomic>
