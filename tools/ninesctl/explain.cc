@@ -122,89 +122,113 @@ void printLines(const char* title, const std::vector<std::string>& lines) {
   for (const auto& line : lines) std::printf("  %s\n", line.c_str());
 }
 
-}  // namespace
-
-int runExplain(const ExplainOptions& options) {
-  auto fail = [](const std::string& message) {
-    std::fprintf(stderr, "ninesctl explain: %s\n", message.c_str());
-    return kExitProblems;
-  };
-  dnsd::ConfigResult config = dnsd::loadServerConfig(options.config);
-  for (const auto& error : config.errors) std::fprintf(stderr, "%s\n", error.toString().c_str());
-  if (!config.errors.empty()) return kExitProblems;
-  zones::LoadResult loaded = zones::loadZones(config.config.server.zones);
-  for (const auto& error : loaded.errors) std::fprintf(stderr, "%s\n", error.toString().c_str());
-
+// The query explain runs, from the command line; nullopt with `error`.
+std::optional<dnsd::ExplainRequest> requestOf(const ExplainOptions& options, std::string* error) {
   dnsd::ExplainRequest request;
   request.name = options.name;
   ldns_rr_type type = ldns_get_rr_type_by_name(options.type.c_str());
-  if (type == 0) return fail("unknown record type \"" + options.type + "\"");
+  if (type == 0) {
+    *error = "unknown record type \"" + options.type + "\"";
+    return std::nullopt;
+  }
   request.qtype = static_cast<std::uint16_t>(type);
   auto client = zones::IpAddress::parse(options.client);
-  if (!client) return fail("--client \"" + options.client + "\" is not an IP address");
+  if (!client) {
+    *error = "--client \"" + options.client + "\" is not an IP address";
+    return std::nullopt;
+  }
   request.client = *client;
   if (!options.ecs.empty()) {
-    std::string error;
-    request.ecs = zones::Cidr::parse(options.ecs, &error);
-    if (!request.ecs) return fail("--ecs \"" + options.ecs + "\": " + error);
+    std::string problem;
+    request.ecs = zones::Cidr::parse(options.ecs, &problem);
+    if (!request.ecs) {
+      *error = "--ecs \"" + options.ecs + "\": " + problem;
+      return std::nullopt;
+    }
   }
   request.transport = options.tcp ? dnsd::Transport::Tcp : dnsd::Transport::Udp;
+  return request;
+}
 
-  dnsd::ServingState state;
-  state.zones = dnsd::ZoneTable::build(std::move(loaded.zones));
-  std::string error;
-  state.locator =
-      policy::ClientLocator::create(config.config.geo.nets, config.config.geo.database, &error);
-  if (!state.locator) return fail("[geo] database: " + error);
+// What dnsd would serve with the zones and [geo] of `config`: every endpoint unknown, or as a
+// running dnsd at `server` has them (its drains and states). Null with `error`; the zone files'
+// problems are printed as they load.
+std::shared_ptr<const dnsd::ServingState> servingStateOf(const std::string& config,
+                                                         const std::string& server,
+                                                         std::string* error) {
+  dnsd::ConfigResult loaded_config = dnsd::loadServerConfig(config);
+  for (const auto& problem : loaded_config.errors) {
+    std::fprintf(stderr, "%s\n", problem.toString().c_str());
+  }
+  if (!loaded_config.errors.empty()) {
+    *error = "";
+    return nullptr;
+  }
+  zones::LoadResult loaded = zones::loadZones(loaded_config.config.server.zones);
+  for (const auto& problem : loaded.errors)
+    std::fprintf(stderr, "%s\n", problem.toString().c_str());
+  auto state = std::make_shared<dnsd::ServingState>();
+  state->zones = dnsd::ZoneTable::build(std::move(loaded.zones));
+  const dnsd::GeoConfig& geo = loaded_config.config.geo;
+  std::string geo_error;
+  state->locator = policy::ClientLocator::create(geo.nets, geo.database, &geo_error);
+  if (!state->locator) {
+    *error = "[geo] database: " + geo_error;
+    return nullptr;
+  }
   auto health = std::make_shared<policy::HealthView>();
-  health->services = state.zones->services().initial_health;
-  if (!options.server.empty() &&
-      !applyLiveStatus(options.server, state.zones->services(), *health, &error)) {
-    return fail(error);
+  health->services = state->zones->services().initial_health;
+  if (!server.empty() && !applyLiveStatus(server, state->zones->services(), *health, error)) {
+    return nullptr;
   }
-  state.health = health;
+  state->health = health;
+  return state;
+}
 
-  dnsd::Explanation explanation = dnsd::explain(state, request);
-  if (!explanation.ok) return fail(explanation.error);
-  Decoded response = decode(explanation.response);
+void printJson(const ExplainOptions& options, const dnsd::Explanation& explanation,
+               const Decoded& response) {
   const policy::Trace& trace = explanation.trace;
-
-  if (options.json) {
-    json out = {{"query",
-                 {{"name", options.name},
-                  {"type", options.type},
-                  {"client", options.client},
-                  {"ecs", options.ecs},
-                  {"transport", options.tcp ? "tcp" : "udp"}}},
-                {"service", explanation.service},
-                {"response",
-                 {{"rcode", response.rcode},
-                  {"flags", response.flags},
-                  {"answer", response.answer},
-                  {"authority", response.authority},
-                  {"additional", response.additional},
-                  {"ecs", response.ecs}}}};
-    if (explanation.service) {
-      out["decision"] = {{"policy", trace.policy},      {"location", trace.location},
-                         {"rule", trace.rule},          {"order", trace.order},
-                         {"regions", trace.regions},    {"answer", trace.answer},
-                         {"scope", trace.scope_reason}, {"fail_open", trace.fail_open}};
-    }
-    std::printf("%s\n", out.dump(2).c_str());
-    return kExitOk;
+  json out = {{"query",
+               {{"name", options.name},
+                {"type", options.type},
+                {"client", options.client},
+                {"ecs", options.ecs},
+                {"transport", options.tcp ? "tcp" : "udp"}}},
+              {"service", explanation.service},
+              {"response",
+               {{"rcode", response.rcode},
+                {"flags", response.flags},
+                {"answer", response.answer},
+                {"authority", response.authority},
+                {"additional", response.additional},
+                {"ecs", response.ecs}}}};
+  if (explanation.service) {
+    out["decision"] = {{"policy", trace.policy},      {"location", trace.location},
+                       {"rule", trace.rule},          {"order", trace.order},
+                       {"regions", trace.regions},    {"answer", trace.answer},
+                       {"scope", trace.scope_reason}, {"fail_open", trace.fail_open}};
   }
+  std::printf("%s\n", out.dump(2).c_str());
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+void printText(const ExplainOptions& options, const dnsd::Explanation& explanation,
+               const Decoded& response) {
+  const policy::Trace& trace = explanation.trace;
   std::printf("query:    %s %s from %s%s%s\n", options.name.c_str(), options.type.c_str(),
               options.client.c_str(), options.ecs.empty() ? "" : " with ECS ", options.ecs.c_str());
   if (explanation.service) {
     std::printf("policy:   %s\n", trace.policy.c_str());
     std::printf("client:   %s\n", trace.location.c_str());
     std::printf("rule:     %s\n", trace.rule.c_str());
-    std::string order;
-    for (const auto& region : trace.order) order += (order.empty() ? "" : ", ") + region;
-    std::printf("order:    %s\n", order.c_str());
+    std::printf("order:    %s\n", joined(trace.order).c_str());
     printLines("regions:", trace.regions);
-    std::string answer;
-    for (const auto& address : trace.answer) answer += (answer.empty() ? "" : ", ") + address;
+    const std::string answer = joined(trace.answer);
     std::printf("answer:   %s\n", answer.empty() ? "(none)" : answer.c_str());
     std::printf("scope:    %s\n", trace.scope_reason.c_str());
     std::printf("fail-open: %s\n",
@@ -218,6 +242,29 @@ int runExplain(const ExplainOptions& options) {
   printLines("answer section:", response.answer);
   printLines("authority section:", response.authority);
   printLines("additional section:", response.additional);
+}
+
+}  // namespace
+
+int runExplain(const ExplainOptions& options) {
+  auto fail = [](const std::string& message) {
+    if (!message.empty()) std::fprintf(stderr, "ninesctl explain: %s\n", message.c_str());
+    return kExitProblems;
+  };
+  std::string error;
+  std::shared_ptr<const dnsd::ServingState> state =
+      servingStateOf(options.config, options.server, &error);
+  if (!state) return fail(error);
+  std::optional<dnsd::ExplainRequest> request = requestOf(options, &error);
+  if (!request) return fail(error);
+  dnsd::Explanation explanation = dnsd::explain(*state, *request);
+  if (!explanation.ok) return fail(explanation.error);
+  const Decoded response = decode(explanation.response);
+  if (options.json) {
+    printJson(options, explanation, response);
+  } else {
+    printText(options, explanation, response);
+  }
   return kExitOk;
 }
 

@@ -174,27 +174,27 @@ std::string rdataWire(const ldns_rr* rr, std::string* error) {
                      ldns_buffer_position(buffer.get()));
 }
 
-}  // namespace
+// What comes before the RDATA: [TTL] [class] in either order, then the type.
+struct RecordHead {
+  std::optional<std::uint32_t> ttl;
+  std::string type_word;     // as written
+  std::uint16_t type = 0;    // resolved
+  std::size_t rdata_at = 0;  // where the RDATA starts in the text
+};
 
-std::optional<Record> parseRecord(std::string_view text, const Name& owner, const Name& origin,
-                                  std::uint32_t default_ttl, std::string* error) {
-  std::string scratch;
-  if (error == nullptr) error = &scratch;
-  error->clear();
-  auto fail = [&](std::string message) -> std::optional<Record> {
+// Reads the leading words of `text` up to and including the type; nullopt with `error`.
+std::optional<RecordHead> readHead(std::string_view text, std::string* error) {
+  auto fail = [&](std::string message) -> std::optional<RecordHead> {
     *error = std::move(message);
     return std::nullopt;
   };
-
-  // Leading words: [TTL] [class] in either order, then the type.
-  std::optional<std::uint32_t> ttl;
+  RecordHead head;
   bool have_class = false;
   std::size_t pos = 0;
-  std::string type_word;
   while (true) {
     while (pos < text.size() && isSpace(text[pos])) ++pos;
     if (pos >= text.size() || text[pos] == ';') {
-      return fail(ttl || have_class ? "missing record type" : "empty record");
+      return fail(head.ttl || have_class ? "missing record type" : "empty record");
     }
     std::size_t start = pos;
     while (pos < text.size() && !isSpace(text[pos])) ++pos;
@@ -203,10 +203,11 @@ std::optional<Record> parseRecord(std::string_view text, const Name& owner, cons
         std::isdigit(static_cast<unsigned char>(word[0])) ||
         (word.size() > 1 && word[0] == '-' && std::isdigit(static_cast<unsigned char>(word[1])));
     if (numeric) {
-      if (ttl)
+      if (head.ttl) {
         return fail("expected a record type after the TTL, found \"" + std::string(word) + '"');
-      ttl = parseTtl(word, error);
-      if (!ttl) return std::nullopt;
+      }
+      head.ttl = parseTtl(word, error);
+      if (!head.ttl) return std::nullopt;
       continue;
     }
     std::string up = upper(word);
@@ -219,63 +220,98 @@ std::optional<Record> parseRecord(std::string_view text, const Name& owner, cons
       have_class = true;
       continue;
     }
-    type_word = std::string(word);
+    head.type_word = std::string(word);
+    head.rdata_at = pos;
     break;
   }
 
-  std::string up_type = upper(type_word);
+  std::string up_type = upper(head.type_word);
   std::uint32_t type = parseType(up_type);
-  if (type == 0x10000)
+  if (type == 0x10000) {
     return fail("record type " + up_type + " is out of range (TYPE1 to TYPE65535)");
+  }
   if (type == 0 && up_type != "TYPE0") {
-    return fail("unknown record type \"" + type_word +
+    return fail("unknown record type \"" + head.type_word +
                 "\" (a type ldns does not know can be written as TYPEnnn \\# len hex, RFC 3597)");
   }
   if (isMetaType(static_cast<std::uint16_t>(type))) {
     return fail("type " + up_type + " is a query or meta type, not zone data");
   }
-  std::string_view rdata_text = text.substr(pos);
-  if (auto problem = checkFields(static_cast<std::uint16_t>(type), rdata_text)) {
-    return fail(rrTypeName(static_cast<std::uint16_t>(type)) + " RDATA is invalid: " + *problem);
-  }
+  head.type = static_cast<std::uint16_t>(type);
+  return head;
+}
 
-  // ldns parses the whole line; the owner is a placeholder (we have it as a Name already) and
-  // `origin` completes relative names in the RDATA.
-  std::string line = "@ 0 IN " + type_word + ' ' + std::string(rdata_text);
+// The RDATA of `head` read by ldns, relative names completed with `origin`; null with `error`.
+RrPtr readRdata(const RecordHead& head, std::string_view rdata_text, const Name& origin,
+                std::string* error) {
+  if (auto problem = checkFields(head.type, rdata_text)) {
+    *error = rrTypeName(head.type) + " RDATA is invalid: " + *problem;
+    return nullptr;
+  }
+  // ldns parses the whole line; the owner is a placeholder (we have it as a Name already).
+  std::string line = "@ 0 IN " + head.type_word + ' ' + std::string(rdata_text);
   RdfPtr origin_rdf(
       ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, origin.size(), origin.wire().data()));
   ldns_rr* raw = nullptr;
   ldns_status status = ldns_rr_new_frm_str(&raw, line.c_str(), 0, origin_rdf.get(), nullptr);
   RrPtr rr(raw);
   if (status != LDNS_STATUS_OK || !rr) {
-    return fail(rrTypeName(static_cast<std::uint16_t>(type)) +
-                " RDATA is invalid: " + ldns_get_errorstr_by_id(status));
+    *error = rrTypeName(head.type) + " RDATA is invalid: " + ldns_get_errorstr_by_id(status);
+    return nullptr;
   }
-  if (ldns_rr_get_type(rr.get()) != type) {
-    return fail("ldns read the record as type " +
-                rrTypeName(static_cast<std::uint16_t>(ldns_rr_get_type(rr.get()))) + ", not " +
-                up_type);
+  if (ldns_rr_get_type(rr.get()) != head.type) {
+    *error = "ldns read the record as type " +
+             rrTypeName(static_cast<std::uint16_t>(ldns_rr_get_type(rr.get()))) + ", not " +
+             upper(head.type_word);
+    return nullptr;
   }
+  return rr;
+}
+
+// RFC 3597 §5: RDATA written in the generic form (\# len hex) must be valid for its type.
+// ldns 1.8.3 reads such data of a known type field by field and does not complain about octets
+// left over ("A \# 5 c000020101") or fields missing ("MX \# 2 000a"), so it must come back
+// octet for octet, complete. Empty when it does, or is not in the generic form.
+std::optional<std::string> genericRdataProblem(std::uint16_t type, std::string_view rdata_text,
+                                               const std::string& rdata, const ldns_rr* rr) {
+  auto generic = genericRdata(words(rdata_text));
+  if (!generic) return std::nullopt;
+  const ldns_rr_descriptor* descriptor = ldns_rr_descript(type);
+  bool known = descriptor != nullptr && descriptor->_type == type;
+  if (*generic != rdata ||
+      (known && ldns_rr_rd_count(rr) < ldns_rr_descriptor_minimum(descriptor))) {
+    return rrTypeName(type) + " RDATA is invalid: the \\# data is not a complete, well-formed " +
+           rrTypeName(type) + " RDATA";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Record> parseRecord(std::string_view text, const Name& owner, const Name& origin,
+                                  std::uint32_t default_ttl, std::string* error) {
+  std::string scratch;
+  if (error == nullptr) error = &scratch;
+  error->clear();
+  std::optional<RecordHead> head = readHead(text, error);
+  if (!head) return std::nullopt;
+  const std::string_view rdata_text = text.substr(head->rdata_at);
+  RrPtr rr = readRdata(*head, rdata_text, origin, error);
+  if (!rr) return std::nullopt;
   Record record;
   record.owner = owner;
-  record.type = static_cast<std::uint16_t>(type);
-  record.ttl = ttl.value_or(default_ttl);
-  std::string wire_error;
-  record.rdata = rdataWire(rr.get(), &wire_error);
-  if (!wire_error.empty()) return fail(wire_error);
-  // ldns 1.8.3 reads RFC 3597 data of a known type field by field and does not complain about
-  // octets left over ("A \# 5 c000020101") or fields missing ("MX \# 2 000a"). RFC 3597 §5
-  // wants the data to be valid for the type, so it must come back octet for octet, complete.
-  if (auto generic = genericRdata(words(rdata_text))) {
-    const ldns_rr_descriptor* descriptor = ldns_rr_descript(static_cast<std::uint16_t>(type));
-    bool known = descriptor != nullptr && descriptor->_type == type;
-    if (*generic != record.rdata ||
-        (known && ldns_rr_rd_count(rr.get()) < ldns_rr_descriptor_minimum(descriptor))) {
-      return fail(rrTypeName(record.type) + " RDATA is invalid: the \\# data is not a complete, " +
-                  "well-formed " + rrTypeName(record.type) + " RDATA");
-    }
+  record.type = head->type;
+  record.ttl = head->ttl.value_or(default_ttl);
+  record.rdata = rdataWire(rr.get(), error);
+  if (!error->empty()) return std::nullopt;
+  if (auto problem = genericRdataProblem(record.type, rdata_text, record.rdata, rr.get())) {
+    *error = std::move(*problem);
+    return std::nullopt;
   }
-  if (record.rdata.size() > 0xffff) return fail("RDATA does not fit in 65535 octets");
+  if (record.rdata.size() > 0xffff) {
+    *error = "RDATA does not fit in 65535 octets";
+    return std::nullopt;
+  }
   return record;
 }
 
