@@ -1,4 +1,4 @@
-// In-process cost of the query pipeline (parse -> resolve -> write), without sockets: what dnsd
+// In-process cost of the query pipeline (parse -> look up -> write), without sockets: what dnsd
 // adds on top of the kernel's UDP path, per query type. Complements run.sh, which measures whole
 // servers; this one says where user-space time goes.
 //

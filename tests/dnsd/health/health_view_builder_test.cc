@@ -211,8 +211,8 @@ TEST_F(HealthViewBuilderTest, ChangesSinceSeesWhatBuildWouldChangeAndRecordsNoth
   ASSERT_EQ(builder_.setDrained(*services_, {"", "api", "eu-west", ""}, true, &error), 1u) << error;
   EXPECT_EQ(builder_.changesSince(*services_, *published), ViewChange::States);
   published = builder_.build(*services_);
-  // eu-west goes down and comes back: peek sees the state change, then the ramp moving, and
-  // none of its peeks starts or moves the ramp (build() does).
+  // eu-west goes down and comes back: changesSince sees the state change, then the ramp moving,
+  // and none of its calls starts or moves the ramp (build() does).
   vote("us-1", "127.0.0.21", false);
   published = builder_.build(*services_);
   now_ += 10;

@@ -16,7 +16,7 @@ namespace nines::probers {
 
 struct CheckTarget {
   // "zone|check|endpoint", e.g. "gslb.example.test.|web|127.0.0.11": the key reports and dnsd's
-  // health table use. Stable across reloads while the three stay the same.
+  // vote table use. Stable across reloads while the three stay the same.
   std::string id;
   std::string zone;           // origin, presentation form with the final dot
   zones::Check check;         // the [checks.NAME] definition

@@ -1,7 +1,7 @@
 // The vote table (DESIGN.md "One health report", "Health semantics"): for every check target
 // ("zone|check|endpoint"), the latest vote of each prober, and the verdicts and RTT matrix drawn
 // from them. Pure: no sockets, no threads of its own; the clock comes in through the constructor.
-// Written by report ingestion and the embedded prober, read by the health thread and /v1/status,
+// Written by report ingestion and the embedded prober, read by the publication loop and /v1/status,
 // so it is guarded by a mutex (control plane only, never on the query path).
 //
 // A worked scenario, quorum 0.5, report_ttl 10 s. Target T is checked by eu-1, us-1 and ap-1.
