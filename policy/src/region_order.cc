@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "nines/base/hash.h"
 #include "select_internal.h"
 
 namespace nines::policy {
@@ -32,19 +33,19 @@ ClientKey clientKey(const ServicePlan& plan, const Client& client) noexcept {
   if (family != 4 && family != 6) prefix = 0;
   key.prefix = prefix;
   key.network = client.address.masked(prefix);
-  std::uint64_t hash = fnv1a(kFnvOffset, &family, 1);
-  hash = fnv1a(hash, key.network.bytes.data(), family == 4 ? 4 : 16);
-  hash = fnv1a(hash, &prefix, 1);
-  key.hash = fnv1a(hash, plan.name.data(), plan.name.size());
+  std::uint64_t hash = base::fnv1a(base::kFnvOffset, &family, 1);
+  hash = base::fnv1a(hash, key.network.bytes.data(), family == 4 ? 4 : 16);
+  hash = base::fnv1a(hash, &prefix, 1);
+  key.hash = base::fnv1a(hash, plan.name.data(), plan.name.size());
   return key;
 }
 
 double rendezvousScore(const ServicePlan& plan, const ClientKey& key, std::size_t slot,
                        double weight) noexcept {
   const char separator = '\0';
-  std::uint64_t hash = fnv1a(key.hash, &separator, 1);
+  std::uint64_t hash = base::fnv1a(key.hash, &separator, 1);
   const std::string& name = plan.regions[slot].name;
-  hash = mix64(fnv1a(hash, name.data(), name.size()));
+  hash = base::mix64(base::fnv1a(hash, name.data(), name.size()));
   // The top 53 bits as a double in (0, 1): never 0 (log) and never 1 (division by zero).
   const double u = (static_cast<double>(hash >> 11) + 0.5) * 0x1p-53;
   return weight / -std::log(u);
@@ -52,7 +53,8 @@ double rendezvousScore(const ServicePlan& plan, const ClientKey& key, std::size_
 
 std::size_t rotationOffset(const ClientKey& key, std::size_t slot, std::size_t size) noexcept {
   if (size == 0) return 0;
-  return static_cast<std::size_t>(mix64(key.hash + 0x9e3779b97f4a7c15ull * (slot + 1)) % size);
+  return static_cast<std::size_t>(base::mix64(key.hash + 0x9e3779b97f4a7c15ull * (slot + 1)) %
+                                  size);
 }
 
 EndpointCounts countEndpoints(const RegionPlan& region, const RegionHealth* health) noexcept {

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "nines/base/hash.h"
 #include "select_internal.h"
 
 namespace nines::policy {
@@ -210,9 +211,9 @@ namespace detail {
 // grows with the ramp, and a subnet once admitted stays admitted as the ramp grows.
 double rampPoint(const ServicePlan& plan, const detail::ClientKey& key, std::size_t slot) noexcept {
   const char salt[] = "slow start";
-  std::uint64_t hash = detail::fnv1a(key.hash, salt, sizeof salt);
+  std::uint64_t hash = base::fnv1a(key.hash, salt, sizeof salt);
   const std::string& name = plan.regions[slot].name;
-  hash = detail::mix64(detail::fnv1a(hash, name.data(), name.size()));
+  hash = base::mix64(base::fnv1a(hash, name.data(), name.size()));
   return static_cast<double>(hash >> 11) * 0x1p-53;  // top 53 bits: uniform in [0, 1)
 }
 

@@ -13,26 +13,6 @@ namespace nines::policy::detail {
 
 // --- Hashing -------------------------------------------------------------------------------
 
-// FNV-1a over bytes, then the splitmix64 finalizer: FNV alone mixes its last bytes poorly, and
-// rendezvous hashing needs every output bit uniform.
-inline constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull;
-inline std::uint64_t fnv1a(std::uint64_t hash, const void* data, std::size_t size) noexcept {
-  const auto* bytes = static_cast<const unsigned char*>(data);
-  for (std::size_t i = 0; i < size; ++i) {
-    hash ^= bytes[i];
-    hash *= 0x100000001b3ull;
-  }
-  return hash;
-}
-inline std::uint64_t mix64(std::uint64_t x) noexcept {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  x ^= x >> 31;
-  return x;
-}
-
 // The client's subnet, the unit of stickiness: /24 for IPv4, /56 for IPv6 (one customer site),
 // or the ECS source prefix when the resolver sent less (but more than 0). `hash` covers the subnet
 // and the service name.
