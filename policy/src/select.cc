@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <exception>
 
-#include "nines/base/hash.h"
 #include "select_internal.h"
 
 namespace nines::policy {
@@ -56,6 +55,8 @@ bool usableAt(const ServicePlan& plan, const ServiceHealth& health, std::size_t 
   return true;
 }
 
+// Slow start for geo, latency and failover (weighted scales the region's weight instead): a
+// ramping region admits a client subnet while its rampPoint() (client_hash.cc) is below the ramp.
 bool ramping(const ServicePlan& plan, const ServiceHealth& health, std::size_t slot) noexcept {
   if (plan.policy == zones::PolicyKind::Weighted) return false;
   const RegionHealth* state = detail::regionHealth(health, slot);
@@ -202,22 +203,6 @@ std::uint8_t ecsScope(const ServicePlan& plan, const Client& client, const Regio
 }
 
 }  // namespace
-
-namespace detail {
-
-// Slow start for geo, latency and failover (weighted scales the region's weight by its ramp
-// instead): a region ramping in (0 < ramp < 1 in its health) takes a client subnet only when a
-// hash of (subnet, region) falls in [0, ramp), so its share of the clients that would have it
-// grows with the ramp, and a subnet once admitted stays admitted as the ramp grows.
-double rampPoint(const ServicePlan& plan, const detail::ClientKey& key, std::size_t slot) noexcept {
-  const char salt[] = "slow start";
-  std::uint64_t hash = base::fnv1a(key.hash, salt, sizeof salt);
-  const std::string& name = plan.regions[slot].name;
-  hash = base::mix64(base::fnv1a(hash, name.data(), name.size()));
-  return static_cast<double>(hash >> 11) * 0x1p-53;  // top 53 bits: uniform in [0, 1)
-}
-
-}  // namespace detail
 
 void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatrix* rtt,
             const Client& client, Family family, Decision& decision, Trace* trace) noexcept {

@@ -5,6 +5,8 @@
 // machine or version, must send a client subnet to the same region and the same endpoint, or a
 // resolver that asks two of them sees the answer flap. A failing vector means the change is
 // wrong, not the vector.
+#include "client_hash.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -13,7 +15,6 @@
 
 #include "nines/policy/select.h"
 #include "policy_test_support.h"
-#include "select_internal.h"
 
 namespace nines::policy {
 namespace {
