@@ -21,35 +21,6 @@ double distanceKm(const zones::GeoPoint& a, const zones::GeoPoint& b) noexcept {
 
 namespace detail {
 
-EndpointCounts countEndpoints(const RegionPlan& region, const RegionHealth* health) noexcept {
-  EndpointCounts counts;
-  counts.total = region.endpoints.size();
-  for (std::size_t i = 0; i < counts.total; ++i) {
-    switch (endpointState(health, i)) {
-      case EndpointState::Up:
-        ++counts.up;
-        break;
-      case EndpointState::Unknown:
-        ++counts.unknown;
-        break;
-      case EndpointState::Down:
-        ++counts.down;
-        break;
-      case EndpointState::Drained:
-        ++counts.drained;
-        break;
-    }
-  }
-  return counts;
-}
-
-double effectiveWeight(const RegionPlan& region, const RegionHealth* health) noexcept {
-  double ramp = health != nullptr ? health->ramp : 1.0;
-  if (!(ramp > 0)) ramp = 0;  // also NaN
-  if (ramp > 1) ramp = 1;
-  return static_cast<double>(region.weight) * ramp;
-}
-
 std::int32_t rttColumn(const RttMatrix& rtt, const std::string& region) noexcept {
   for (std::size_t c = 0; c < rtt.regions.size(); ++c) {
     if (rtt.regions[c] == region) return static_cast<std::int32_t>(c);

@@ -12,7 +12,7 @@
 
 namespace nines::policy::detail {
 
-// --- Health ----------------------------------------------------------------------------------
+// --- Health (health.cc) ----------------------------------------------------------------------
 
 inline std::size_t regionCount(const ServicePlan& plan) noexcept {
   return plan.regions.size() < kMaxRegions ? plan.regions.size() : kMaxRegions;
@@ -66,7 +66,7 @@ std::int32_t rttColumn(const RttMatrix& rtt, const std::string& region) noexcept
 // The measured RTT, negative when unknown.
 double rttMs(const RttMatrix& rtt, std::int32_t vantage, std::int32_t column) noexcept;
 
-// --- ECS scope and explain ------------------------------------------------------------------
+// --- ECS scope and explain -------------------------------------------------------------------
 
 struct ScopeWhy {
   enum class Kind : std::uint8_t { OneRegion, Failover, Weighted, GeoNet, Location };
