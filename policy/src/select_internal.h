@@ -1,6 +1,6 @@
 // What select() shares between its parts: the region order each policy builds, the client key
 // that makes answers sticky (client_hash.h), health accessors that tolerate a short health
-// vector, and the explain text. Internal to nines_policy.
+// vector, the ECS scope rule and the explain text. Internal to nines_policy.
 #pragma once
 
 #include <array>
@@ -37,7 +37,7 @@ inline const std::vector<std::uint16_t>& familyEndpoints(const RegionPlan& regio
   return family == Family::V4 ? region.v4 : region.v6;
 }
 
-// --- Region order ----------------------------------------------------------------------------
+// --- Region order (region_order.cc) ----------------------------------------------------------
 
 enum class GeoRule : std::uint8_t { None, Net, Country, Continent };
 
@@ -66,8 +66,9 @@ std::int32_t rttColumn(const RttMatrix& rtt, const std::string& region) noexcept
 // The measured RTT, negative when unknown.
 double rttMs(const RttMatrix& rtt, std::int32_t vantage, std::int32_t column) noexcept;
 
-// --- ECS scope and explain -------------------------------------------------------------------
+// --- ECS scope (ecs_scope.cc) ----------------------------------------------------------------
 
+// What decided the scope, for the explain text.
 struct ScopeWhy {
   enum class Kind : std::uint8_t { OneRegion, Failover, Weighted, GeoNet, Location };
   Kind kind = Kind::OneRegion;
@@ -75,12 +76,23 @@ struct ScopeWhy {
   std::uint8_t base = 0;     // weighted: the hashed subnet's length
 };
 
+// Rule 5 of select(): the ECS SCOPE PREFIX-LENGTH of an answer made from `order`, where `deepest`
+// is the position in the order of the last region that decided something and `ramp_decided`
+// says a ramping region up to there admitted or skipped this client. 0 without ECS or with source
+// prefix 0; never longer than the source prefix. Fills `why`.
+std::uint8_t ecsScope(const ServicePlan& plan, const Client& client, const RegionOrder& order,
+                      std::size_t deepest, bool ramp_decided, const ClientKey& key,
+                      ScopeWhy& why) noexcept;
+
+// --- Explain (trace.cc) ----------------------------------------------------------------------
+
 // Everything select() decided, for the explain text.
 struct Outcome {
-  const char* level = "healthy";  // "healthy", "fail open", "fail open (all regions)"
-  bool no_region = false;         // no region was usable at any level tried
-  bool family_missing = false;    // NODATA: the primary region has no endpoint of the family
-  std::int32_t primary = -1;      // slot of the primary region, -1 when none
+  // "healthy", "fail open", "fail open (drained included)" or "fallback none".
+  const char* level = "healthy";
+  bool no_region = false;       // no region was usable at any level tried
+  bool family_missing = false;  // NODATA: the primary region has no endpoint of the family
+  std::int32_t primary = -1;    // slot of the primary region, -1 when none
 };
 
 void fillTrace(const ServicePlan& plan, const ServiceHealth& health, const RttMatrix* rtt,
