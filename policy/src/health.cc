@@ -1,4 +1,8 @@
+// Health as the policies read it: the all-unknown view, the names /v1/status spells, and what
+// select() and the explain text derive from a region's health (endpoint counts, weight * ramp).
 #include "nines/policy/health.h"
+
+#include "select_internal.h"
 
 namespace nines::policy {
 
@@ -38,5 +42,38 @@ const char* endpointStateName(EndpointState state) noexcept {
   }
   return "unknown";
 }
+
+namespace detail {
+
+EndpointCounts countEndpoints(const RegionPlan& region, const RegionHealth* health) noexcept {
+  EndpointCounts counts;
+  counts.total = region.endpoints.size();
+  for (std::size_t i = 0; i < counts.total; ++i) {
+    switch (endpointState(health, i)) {
+      case EndpointState::Up:
+        ++counts.up;
+        break;
+      case EndpointState::Unknown:
+        ++counts.unknown;
+        break;
+      case EndpointState::Down:
+        ++counts.down;
+        break;
+      case EndpointState::Drained:
+        ++counts.drained;
+        break;
+    }
+  }
+  return counts;
+}
+
+double effectiveWeight(const RegionPlan& region, const RegionHealth* health) noexcept {
+  double ramp = health != nullptr ? health->ramp : 1.0;
+  if (!(ramp > 0)) ramp = 0;  // also NaN
+  if (ramp > 1) ramp = 1;
+  return static_cast<double>(region.weight) * ramp;
+}
+
+}  // namespace detail
 
 }  // namespace nines::policy

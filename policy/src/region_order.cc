@@ -21,69 +21,6 @@ double distanceKm(const zones::GeoPoint& a, const zones::GeoPoint& b) noexcept {
 
 namespace detail {
 
-ClientKey clientKey(const ServicePlan& plan, const Client& client) noexcept {
-  ClientKey key;
-  const std::uint8_t family = client.address.family;
-  std::uint8_t prefix = family == 4 ? 24 : 56;
-  // A shorter ECS source prefix is all we know of the client. Source prefix 0 ("do not use",
-  // RFC 7871 §7.1.2) comes with the resolver's own address: hash that resolver's subnet, or every
-  // such resolver would land in the same region.
-  if (client.source_prefix > 0 && client.source_prefix < prefix) prefix = client.source_prefix;
-  if (family != 4 && family != 6) prefix = 0;
-  key.prefix = prefix;
-  key.network = client.address.masked(prefix);
-  std::uint64_t hash = fnv1a(kFnvOffset, &family, 1);
-  hash = fnv1a(hash, key.network.bytes.data(), family == 4 ? 4 : 16);
-  hash = fnv1a(hash, &prefix, 1);
-  key.hash = fnv1a(hash, plan.name.data(), plan.name.size());
-  return key;
-}
-
-double rendezvousScore(const ServicePlan& plan, const ClientKey& key, std::size_t slot,
-                       double weight) noexcept {
-  const char separator = '\0';
-  std::uint64_t hash = fnv1a(key.hash, &separator, 1);
-  const std::string& name = plan.regions[slot].name;
-  hash = mix64(fnv1a(hash, name.data(), name.size()));
-  // The top 53 bits as a double in (0, 1): never 0 (log) and never 1 (division by zero).
-  const double u = (static_cast<double>(hash >> 11) + 0.5) * 0x1p-53;
-  return weight / -std::log(u);
-}
-
-std::size_t rotationOffset(const ClientKey& key, std::size_t slot, std::size_t size) noexcept {
-  if (size == 0) return 0;
-  return static_cast<std::size_t>(mix64(key.hash + 0x9e3779b97f4a7c15ull * (slot + 1)) % size);
-}
-
-EndpointCounts countEndpoints(const RegionPlan& region, const RegionHealth* health) noexcept {
-  EndpointCounts counts;
-  counts.total = region.endpoints.size();
-  for (std::size_t i = 0; i < counts.total; ++i) {
-    switch (endpointState(health, i)) {
-      case EndpointState::Up:
-        ++counts.up;
-        break;
-      case EndpointState::Unknown:
-        ++counts.unknown;
-        break;
-      case EndpointState::Down:
-        ++counts.down;
-        break;
-      case EndpointState::Drained:
-        ++counts.drained;
-        break;
-    }
-  }
-  return counts;
-}
-
-double effectiveWeight(const RegionPlan& region, const RegionHealth* health) noexcept {
-  double ramp = health != nullptr ? health->ramp : 1.0;
-  if (!(ramp > 0)) ramp = 0;  // also NaN
-  if (ramp > 1) ramp = 1;
-  return static_cast<double>(region.weight) * ramp;
-}
-
 std::int32_t rttColumn(const RttMatrix& rtt, const std::string& region) noexcept {
   for (std::size_t c = 0; c < rtt.regions.size(); ++c) {
     if (rtt.regions[c] == region) return static_cast<std::int32_t>(c);

@@ -1,4 +1,5 @@
-// select(): region order (region_order.cc) -> health filter -> endpoints -> ECS scope -> explain.
+// select(): region order (region_order.cc) -> health filter -> endpoints -> ECS scope
+// (ecs_scope.cc) -> explain (trace.cc).
 //
 // A worked scenario. Service www, policy geo, regions us-east (2 A), eu-west (1 A), ap-south
 // (1 A), answers = 2. A client in Dublin (EU/IE, point (53.3, -6.3)), geo rule EU = [eu-west,
@@ -55,6 +56,8 @@ bool usableAt(const ServicePlan& plan, const ServiceHealth& health, std::size_t 
   return true;
 }
 
+// Slow start for geo, latency and failover (weighted scales the region's weight instead): a
+// ramping region admits a client subnet while its rampPoint() (client_hash.cc) is below the ramp.
 bool ramping(const ServicePlan& plan, const ServiceHealth& health, std::size_t slot) noexcept {
   if (plan.policy == zones::PolicyKind::Weighted) return false;
   const RegionHealth* state = detail::regionHealth(health, slot);
@@ -159,64 +162,7 @@ struct Collector {
   }
 };
 
-// Rule 5: the ECS scope covers exactly what decided the answer, so that a resolver never hands
-// one region's answer to a client that would get another (RFC 7871 §7.2.1).
-std::uint8_t ecsScope(const ServicePlan& plan, const Client& client, const RegionOrder& order,
-                      std::size_t deepest, bool ramp_decided, const detail::ClientKey& key,
-                      detail::ScopeWhy& why) noexcept {
-  using Kind = detail::ScopeWhy::Kind;
-  std::uint8_t scope = 0;
-  const std::uint8_t nets = order.geo_match.scope;
-  if (detail::regionCount(plan) <= 1) {
-    why.kind = Kind::OneRegion;  // nothing to choose between
-  } else if (plan.policy == zones::PolicyKind::Failover) {
-    why.kind = Kind::Failover;  // the order is the same for every client
-  } else if (plan.policy == zones::PolicyKind::Weighted) {
-    // The hash reads the client's /24 or /56; a service net inside it must not be covered.
-    why.kind = Kind::Weighted;
-    why.base = client.address.family == 4 ? 24 : 56;
-    scope = std::max(why.base, nets);
-  } else if (order.vantage < 0 && order.geo_rule == detail::GeoRule::Net &&
-             deepest < order.rule_length) {
-    // Every region that decided came from the matched service net's list: that net decided (its
-    // scope already stops short of any more specific service net inside it).
-    why.kind = Kind::GeoNet;
-    scope = nets;
-  } else {
-    // The client's location decided (country, continent, distance, nearest vantage); the scope
-    // must stay inside the location's network and not cover a subnet a service net answers
-    // differently.
-    why.kind = Kind::Location;
-    scope = std::max(nets, client.location.scope);
-  }
-  // Slow start admitted or skipped a region by the hash of the client's subnet: the answer holds
-  // for that subnet only.
-  if (ramp_decided && why.kind != Kind::OneRegion) scope = std::max(scope, key.prefix);
-  scope = std::min(scope, client.address.bitLength());
-  why.decided = scope;
-  // RFC 7871 §7.1.2: SOURCE PREFIX-LENGTH 0 means "do not use my address"; answer with scope 0.
-  // §7.2.1: the scope must not be longer than the source prefix that was sent.
-  if (!client.has_ecs || client.source_prefix == 0) return 0;
-  return std::min(scope, client.source_prefix);
-}
-
 }  // namespace
-
-namespace detail {
-
-// Slow start for geo, latency and failover (weighted scales the region's weight by its ramp
-// instead): a region ramping in (0 < ramp < 1 in its health) takes a client subnet only when a
-// hash of (subnet, region) falls in [0, ramp), so its share of the clients that would have it
-// grows with the ramp, and a subnet once admitted stays admitted as the ramp grows.
-double rampPoint(const ServicePlan& plan, const detail::ClientKey& key, std::size_t slot) noexcept {
-  const char salt[] = "slow start";
-  std::uint64_t hash = detail::fnv1a(key.hash, salt, sizeof salt);
-  const std::string& name = plan.regions[slot].name;
-  hash = detail::mix64(detail::fnv1a(hash, name.data(), name.size()));
-  return static_cast<double>(hash >> 11) * 0x1p-53;  // top 53 bits: uniform in [0, 1)
-}
-
-}  // namespace detail
 
 void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatrix* rtt,
             const Client& client, Family family, Decision& decision, Trace* trace) noexcept {
@@ -270,9 +216,10 @@ void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatri
   }
   outcome.primary = collector.primary;
 
+  // Rule 5: the ECS scope (ecs_scope.cc).
   detail::ScopeWhy why;
   decision.scope =
-      ecsScope(plan, client, order, collector.deepest, collector.ramp_decided, key, why);
+      detail::ecsScope(plan, client, order, collector.deepest, collector.ramp_decided, key, why);
 
   if (trace != nullptr) {
     // Explain only: allocation is fine here, but select() stays noexcept; a failed allocation
@@ -283,15 +230,6 @@ void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatri
     } catch (const std::exception&) {
     }
   }
-}
-
-std::uint8_t decisionPrefix(const ServicePlan& plan, const Client& client) noexcept {
-  std::uint8_t prefix = detail::clientKey(plan, client).prefix;
-  if (!plan.geo_nets.empty()) prefix = std::max(prefix, plan.geo_nets.match(client.address).scope);
-  if (plan.policy == zones::PolicyKind::Geo || plan.policy == zones::PolicyKind::Latency) {
-    prefix = std::max(prefix, client.location.scope);
-  }
-  return prefix;
 }
 
 bool regionUsable(const RegionPlan& region, const RegionHealth* health,

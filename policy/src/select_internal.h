@@ -1,58 +1,18 @@
 // What select() shares between its parts: the region order each policy builds, the client key
-// that makes answers sticky, health accessors that tolerate a short health vector, and the
-// explain text. Internal to nines_policy.
+// that makes answers sticky (client_hash.h), health accessors that tolerate a short health
+// vector, the ECS scope rule and the explain text. Internal to nines_policy.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 
+#include "client_hash.h"
 #include "nines/policy/select.h"
 
 namespace nines::policy::detail {
 
-// --- Hashing -------------------------------------------------------------------------------
-
-// FNV-1a over bytes, then the splitmix64 finalizer: FNV alone mixes its last bytes poorly, and
-// rendezvous hashing needs every output bit uniform.
-inline constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull;
-inline std::uint64_t fnv1a(std::uint64_t hash, const void* data, std::size_t size) noexcept {
-  const auto* bytes = static_cast<const unsigned char*>(data);
-  for (std::size_t i = 0; i < size; ++i) {
-    hash ^= bytes[i];
-    hash *= 0x100000001b3ull;
-  }
-  return hash;
-}
-inline std::uint64_t mix64(std::uint64_t x) noexcept {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  x ^= x >> 31;
-  return x;
-}
-
-// The client's subnet, the unit of stickiness: /24 for IPv4, /56 for IPv6 (one customer site),
-// or the ECS source prefix when the resolver sent less (but more than 0). `hash` covers the subnet
-// and the service name.
-struct ClientKey {
-  zones::IpAddress network;
-  std::uint8_t prefix = 0;
-  std::uint64_t hash = 0;
-};
-ClientKey clientKey(const ServicePlan& plan, const Client& client) noexcept;
-// The rendezvous score of one region for this client: weight / -ln(u), u in (0, 1) from a hash
-// of (client subnet, service, region name). The highest score is the client's first choice.
-// Slow start's admission point of (client subnet, region) in [0, 1): admitted while below the
-// region's ramp (select.cc says why).
-double rampPoint(const ServicePlan& plan, const ClientKey& key, std::size_t slot) noexcept;
-double rendezvousScore(const ServicePlan& plan, const ClientKey& key, std::size_t slot,
-                       double weight) noexcept;
-// Where in a region's endpoint list (of one family, `size` long) this client starts.
-std::size_t rotationOffset(const ClientKey& key, std::size_t slot, std::size_t size) noexcept;
-
-// --- Health ----------------------------------------------------------------------------------
+// --- Health (health.cc) ----------------------------------------------------------------------
 
 inline std::size_t regionCount(const ServicePlan& plan) noexcept {
   return plan.regions.size() < kMaxRegions ? plan.regions.size() : kMaxRegions;
@@ -77,7 +37,7 @@ inline const std::vector<std::uint16_t>& familyEndpoints(const RegionPlan& regio
   return family == Family::V4 ? region.v4 : region.v6;
 }
 
-// --- Region order ----------------------------------------------------------------------------
+// --- Region order (region_order.cc) ----------------------------------------------------------
 
 enum class GeoRule : std::uint8_t { None, Net, Country, Continent };
 
@@ -106,8 +66,9 @@ std::int32_t rttColumn(const RttMatrix& rtt, const std::string& region) noexcept
 // The measured RTT, negative when unknown.
 double rttMs(const RttMatrix& rtt, std::int32_t vantage, std::int32_t column) noexcept;
 
-// --- ECS scope and explain ------------------------------------------------------------------
+// --- ECS scope (ecs_scope.cc) ----------------------------------------------------------------
 
+// What decided the scope, for the explain text.
 struct ScopeWhy {
   enum class Kind : std::uint8_t { OneRegion, Failover, Weighted, GeoNet, Location };
   Kind kind = Kind::OneRegion;
@@ -115,12 +76,23 @@ struct ScopeWhy {
   std::uint8_t base = 0;     // weighted: the hashed subnet's length
 };
 
+// Rule 5 of select(): the ECS SCOPE PREFIX-LENGTH of an answer made from `order`, where `deepest`
+// is the position in the order of the last region that decided something and `ramp_decided`
+// says a ramping region up to there admitted or skipped this client. 0 without ECS or with source
+// prefix 0; never longer than the source prefix. Fills `why`.
+std::uint8_t ecsScope(const ServicePlan& plan, const Client& client, const RegionOrder& order,
+                      std::size_t deepest, bool ramp_decided, const ClientKey& key,
+                      ScopeWhy& why) noexcept;
+
+// --- Explain (trace.cc) ----------------------------------------------------------------------
+
 // Everything select() decided, for the explain text.
 struct Outcome {
-  const char* level = "healthy";  // "healthy", "fail open", "fail open (all regions)"
-  bool no_region = false;         // no region was usable at any level tried
-  bool family_missing = false;    // NODATA: the primary region has no endpoint of the family
-  std::int32_t primary = -1;      // slot of the primary region, -1 when none
+  // "healthy", "fail open", "fail open (drained included)" or "fallback none".
+  const char* level = "healthy";
+  bool no_region = false;       // no region was usable at any level tried
+  bool family_missing = false;  // NODATA: the primary region has no endpoint of the family
+  std::int32_t primary = -1;    // slot of the primary region, -1 when none
 };
 
 void fillTrace(const ServicePlan& plan, const ServiceHealth& health, const RttMatrix* rtt,

@@ -270,6 +270,10 @@ TEST(SelectGeo, OneRegionHasScopeZero) {
   EXPECT_EQ(got.decision.scope, 0);
 }
 
+void usEastThirdV4(zones::Zone&, zones::Service& s) {
+  s.pools[0].endpoints.push_back(testing::ip("192.0.2.12"));
+}
+
 // Sticky rotation: inside a region, different subnets start at different endpoints, and one
 // subnet keeps its endpoint.
 TEST(SelectGeo, RotationIsStickyPerSubnet) {
@@ -286,17 +290,25 @@ TEST(SelectGeo, RotationIsStickyPerSubnet) {
   }
   ASSERT_EQ(first.size(), 2u);  // both us-east addresses lead for some subnets
   EXPECT_NEAR(first["192.0.2.10"], 1000, 150);
-  // One endpoint down: only its subnets move.
-  const ServiceHealth one_down = testing::health(s.zone.services[0], "du");
-  for (int i = 0; i < 500; ++i) {
-    const std::string address = "10.1." + std::to_string(i % 256) + "." + std::to_string(i / 256);
-    testing::Answer before = testing::run(s.plan, state, client(address, 32));
-    testing::Answer after = testing::run(s.plan, one_down, client(address, 32));
-    EXPECT_EQ(after.in_order, Strings{"192.0.2.11"});
-    if (before.in_order == Strings{"192.0.2.11"}) {
-      EXPECT_EQ(after.in_order, before.in_order);
+  // One endpoint down: only the subnets it led move, each to the next endpoint of the list. With
+  // two endpoints this could not fail (every subnet ends on the one left), so us-east gets a third.
+  Example three = example(zones::PolicyKind::Geo, usEastThirdV4);
+  const ServiceHealth all_up = testing::health(three.zone.services[0]);
+  const ServiceHealth first_down = testing::health(three.zone.services[0], "d");
+  int moved = 0;
+  for (int i = 0; i < 1500; ++i) {
+    const std::string address =
+        "10." + std::to_string(10 + i / 256) + "." + std::to_string(i % 256) + ".1";
+    const testing::Answer before = testing::run(three.plan, all_up, client(address, 32));
+    const testing::Answer after = testing::run(three.plan, first_down, client(address, 32));
+    if (before.in_order == Strings{"192.0.2.10"}) {
+      EXPECT_EQ(after.in_order, Strings{"192.0.2.11"}) << address;
+      ++moved;
+    } else {
+      EXPECT_EQ(after.in_order, before.in_order) << address;
     }
   }
+  EXPECT_NEAR(moved, 500, 100);
 }
 
 TEST(SelectGeo, ShortHealthViewCountsAsUnknown) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -83,23 +84,35 @@ TEST(SelectWeighted, SharesFollowWeights) {
   }
 }
 
+// The unit of stickiness is the client's /24, or the ECS source prefix when that is shorter. Each
+// half is checked against a control that would fail were the unit something else: hosts agree
+// inside a /24 while /24s differ, and /24s agree inside an ECS /20 while the same /24s sent as
+// /32 clients differ.
 TEST(SelectWeighted, StickyPerSubnet) {
   Weighted w;
   const ServiceHealth state = w.health();
+  std::set<Strings> by_subnet;
   for (int i = 0; i < 2000; ++i) {
     testing::Answer a = testing::run(w.plan, state, client(subnetAddress(i, 1), 32));
-    testing::Answer again = testing::run(w.plan, state, client(subnetAddress(i, 1), 32));
     testing::Answer neighbour = testing::run(w.plan, state, client(subnetAddress(i, 254), 32));
-    EXPECT_EQ(a.in_order, again.in_order);
     EXPECT_EQ(a.in_order, neighbour.in_order) << subnetAddress(i);
+    by_subnet.insert(a.in_order);
   }
-  // With ECS /20 the /20 is the unit: every /24 inside it gets the same answer.
-  const testing::Answer first = testing::run(w.plan, state, client("10.20.16.0", 20));
+  // Every A record of a weighted region leads for some /24 (us-east has two).
+  EXPECT_EQ(by_subnet, (std::set<Strings>{
+                           {"192.0.2.10"}, {"192.0.2.11"}, {"198.51.100.10"}, {"203.0.113.10"}}));
+
+  // ECS /20: every /24 inside 10.20.16.0/20 gets the /20's answer...
+  const testing::Answer whole = testing::run(w.plan, state, client("10.20.16.0", 20));
+  std::set<Strings> as_hosts;
   for (int third = 16; third < 32; ++third) {
-    testing::Answer a =
-        testing::run(w.plan, state, client("10.20." + std::to_string(third) + ".0", 20));
-    EXPECT_EQ(a.in_order, first.in_order) << third;
+    const std::string subnet = "10.20." + std::to_string(third) + ".";
+    EXPECT_EQ(testing::run(w.plan, state, client(subnet + "0", 20)).in_order, whole.in_order)
+        << subnet;
+    as_hosts.insert(testing::run(w.plan, state, client(subnet + "1", 32)).in_order);
   }
+  // ...while the same /24s sent as /32 clients do not all agree: the /20 really is the unit.
+  EXPECT_GT(as_hosts.size(), 1u);
 }
 
 TEST(SelectWeighted, OnlyTheClientsOfADownRegionMove) {
