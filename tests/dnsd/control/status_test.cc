@@ -1,0 +1,133 @@
+// renderStatus: the /v1/status document from a serving state and its sources. Region verdicts come
+// from the health view's notes as structured fields (state, drained_by, usable_endpoints, min_up)
+// beside the reason; filters narrow it; keys of probers never appear.
+#include "nines/dnsd/control/status.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "nines/dnsd/health/health_view_builder.h"
+#include "nines/zones/loader.h"
+#include "process.h"
+
+namespace nines::dnsd {
+namespace {
+
+using nlohmann::json;
+
+const char* kZone = R"(
+origin = "status.test."
+[soa]
+mname = "ns1.status.test."
+rname = "hostmaster.status.test."
+serial = 1
+refresh = 3600
+retry = 600
+expire = 1209600
+minimum = 300
+[records]
+"@" = ["NS ns1.status.test."]
+ns1 = ["A 192.0.2.53"]
+[regions.us-east]
+location = [38.9, -77.0]
+[regions.eu-west]
+location = [53.3, -6.3]
+[regions.ap-south]
+drain = true
+[services.www]
+policy = "failover"
+order = ["us-east", "eu-west", "ap-south"]
+[services.www.pools.us-east]
+min_up = 2
+endpoints = ["192.0.2.10", "192.0.2.11"]
+[services.www.pools.eu-west]
+endpoints = ["198.51.100.10"]
+[services.www.pools.ap-south]
+endpoints = ["203.0.113.10"]
+)";
+
+class StatusTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    zones::LoadResult loaded = zones::loadZones(dir_.write("status.test.toml", kZone));
+    ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().toString();
+    state_.zones = ZoneTable::build(std::move(loaded.zones));
+  }
+  json render(const StatusFilter& filter = {}) {
+    state_.health = builder_.build(state_.zones->services());
+    StatusSources sources;
+    sources.health = &health_;
+    sources.drains = builder_.drains();
+    sources.probers = {{"p1", "eu-west", true, 7, now_ - 2, {}}};
+    sources.now = now_;
+    return json::parse(renderStatus(state_, sources, filter));
+  }
+  static json region(const json& status, const std::string& name) {
+    for (const auto& entry : status["services"][0]["regions"]) {
+      if (entry["name"] == name) return entry;
+    }
+    return nullptr;
+  }
+
+  nines::testing::TempDir dir_;
+  double now_ = 1000;
+  HealthViewBuilder builder_{nullptr, [this] { return now_; }};
+  HealthConfig health_;
+  ServingState state_;
+};
+
+TEST_F(StatusTest, RegionsCarryTheirVerdictAsFields) {
+  std::string error;
+  ASSERT_EQ(
+      builder_.setDrained(state_.zones->services(), {"", "www", "", "192.0.2.11"}, true, &error),
+      1u);
+  ASSERT_EQ(builder_.setDrained(state_.zones->services(), {"", "www", "eu-west", ""}, true, &error),
+            1u);
+  const json status = render();
+  const json us = region(status, "us-east");
+  EXPECT_EQ(us["state"], "down") << us.dump(2);  // one of two endpoints usable, min_up 2
+  EXPECT_EQ(us["drained_by"], nullptr);
+  EXPECT_EQ(us["usable_endpoints"], 1);
+  EXPECT_EQ(us["min_up"], 2);
+  EXPECT_EQ(us["reason"], "1/2 endpoints up or unknown, min_up 2");
+  EXPECT_EQ(us["endpoints"][1]["state"], "drained");
+  EXPECT_EQ(us["endpoints"][1]["drained_by"], "api");
+  EXPECT_EQ(us["endpoints"][0]["drained_by"], nullptr);
+  const json eu = region(status, "eu-west");
+  EXPECT_EQ(eu["state"], "drained");
+  EXPECT_EQ(eu["drained_by"], "api");
+  const json ap = region(status, "ap-south");
+  EXPECT_EQ(ap["state"], "drained");
+  EXPECT_EQ(ap["drained_by"], "zone_file");
+  EXPECT_EQ(ap["reason"], "drained in the zone file");
+  EXPECT_EQ(status["drains"].size(), 2u);
+}
+
+TEST_F(StatusTest, FiltersNarrowTheDocument) {
+  StatusFilter filter;
+  filter.pools.region = "eu-west";
+  json status = render(filter);
+  ASSERT_EQ(status["services"].size(), 1u);
+  EXPECT_EQ(status["services"][0]["regions"].size(), 1u);
+  filter = {};
+  filter.pools.zone = "other.test";
+  status = render(filter);
+  EXPECT_TRUE(status["zones"].empty());
+  EXPECT_TRUE(status["services"].empty());
+}
+
+TEST_F(StatusTest, ProbersAreShownWithoutTheirKeys) {
+  const json status = render();
+  ASSERT_EQ(status["probers"].size(), 1u);
+  EXPECT_EQ(status["probers"][0]["id"], "p1");
+  EXPECT_EQ(status["probers"][0]["last_seq"], 7);
+  EXPECT_EQ(status["probers"][0]["last_report_age"], 2.0);
+  EXPECT_FALSE(status["probers"][0].contains("key"));
+  EXPECT_EQ(status["health"]["mode"], "probers");
+}
+
+}  // namespace
+}  // namespace nines::dnsd
