@@ -32,7 +32,7 @@ Server::Server(Config config)
       publisher_(health_, wallClock,
                  [this](HealthPublisher::View view) {
                    auto current = state_.current();
-                   serve(current ? current->zones : nullptr, std::move(view));
+                   publishServingState(current ? current->zones : nullptr, std::move(view));
                  }),
       ingest_(config_.health.probers, config_.health.max_skew, votes_, wallClock) {
   if (config_.health.probers.empty()) embedded_ = std::make_unique<EmbeddedProber>(votes_);
@@ -89,14 +89,16 @@ void Server::loadZones(bool initial) {
   std::shared_ptr<const ZoneTable> table = ZoneTable::build(std::move(next));
   // The services live in the table: the publisher holds them through it.
   std::shared_ptr<const policy::ServiceSet> services(table, &table->services());
-  publisher_.publish(std::move(services),
-                     [&](HealthPublisher::View view) { serve(table, std::move(view)); });
+  publisher_.publish(std::move(services), [&](HealthPublisher::View view) {
+    publishServingState(table, std::move(view));
+  });
   base::logInfo(std::string(initial ? "loaded " : "reloaded ") + std::to_string(count) +
                 " zone(s) from " + config_.server.zones +
                 (errors == 0 ? "" : " (" + std::to_string(errors) + " error(s))"));
 }
 
-void Server::serve(std::shared_ptr<const ZoneTable> zones, HealthPublisher::View health) {
+void Server::publishServingState(std::shared_ptr<const ZoneTable> zones,
+                                 HealthPublisher::View health) {
   if (!zones) return;
   auto next = std::make_shared<ServingState>();
   next->generation = ++generation_;

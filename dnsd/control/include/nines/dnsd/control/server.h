@@ -59,8 +59,9 @@ class Server {
   std::vector<zones::Zone> keepFailedZones(zones::LoadResult& result) const;
   // Hands the checks of `zones` to the vote table, GET /v1/checks and the embedded prober.
   void updateChecks(const std::vector<zones::Zone>& zones);
-  // Serves `zones` with `health` (built for zones->services()). Called by the publisher only.
-  void serve(std::shared_ptr<const ZoneTable> zones, HealthPublisher::View health);
+  // Makes `zones` with `health` (built for zones->services()) what queries read. Called by the
+  // publisher only, one call at a time.
+  void publishServingState(std::shared_ptr<const ZoneTable> zones, HealthPublisher::View health);
   ControlHandlers handlers();
   int drain(const HealthSelector& selector, bool drained, std::string& body);
   int setHealth(const HealthSelector& selector, const std::string& state, std::string& body);
