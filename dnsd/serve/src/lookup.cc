@@ -12,6 +12,9 @@ namespace {
 // RFC 1034 §4.3.2 does not bound CNAME chains; resolvers give up around 8–16 hops.
 constexpr int kMaxCnameHops = 8;
 
+static_assert(AddressRRset::kMaxAddresses >= policy::kMaxAnswers,
+              "the plan must hold every address a policy may answer with");
+
 // A name being looked up: the question name, or a CNAME target further down a chain. Suffixes of
 // the name are views into its lowercased wire form.
 struct LookupName {
