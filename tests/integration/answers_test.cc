@@ -11,9 +11,6 @@
 namespace nines::integration {
 namespace {
 
-using nines::testing::QueryOptions;
-using nines::testing::Response;
-
 class Answers : public SharedServerTest<::testing::TestWithParam<Transport>> {
  protected:
   Response ask(const std::string& name, const std::string& type, QueryOptions options = {}) {

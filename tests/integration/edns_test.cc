@@ -10,10 +10,6 @@
 namespace nines::integration {
 namespace {
 
-using nines::testing::buildQuery;
-using nines::testing::QueryOptions;
-using nines::testing::Response;
-
 class Edns : public SharedServerTest<::testing::TestWithParam<Transport>> {
  protected:
   Response ask(const std::string& name, const std::string& type, const QueryOptions& options) {

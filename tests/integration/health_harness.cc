@@ -29,28 +29,6 @@ double wallSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// A socket of `type` bound to 127.0.0.1:`port` (0: any); -1 when that failed.
-int bindLoopback(int type, std::uint16_t port) {
-  int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-std::uint16_t localPort(int fd) {
-  sockaddr_in address{};
-  socklen_t length = sizeof address;
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
-  return ntohs(address.sin_port);
-}
-
 }  // namespace
 
 std::string healthZone(std::uint16_t port, const CheckTiming& timing, double slow_start) {
@@ -122,21 +100,6 @@ std::string healthSections(std::uint16_t http_port, double report_ttl,
     out += "[[health.probers]]\nid = \"" + prober.id + "\"\nkey = \"" + prober.key_base64 + "\"\n";
   }
   return out;
-}
-
-std::uint16_t freePort() {
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    int tcp = bindLoopback(SOCK_STREAM, 0);
-    if (tcp < 0) continue;
-    const std::uint16_t port = localPort(tcp);
-    int udp = bindLoopback(SOCK_DGRAM, port);
-    close(tcp);
-    if (udp >= 0) {
-      close(udp);
-      return port;
-    }
-  }
-  return 0;
 }
 
 LoopbackBackend::LoopbackBackend() = default;

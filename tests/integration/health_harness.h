@@ -60,10 +60,6 @@ const std::vector<ProberSpec>& testProbers();
 std::string healthSections(std::uint16_t http_port, double report_ttl,
                            const std::vector<ProberSpec>& probers);
 
-// A port free for both UDP and TCP on 127.0.0.1 (bound, then closed), for a dnsd that must come
-// back on the same port; 0 when none was found.
-std::uint16_t freePort();
-
 // An HTTP server answering every GET with 200 "ok" on one address. Its socket has SO_REUSEADDR
 // only (cpp-httplib's default is SO_REUSEPORT, which would let a backend of another test run on
 // the same address and port, and a stopped backend would still seem to answer).

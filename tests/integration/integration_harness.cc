@@ -1,9 +1,6 @@
 #include "integration_harness.h"
 
-#include <arpa/inet.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <sstream>
@@ -121,17 +118,6 @@ Response DnsdServer::send(const Bytes& wire, Transport transport) const {
   auto response = exchange(wire, transport);
   if (!response) return Response{};
   return nines::testing::decodeResponse(*response);
-}
-
-bool ipv6LoopbackAvailable() {
-  int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in6 address{};
-  address.sin6_family = AF_INET6;
-  address.sin6_addr = in6addr_loopback;
-  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  close(fd);
-  return ok;
 }
 
 Bytes withOpcode(Bytes wire, int opcode) {

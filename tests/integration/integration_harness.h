@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dns_client.h"
+#include "loopback.h"
 #include "process.h"
 #include "zone_text.h"
 
@@ -21,6 +22,16 @@ namespace nines::integration {
 
 using Bytes = std::vector<std::uint8_t>;
 using Strings = std::vector<std::string>;
+
+// The test support every integration test reaches for, by its short name.
+using nines::testing::buildQuery;
+using nines::testing::decodeResponse;
+using nines::testing::freePort;
+using nines::testing::ipv6LoopbackAvailable;
+using nines::testing::QueryOptions;
+using nines::testing::Response;
+using nines::testing::TcpConnection;
+using nines::testing::waitUntil;
 
 enum class Transport { Udp, Tcp };
 
@@ -106,9 +117,6 @@ class SharedServerTest : public Base {
 
   static inline DnsdServer* server_ = nullptr;
 };
-
-// Whether [::1] can be bound on this machine.
-bool ipv6LoopbackAvailable();
 
 // Raw edits of query bytes, for the malformed and unusual cases ldns will not build.
 Bytes withOpcode(Bytes wire, int opcode);

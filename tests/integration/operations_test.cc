@@ -1,12 +1,9 @@
 // Running dnsd as an operator does: SIGHUP reloads (good and broken zone files), zones with errors
 // at start, SIGTERM, configuration errors and a listen address already taken. Every failure must
 // be a clear `file:line:col: message` in the log and the right exit status.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -20,9 +17,7 @@ namespace nines::integration {
 namespace {
 
 using nines::testing::DnsdProcess;
-using nines::testing::Response;
 using nines::testing::TempDir;
-using nines::testing::waitUntil;
 using Clock = std::chrono::steady_clock;
 
 // The first address of www.example.test as served now ("" when there is none).
@@ -207,36 +202,17 @@ TEST(Startup, ConfigErrorsExitOneWithFileLineColumn) {
   EXPECT_NE(missing.log().find("missing.toml"), std::string::npos) << missing.log();
 }
 
-// A socket of `type` bound to 127.0.0.1 on a port the kernel picks (listening when TCP).
-struct BoundSocket {
-  explicit BoundSocket(int type) {
-    fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-        (type == SOCK_STREAM && listen(fd, 4) != 0) ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      return;
-    }
-    port = ntohs(address.sin_port);
-  }
-  ~BoundSocket() {
-    if (fd >= 0) close(fd);
-  }
-  int fd = -1;
-  std::uint16_t port = 0;
-};
-
 TEST(Startup, ListenAddressInUseExitsOneWithAClearMessage) {
   TempDir dir;
   dir.write("zones/example.test.toml", exampleZone());
   for (int type : {SOCK_STREAM, SOCK_DGRAM}) {
     SCOPED_TRACE(type == SOCK_STREAM ? "TCP port taken" : "UDP port taken");
-    BoundSocket taken(type);
-    ASSERT_NE(taken.port, 0);
-    std::string address = "127.0.0.1:" + std::to_string(taken.port);
+    nines::testing::BoundSocket taken(type);
+    ASSERT_TRUE(taken.bound());
+    if (type == SOCK_STREAM) {
+      ASSERT_TRUE(taken.listen(4));
+    }
+    std::string address = "127.0.0.1:" + std::to_string(taken.port());
     std::string log =
         expectExitOne(dir, "[server]\nlisten = [\"" + address + "\"]\nzones = \"zones\"\n");
     EXPECT_NE(log.find(address), std::string::npos) << log;

@@ -18,8 +18,6 @@ namespace {
 
 using nines::testing::binaryPath;
 using nines::testing::CommandResult;
-using nines::testing::QueryOptions;
-using nines::testing::Response;
 using nines::testing::runCommand;
 
 const std::string kUs = "us-east", kEu = "eu-west", kAp = "ap-south";

@@ -23,8 +23,6 @@ namespace nines::integration {
 namespace {
 
 using nines::testing::CommandResult;
-using nines::testing::QueryOptions;
-using nines::testing::Response;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 

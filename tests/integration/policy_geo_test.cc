@@ -12,9 +12,6 @@
 namespace nines::integration {
 namespace {
 
-using nines::testing::QueryOptions;
-using nines::testing::Response;
-
 constexpr const char* kWww = "www.gslb.test.";
 
 QueryOptions ecsOptions(const std::string& ecs) {

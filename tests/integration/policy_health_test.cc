@@ -15,9 +15,6 @@
 namespace nines::integration {
 namespace {
 
-using nines::testing::QueryOptions;
-using nines::testing::Response;
-
 const std::string kUs = "us-east", kEu = "eu-west", kAp = "ap-south";
 
 Response ask(const DnsdServer& server, const std::string& name, const std::string& type,

@@ -16,11 +16,6 @@
 namespace nines::integration {
 namespace {
 
-using nines::testing::buildQuery;
-using nines::testing::decodeResponse;
-using nines::testing::QueryOptions;
-using nines::testing::Response;
-using nines::testing::TcpConnection;
 using nines::testing::UdpConnection;
 
 class Malformed : public SharedServerTest<::testing::TestWithParam<Transport>> {

@@ -11,13 +11,7 @@
 namespace nines::integration {
 namespace {
 
-using nines::testing::buildQuery;
-using nines::testing::decodeResponse;
 using nines::testing::exchangeTcp;
-using nines::testing::QueryOptions;
-using nines::testing::Response;
-using nines::testing::TcpConnection;
-using nines::testing::waitUntil;
 using Clock = std::chrono::steady_clock;
 
 QueryOptions withId(std::uint16_t id) {

@@ -25,9 +25,6 @@ class Server;
 
 namespace nines::probers::testing {
 
-// A port on 127.0.0.1 that nothing listens on (bound, then closed; TCP and UDP both refuse).
-std::uint16_t closedPort();
-
 // GET /health (any path) answers `status` with `body`; records the last request's headers.
 class HttpBackend {
  public:

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "local_servers.h"
+#include "loopback.h"
 #include "process.h"
 
 namespace nines::probers {
@@ -229,7 +230,7 @@ TEST(ProbeEngineTest, Ipv6Loopback) {
   if (!backend.start(0, "::1")) GTEST_SKIP() << "no IPv6 loopback here";
   CheckTarget http = makeTarget("http", backend.port(), "::1");
   CheckTarget tcp = makeTarget("tcp", backend.port(), "::1");
-  CheckTarget refused = makeTarget("dns", testing::closedPort(), "::1");
+  CheckTarget refused = makeTarget("dns", nines::testing::closedPort(), "::1");
   http.host.clear();  // no name: the URL and Host header carry the address
   EngineRunner runner({http, tcp, refused});
   ASSERT_TRUE(runner.waitState(http.id, TargetState::Up)) << runner.status(http.id).reason;
@@ -254,7 +255,7 @@ TEST(ProbeEngineTest, TcpConnect) {
   // The endpoint 127.0.0.3 has no listener; the check connects to its target 127.0.0.1.
   CheckTarget up = makeTarget("tcp", listener.port(), "127.0.0.3");
   up.address = *zones::IpAddress::parse("127.0.0.1");
-  CheckTarget down = makeTarget("tcp", testing::closedPort(), "127.0.0.2");
+  CheckTarget down = makeTarget("tcp", nines::testing::closedPort(), "127.0.0.2");
   down.address = *zones::IpAddress::parse("127.0.0.1");
   EngineRunner runner({up, down});
   ASSERT_TRUE(runner.waitState(up.id, TargetState::Up));
@@ -279,7 +280,7 @@ TEST(ProbeEngineTest, DnsRcode) {
       {noerror.port(), "NOERROR", TargetState::Up, "DNS NOERROR"},
       {refused.port(), "NOERROR", TargetState::Down, "DNS REFUSED, expected NOERROR"},
       {nxdomain.port(), "NXDOMAIN", TargetState::Up, "DNS NXDOMAIN"},
-      {testing::closedPort(), "NOERROR", TargetState::Down, "dns: Connection refused"},
+      {nines::testing::closedPort(), "NOERROR", TargetState::Down, "dns: Connection refused"},
       {silent.port(), "NOERROR", TargetState::Down, "timeout after 0.2 s"},
   };
   std::vector<CheckTarget> targets;
@@ -305,13 +306,13 @@ TEST(ProbeEngineTest, SetTargetsKeepsKnownStatesAndDropsTheRest) {
   HttpBackend backend;
   ASSERT_TRUE(backend.start());
   CheckTarget a = makeTarget("http", backend.port(), "127.0.0.1");
-  CheckTarget b = makeTarget("tcp", testing::closedPort(), "127.0.0.1");
+  CheckTarget b = makeTarget("tcp", nines::testing::closedPort(), "127.0.0.1");
   EngineRunner runner({a, b});
   ASSERT_TRUE(runner.waitState(a.id, TargetState::Up));
   ASSERT_TRUE(runner.waitState(b.id, TargetState::Down));
   std::uint64_t checks_before = runner.status(a.id).checks;
 
-  CheckTarget c = makeTarget("tcp", testing::closedPort(), "127.0.0.3");
+  CheckTarget c = makeTarget("tcp", nines::testing::closedPort(), "127.0.0.3");
   c.address = *zones::IpAddress::parse("127.0.0.1");
   runner.engine().setTargets({c, a});
   auto snapshot = runner.engine().snapshot();  // the new list at once, known states kept

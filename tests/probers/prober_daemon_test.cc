@@ -6,6 +6,7 @@
 #include <string>
 
 #include "local_servers.h"
+#include "loopback.h"
 #include "nines/probers/check_target.h"
 #include "nines/probers/report.h"
 #include "process.h"
@@ -163,7 +164,7 @@ TEST(ProberDaemonTest, ADeadOrSilentDnsdDoesNotDelayTheOthers) {
   ASSERT_TRUE(backend.start());
   FakeDnsd good;
   testing::SilentListener silent;  // accepts connections, never answers: each POST times out
-  std::string dead = "http://127.0.0.1:" + std::to_string(testing::closedPort());
+  std::string dead = "http://127.0.0.1:" + std::to_string(nines::testing::closedPort());
   std::string hung = "http://127.0.0.1:" + std::to_string(silent.port());
   TempDir dir;
   dir.write("zones/probe.test.toml", zoneFile(backend.port()));
