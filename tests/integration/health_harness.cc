@@ -1,11 +1,7 @@
 #include "health_harness.h"
 
-#include <arpa/inet.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -164,19 +160,10 @@ Strings healthAnswer(const DnsdServer& server, const std::string& service, const
 
 HttpReply postReport(std::uint16_t port, const std::string& prober, const std::string& signature,
                      const std::string& body) {
-  httplib::Client http("127.0.0.1", port);
-  http.set_connection_timeout(2, 0);
-  http.set_read_timeout(5, 0);
-  httplib::Headers headers;
-  if (!prober.empty()) headers.emplace(nines::probers::kProberHeader, prober);
-  if (!signature.empty()) headers.emplace(nines::probers::kSignatureHeader, signature);
-  HttpReply reply;
-  if (auto result = http.Post("/v1/reports", headers, body, "application/json")) {
-    reply.status = result->status;
-    reply.body = result->body;
-    reply.content_type = result->get_header_value("Content-Type");
-  }
-  return reply;
+  nines::testing::HttpHeaders headers;
+  if (!prober.empty()) headers.emplace_back(nines::probers::kProberHeader, prober);
+  if (!signature.empty()) headers.emplace_back(nines::probers::kSignatureHeader, signature);
+  return httpPost(port, "/v1/reports", body, "", headers);
 }
 
 std::string reportBody(const std::string& id, std::uint64_t seq,
@@ -200,101 +187,12 @@ int postSigned(std::uint16_t port, const ProberSpec& prober, std::uint64_t seq,
 }
 
 int postOversized(std::uint16_t port, const std::string& prober, std::size_t content_length) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    close(fd);
-    return 0;
-  }
-  const std::string request =
-      "POST /v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-      std::string(nines::probers::kProberHeader) + ": " + prober +
-      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(content_length) +
-      "\r\n\r\n{";
-  std::string response;
-  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-      static_cast<ssize_t>(request.size())) {
-    // Until the status line is in, the peer closes, or 5 s pass.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (response.find("\r\n") == std::string::npos &&
-           std::chrono::steady_clock::now() < deadline) {
-      pollfd poll_fd{fd, POLLIN, 0};
-      if (poll(&poll_fd, 1, 100) <= 0) continue;
-      char buffer[1024];
-      ssize_t n = recv(fd, buffer, sizeof buffer, 0);
-      if (n <= 0) break;
-      response.append(buffer, static_cast<std::size_t>(n));
-    }
-  }
-  close(fd);
-  // "HTTP/1.1 413 Payload Too Large"
-  if (response.size() < 12 || response.compare(0, 5, "HTTP/") != 0) return 0;
-  return std::atoi(response.substr(9, 3).c_str());
-}
-
-nlohmann::json statusJson(std::uint16_t port, const std::string& query) {
-  HttpReply reply = httpGet(port, "/v1/status" + query);
-  if (reply.status != 200) return nullptr;
-  return nlohmann::json::parse(reply.body, nullptr, false);
-}
-
-nlohmann::json regionStatus(const nlohmann::json& status, const std::string& service,
-                            const std::string& region) {
-  if (!status.is_object() || !status.contains("services")) return nullptr;
-  for (const auto& entry : status["services"]) {
-    if (entry.value("name", "") != service) continue;
-    for (const auto& candidate : entry["regions"]) {
-      if (candidate.value("name", "") == region) return candidate;
-    }
-  }
-  return nullptr;
-}
-
-nlohmann::json endpointStatus(const nlohmann::json& status, const std::string& service,
-                              const std::string& address) {
-  if (!status.is_object() || !status.contains("services")) return nullptr;
-  for (const auto& entry : status["services"]) {
-    if (entry.value("name", "") != service) continue;
-    for (const auto& region : entry["regions"]) {
-      for (const auto& endpoint : region["endpoints"]) {
-        if (endpoint.value("address", "") == address) return endpoint;
-      }
-    }
-  }
-  return nullptr;
-}
-
-std::string endpointState(std::uint16_t port, const std::string& service,
-                          const std::string& address) {
-  nlohmann::json endpoint = endpointStatus(statusJson(port), service, address);
-  return endpoint.is_object() ? endpoint.value("state", "") : "";
-}
-
-nlohmann::json voteOf(const nlohmann::json& endpoint, const std::string& prober) {
-  if (!endpoint.is_object() || !endpoint.contains("votes")) return nullptr;
-  for (const auto& vote : endpoint["votes"]) {
-    if (vote.value("prober", "") == prober) return vote;
-  }
-  return nullptr;
-}
-
-nlohmann::json proberStatus(const nlohmann::json& status, const std::string& id) {
-  if (!status.is_object() || !status.contains("probers")) return nullptr;
-  for (const auto& prober : status["probers"]) {
-    if (prober.value("id", "") == id) return prober;
-  }
-  return nullptr;
-}
-
-long long reportCount(const nlohmann::json& status, const std::string& id,
-                      const std::string& outcome) {
-  nlohmann::json prober = proberStatus(status, id);
-  if (!prober.is_object() || !prober.contains("reports")) return -1;
-  return prober["reports"].value(outcome, -1LL);
+  return nines::testing::rawHttpExchange(
+             port, "POST /v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                       std::string(nines::probers::kProberHeader) + ": " + prober +
+                       "\r\nContent-Type: application/json\r\nContent-Length: " +
+                       std::to_string(content_length) + "\r\n\r\n{")
+      .status;
 }
 
 double secondsUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {

@@ -113,25 +113,6 @@ int postSigned(std::uint16_t port, const ProberSpec& prober, std::uint64_t seq,
 // raw socket with no body at all: the status dnsd answers before reading one (0: none).
 int postOversized(std::uint16_t port, const std::string& prober, std::size_t content_length);
 
-// GET /v1/status parsed (null when it failed).
-nlohmann::json statusJson(std::uint16_t port, const std::string& query = "");
-// The status entry of endpoint `address` of `service` (null when absent).
-nlohmann::json endpointStatus(const nlohmann::json& status, const std::string& service,
-                              const std::string& address);
-// The status entry of region `region` of `service` (null when absent).
-nlohmann::json regionStatus(const nlohmann::json& status, const std::string& service,
-                            const std::string& region);
-// "up", "down", "unknown" ... of that endpoint ("" when absent).
-std::string endpointState(std::uint16_t port, const std::string& service,
-                          const std::string& address);
-// The vote of `prober` in an endpoint entry (null when it has none).
-nlohmann::json voteOf(const nlohmann::json& endpoint, const std::string& prober);
-// The probers[] entry of `id` (null when absent).
-nlohmann::json proberStatus(const nlohmann::json& status, const std::string& id);
-// That prober's count of reports with `outcome` ("accepted", "bad_signature", ...), -1 if none.
-long long reportCount(const nlohmann::json& status, const std::string& id,
-                      const std::string& outcome);
-
 // Seconds from now until `condition` holds (polled every 10 ms), or -1 when it did not within
 // `timeout`.
 double secondsUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout);

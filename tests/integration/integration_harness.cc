@@ -1,6 +1,5 @@
 #include "integration_harness.h"
 
-#include <httplib.h>
 #include <unistd.h>
 
 #include <sstream>
@@ -294,37 +293,6 @@ Strings regionsOf(const Strings& answer) {
 int ecsScope(const Response& response) {
   if (response.ecs_option.empty()) return -1;
   return std::stoi(response.ecs_option.substr(response.ecs_option.rfind('/') + 1));
-}
-
-namespace {
-
-HttpReply replyOf(const httplib::Result& result) {
-  HttpReply reply;
-  if (!result) return reply;
-  reply.status = result->status;
-  reply.body = result->body;
-  reply.content_type = result->get_header_value("Content-Type");
-  return reply;
-}
-
-httplib::Client client(std::uint16_t port) {
-  httplib::Client http("127.0.0.1", port);
-  http.set_connection_timeout(2, 0);
-  http.set_read_timeout(5, 0);
-  return http;
-}
-
-}  // namespace
-
-HttpReply httpGet(std::uint16_t port, const std::string& path) {
-  return replyOf(client(port).Get(path.c_str()));
-}
-
-HttpReply httpPost(std::uint16_t port, const std::string& path, const std::string& body,
-                   const std::string& token) {
-  httplib::Headers headers;
-  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
-  return replyOf(client(port).Post(path.c_str(), headers, body, "application/json"));
 }
 
 int setHealth(std::uint16_t port, const std::string& service, const std::string& region,

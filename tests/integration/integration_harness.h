@@ -14,8 +14,10 @@
 #include <vector>
 
 #include "dns_client.h"
+#include "http_client.h"
 #include "loopback.h"
 #include "process.h"
+#include "status_json.h"
 #include "zone_text.h"
 
 namespace nines::integration {
@@ -26,11 +28,22 @@ using Strings = std::vector<std::string>;
 // The test support every integration test reaches for, by its short name.
 using nines::testing::buildQuery;
 using nines::testing::decodeResponse;
+using nines::testing::endpointState;
+using nines::testing::endpointStatus;
 using nines::testing::freePort;
+using nines::testing::httpGet;
+using nines::testing::httpPost;
+using nines::testing::HttpReply;
 using nines::testing::ipv6LoopbackAvailable;
+using nines::testing::proberStatus;
 using nines::testing::QueryOptions;
+using nines::testing::regionStatus;
+using nines::testing::reportCount;
 using nines::testing::Response;
+using nines::testing::serviceStatus;
+using nines::testing::statusJson;
 using nines::testing::TcpConnection;
+using nines::testing::voteOf;
 using nines::testing::waitUntil;
 
 enum class Transport { Udp, Tcp };
@@ -162,16 +175,6 @@ Strings regionsOf(const Strings& answer);
 // The SCOPE of an ECS option as Response::ecs_option shows it ("addr/source/scope"), -1 if none.
 int ecsScope(const nines::testing::Response& response);
 
-// One HTTP exchange with dnsd's API on 127.0.0.1:`port`; status 0 when no response came.
-struct HttpReply {
-  int status = 0;
-  std::string body;
-  std::string content_type;
-};
-HttpReply httpGet(std::uint16_t port, const std::string& path);
-// POST with a JSON `body`; `token` non-empty adds "Authorization: Bearer TOKEN".
-HttpReply httpPost(std::uint16_t port, const std::string& path, const std::string& body,
-                   const std::string& token = "");
 // POST /v1/test/health {"service": S, "region": R, "endpoint": E, "state": STATE} (empty fields
 // left out); the HTTP status.
 int setHealth(std::uint16_t port, const std::string& service, const std::string& region,

@@ -183,9 +183,15 @@ TEST_F(PolicyHealth, EveryRegionDownWithFallbackAllStillAnswers) {
   for (const auto& [ecs, type] : queries) healthy.push_back(ask(*server_, www, type, ecs).answer);
 
   ASSERT_EQ(set("www", "", "", "down"), 200);
-  // The status page shows them down ...
-  HttpReply status = httpGet(http_, "/v1/status");
-  EXPECT_NE(status.body.find("\"down\""), std::string::npos);
+  // The status page shows each region of www down, and its endpoints with it ...
+  nlohmann::json status = statusJson(http_);
+  for (const std::string& region : {kUs, kEu, kAp}) {
+    nlohmann::json entry = regionStatus(status, "www", region);
+    EXPECT_EQ(entry.value("state", ""), "down") << region << ": " << entry;
+  }
+  for (const char* address : {"192.0.2.10", "198.51.100.11", "203.0.113.10", "2001:db8:20::10"}) {
+    EXPECT_EQ(endpointStatus(status, "www", address).value("state", ""), "down") << address;
+  }
   // ... and the service fails open: the answers every client had, never an empty one.
   for (std::size_t i = 0; i < queries.size(); ++i) {
     SCOPED_TRACE(queries[i].first);
