@@ -131,14 +131,12 @@ TEST_P(Edns, UnknownOpcodeWithEdnsKeepsTheOpt) {
 // RFC 7871: a client subnet is echoed with SCOPE 0 for data that does not depend on it; a
 // malformed one is FORMERR.
 TEST_P(Edns, ClientSubnetEchoedAndMalformedOneIsFormErr) {
-  QueryOptions options = edns();
-  options.ecs = "198.51.100.0/24";
-  Response r = ask("www.example.test.", "A", options);
+  Response r = ask("www.example.test.", "A", ecsQuery("198.51.100.0/24"));
   expectWwwAnswer(r);
   EXPECT_EQ(r.ecs_option, "198.51.100.0/24/0");
 
   // Family 1, source prefix 24, but five address octets instead of three (RFC 7871 §6).
-  options = edns();
+  QueryOptions options = edns();
   options.edns_options = {{8, {0, 1, 24, 0, 198, 51, 100, 0, 0}}};
   Response bad = ask("www.example.test.", "A", options);
   ASSERT_TRUE(bad.parsed);

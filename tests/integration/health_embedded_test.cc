@@ -146,11 +146,7 @@ TEST_F(EmbeddedHealth, ARecoveredRegionIsRampedInNotSlammed) {
   middle = onPrimary(*server_);
   // While it ramps the answer depends on the client's subnet, and the ECS scope says so (a scope
   // of 0 would let a resolver hand one subnet's answer to all of them).
-  nines::testing::Response ramping =
-      server_->ask("ramp.health.test.", "A", Transport::Udp, with([](auto& o) {
-                     o.edns = true;
-                     o.ecs = "198.18.4.0/24";
-                   }));
+  nines::testing::Response ramping = server_->askEcs("ramp.health.test.", "A", "198.18.4.0/24");
   EXPECT_EQ(ecsScope(ramping), 24) << ramping.ecs_option;
   // At the end: every network.
   std::set<std::string> late;
@@ -173,11 +169,7 @@ TEST_F(EmbeddedHealth, ARecoveredRegionIsRampedInNotSlammed) {
   // The last networks wait for the ramp's last steps: not slammed back at once.
   EXPECT_GE(full, kSlowStart / 2);
   // Ramped in: the same answer for everyone again.
-  nines::testing::Response settled =
-      server_->ask("ramp.health.test.", "A", Transport::Udp, with([](auto& o) {
-                     o.edns = true;
-                     o.ecs = "198.18.4.0/24";
-                   }));
+  nines::testing::Response settled = server_->askEcs("ramp.health.test.", "A", "198.18.4.0/24");
   EXPECT_EQ(ecsScope(settled), 0) << settled.ecs_option;
   EXPECT_DOUBLE_EQ(regionStatus(statusJson(http_), "ramp", "us-east")["ramp"].get<double>(), 1.0);
 }

@@ -152,10 +152,7 @@ bool Backends::restart(std::size_t index) {
 }
 
 Strings healthAnswer(const DnsdServer& server, const std::string& service, const std::string& ecs) {
-  nines::testing::QueryOptions options;
-  options.edns = true;
-  options.ecs = ecs;
-  return addressesOf(server.ask(service + "." + kHealthZone, "A", Transport::Udp, options).answer);
+  return addressesOf(server.askEcs(service + "." + kHealthZone, "A", ecs).answer);
 }
 
 HttpReply postReport(std::uint16_t port, const std::string& prober, const std::string& signature,

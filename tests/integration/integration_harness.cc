@@ -113,6 +113,11 @@ Response DnsdServer::ask(const std::string& name, const std::string& type, Trans
   return send(nines::testing::buildQuery(name, type, options), transport);
 }
 
+Response DnsdServer::askEcs(const std::string& name, const std::string& type,
+                            const std::string& ecs, Transport transport) const {
+  return ask(name, type, transport, nines::testing::ecsQuery(ecs));
+}
+
 Response DnsdServer::send(const Bytes& wire, Transport transport) const {
   auto response = exchange(wire, transport);
   if (!response) return Response{};

@@ -28,6 +28,7 @@ using Strings = std::vector<std::string>;
 // The test support every integration test reaches for, by its short name.
 using nines::testing::buildQuery;
 using nines::testing::decodeResponse;
+using nines::testing::ecsQuery;
 using nines::testing::endpointState;
 using nines::testing::endpointStatus;
 using nines::testing::freePort;
@@ -97,6 +98,11 @@ class DnsdServer {
   nines::testing::Response ask(const std::string& name, const std::string& type,
                                Transport transport = Transport::Udp,
                                const nines::testing::QueryOptions& options = {}) const;
+  // ask() with EDNS and a client subnet option for `ecs` (none when empty), as
+  // nines::testing::ecsQuery builds it.
+  nines::testing::Response askEcs(const std::string& name, const std::string& type,
+                                  const std::string& ecs,
+                                  Transport transport = Transport::Udp) const;
   nines::testing::Response send(const Bytes& wire, Transport transport = Transport::Udp) const;
 
  private:

@@ -23,14 +23,6 @@ using nines::testing::runCommand;
 const std::string kUs = "us-east", kEu = "eu-west", kAp = "ap-south";
 const char* const kWwwEuWest = R"({"zone": "gslb.test.", "service": "www", "region": "eu-west"})";
 
-Response ask(const DnsdServer& server, const std::string& name, const std::string& type,
-             const std::string& ecs, Transport transport = Transport::Udp) {
-  return server.ask(name, type, transport, with([&](QueryOptions& o) {
-                      o.edns = true;
-                      o.ecs = ecs;
-                    }));
-}
-
 class PolicyDrain : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -44,7 +36,7 @@ class PolicyDrain : public ::testing::Test {
   }
   // Where an Irish client's www answer comes from.
   Strings euClient(Transport transport = Transport::Udp) {
-    return regionsOf(ask(*server_, "www.gslb.test.", "A", "198.51.100.0/24", transport).answer);
+    return regionsOf(server_->askEcs("www.gslb.test.", "A", "198.51.100.0/24", transport).answer);
   }
   nlohmann::json drains() {
     nlohmann::json status = statusJson(http_);
@@ -62,7 +54,7 @@ class PolicyDrain : public ::testing::Test {
 
 TEST_F(PolicyDrain, DrainTakesARegionOutAtOnceAndUndrainBringsItBack) {
   ASSERT_EQ(euClient(), (Strings{kEu, kEu}));
-  Strings api_before = ask(*server_, "api.gslb.test.", "A", "198.51.100.0/24").answer;
+  Strings api_before = server_->askEcs("api.gslb.test.", "A", "198.51.100.0/24").answer;
 
   HttpReply drained = httpPost(http_, "/v1/drain", kWwwEuWest, kGslbToken);
   ASSERT_EQ(drained.status, 200) << drained.body;
@@ -71,12 +63,12 @@ TEST_F(PolicyDrain, DrainTakesARegionOutAtOnceAndUndrainBringsItBack) {
   // The very next query, over either transport: EU -> [eu-west, us-east] skips eu-west.
   EXPECT_EQ(euClient(Transport::Udp), (Strings{kUs, kUs}));
   EXPECT_EQ(euClient(Transport::Tcp), (Strings{kUs, kUs}));
-  EXPECT_EQ(regionsOf(ask(*server_, "www.gslb.test.", "AAAA", "2001:db8:aaaa::/48").answer),
+  EXPECT_EQ(regionsOf(server_->askEcs("www.gslb.test.", "AAAA", "2001:db8:aaaa::/48").answer),
             (Strings{kUs}))
       << "us-east's one AAAA; ap-south next has none";
   // Only www was named: the other services still use eu-west.
-  EXPECT_EQ(ask(*server_, "api.gslb.test.", "A", "198.51.100.0/24").answer, api_before);
-  EXPECT_EQ(regionsOf(ask(*server_, "cdn.gslb.test.", "A", "198.51.100.0/24").answer),
+  EXPECT_EQ(server_->askEcs("api.gslb.test.", "A", "198.51.100.0/24").answer, api_before);
+  EXPECT_EQ(regionsOf(server_->askEcs("cdn.gslb.test.", "A", "198.51.100.0/24").answer),
             (Strings{kEu}));
   EXPECT_EQ(drains().size(), 1u);
 
@@ -93,11 +85,11 @@ TEST_F(PolicyDrain, ARegionWithoutAServiceDrainsItInEveryService) {
   // www, api, db, cdn and lat.edge all have an eu-west pool.
   EXPECT_EQ(nlohmann::json::parse(r.body, nullptr, false).value("matched", 0), 5) << r.body;
   EXPECT_EQ(euClient(), (Strings{kUs, kUs}));
-  EXPECT_EQ(regionsOf(ask(*server_, "cdn.gslb.test.", "A", "198.51.100.0/24").answer),
+  EXPECT_EQ(regionsOf(server_->askEcs("cdn.gslb.test.", "A", "198.51.100.0/24").answer),
             (Strings{kUs}));
   for (int third = 0; third < 64; ++third) {
     std::string ecs = "198.18." + std::to_string(third) + ".0/24";
-    EXPECT_EQ(regionsOf(ask(*server_, "api.gslb.test.", "A", ecs).answer), (Strings{kUs})) << ecs;
+    EXPECT_EQ(regionsOf(server_->askEcs("api.gslb.test.", "A", ecs).answer), (Strings{kUs})) << ecs;
   }
   ASSERT_EQ(httpPost(http_, "/v1/undrain", R"({"region": "eu-west"})", kGslbToken).status, 200);
   EXPECT_EQ(euClient(), (Strings{kEu, kEu}));
@@ -106,11 +98,11 @@ TEST_F(PolicyDrain, ARegionWithoutAServiceDrainsItInEveryService) {
 TEST_F(PolicyDrain, AnEndpointDrainLeavesTheRestOfItsPool) {
   const char* const endpoint = R"({"service": "www", "endpoint": "192.0.2.10"})";
   ASSERT_EQ(httpPost(http_, "/v1/drain", endpoint, kGslbToken).status, 200);
-  Response r = ask(*server_, "www.gslb.test.", "A", "192.0.2.0/24");
+  Response r = server_->askEcs("www.gslb.test.", "A", "192.0.2.0/24");
   EXPECT_EQ(addressesOf(r.answer).front(), "192.0.2.11");
   EXPECT_EQ(regionsOf(r.answer), (Strings{kUs, kEu}));
   ASSERT_EQ(httpPost(http_, "/v1/undrain", endpoint, kGslbToken).status, 200);
-  EXPECT_EQ(regionsOf(ask(*server_, "www.gslb.test.", "A", "192.0.2.0/24").answer),
+  EXPECT_EQ(regionsOf(server_->askEcs("www.gslb.test.", "A", "192.0.2.0/24").answer),
             (Strings{kUs, kUs}));
 }
 
@@ -121,12 +113,12 @@ TEST_F(PolicyDrain, UndrainingARegionLiftsTheEndpointDrainsInsideIt) {
       httpPost(http_, "/v1/drain", R"({"service": "www", "endpoint": "192.0.2.10"})", kGslbToken)
           .status,
       200);
-  ASSERT_EQ(regionsOf(ask(*server_, "www.gslb.test.", "A", "192.0.2.0/24").answer),
+  ASSERT_EQ(regionsOf(server_->askEcs("www.gslb.test.", "A", "192.0.2.0/24").answer),
             (Strings{kUs, kEu}));
   ASSERT_EQ(httpPost(http_, "/v1/undrain", R"({"service": "www", "region": "us-east"})", kGslbToken)
                 .status,
             200);
-  EXPECT_EQ(regionsOf(ask(*server_, "www.gslb.test.", "A", "192.0.2.0/24").answer),
+  EXPECT_EQ(regionsOf(server_->askEcs("www.gslb.test.", "A", "192.0.2.0/24").answer),
             (Strings{kUs, kUs}));
   EXPECT_TRUE(drains().empty()) << drains();
 }
@@ -148,12 +140,12 @@ TEST_F(PolicyDrain, UndrainMatchesTheDrainHoweverItsZoneOrAddressIsSpelled) {
                      kGslbToken)
                 .status,
             200);
-  ASSERT_EQ(regionsOf(ask(*server_, aaaa, "AAAA", "192.0.2.0/24").answer), (Strings{kEu}));
+  ASSERT_EQ(regionsOf(server_->askEcs(aaaa, "AAAA", "192.0.2.0/24").answer), (Strings{kEu}));
   ASSERT_EQ(httpPost(http_, "/v1/undrain",
                      R"({"service": "www", "endpoint": "2001:0db8:0010:0::10"})", kGslbToken)
                 .status,
             200);
-  EXPECT_EQ(regionsOf(ask(*server_, aaaa, "AAAA", "192.0.2.0/24").answer), (Strings{kUs, kEu}))
+  EXPECT_EQ(regionsOf(server_->askEcs(aaaa, "AAAA", "192.0.2.0/24").answer), (Strings{kUs, kEu}))
       << "2001:0db8:0010:0::10 is 2001:db8:10::10";
   EXPECT_TRUE(drains().empty()) << drains();
 }
@@ -173,7 +165,7 @@ TEST_F(PolicyDrain, DrainsSurviveAZoneReload) {
   })) << server_->process().log();
   EXPECT_EQ(euClient(), (Strings{kUs, kUs}));
   ASSERT_EQ(httpPost(http_, "/v1/undrain", kWwwEuWest, kGslbToken).status, 200);
-  Strings addresses = addressesOf(ask(*server_, "www.gslb.test.", "A", "198.51.100.0/24").answer);
+  Strings addresses = addressesOf(server_->askEcs("www.gslb.test.", "A", "198.51.100.0/24").answer);
   std::sort(addresses.begin(), addresses.end());
   EXPECT_EQ(addresses, (Strings{"198.51.100.10", "198.51.100.12"}));
 }
@@ -238,12 +230,7 @@ TEST(PolicyDrainWithoutToken, TheDrainApiIsForbidden) {
       EXPECT_EQ(httpPost(http, path, kWwwEuWest, token).status, 403);
     }
   }
-  EXPECT_EQ(regionsOf(server
-                          ->ask("www.gslb.test.", "A", Transport::Udp, with([](auto& o) {
-                                  o.edns = true;
-                                  o.ecs = "198.51.100.0/24";
-                                }))
-                          .answer),
+  EXPECT_EQ(regionsOf(server->askEcs("www.gslb.test.", "A", "198.51.100.0/24").answer),
             (Strings{kEu, kEu}));
 }
 
@@ -283,20 +270,20 @@ TEST_F(PolicyDrain, NinesctlDrainsAndUndrains) {
 TEST_F(PolicyDrain, AZoneFileDrainStaysWhateverTheApiSays) {
   // cdn's ap-south pool has drain = true: an Indian client goes to the next nearest, eu-west.
   const std::string cdn = "cdn.gslb.test.";
-  EXPECT_EQ(regionsOf(ask(*server_, cdn, "A", "203.0.113.0/24").answer), (Strings{kEu}));
+  EXPECT_EQ(regionsOf(server_->askEcs(cdn, "A", "203.0.113.0/24").answer), (Strings{kEu}));
   HttpReply reply =
       httpPost(http_, "/v1/undrain", R"({"service": "cdn", "region": "ap-south"})", kGslbToken);
   EXPECT_EQ(reply.status, 200) << reply.body;
-  EXPECT_EQ(regionsOf(ask(*server_, cdn, "A", "203.0.113.0/24").answer), (Strings{kEu}));
+  EXPECT_EQ(regionsOf(server_->askEcs(cdn, "A", "203.0.113.0/24").answer), (Strings{kEu}));
   // Draining what is left still answers (fail open over drains, never empty) ...
   ASSERT_EQ(
       httpPost(http_, "/v1/drain", R"({"service": "cdn", "region": "eu-west"})", kGslbToken).status,
       200);
-  EXPECT_EQ(regionsOf(ask(*server_, cdn, "A", "203.0.113.0/24").answer), (Strings{kUs}));
+  EXPECT_EQ(regionsOf(server_->askEcs(cdn, "A", "203.0.113.0/24").answer), (Strings{kUs}));
   ASSERT_EQ(
       httpPost(http_, "/v1/drain", R"({"service": "cdn", "region": "us-east"})", kGslbToken).status,
       200);
-  EXPECT_EQ(ask(*server_, cdn, "A", "203.0.113.0/24").answer.size(), 1u);
+  EXPECT_EQ(server_->askEcs(cdn, "A", "203.0.113.0/24").answer.size(), 1u);
 }
 
 TEST(PolicyZoneDrain, ADrainedRegionIsOutOfEveryService) {
@@ -308,9 +295,9 @@ TEST(PolicyZoneDrain, ADrainedRegionIsOutOfEveryService) {
   DnsdServer server({{"gslb.test.toml", zone}}, DnsdServer::Options{}, gslbSections());
   ASSERT_TRUE(server.ready());
   // India's own region is out: eu-west is next by distance and has both addresses.
-  EXPECT_EQ(regionsOf(ask(server, "www.gslb.test.", "A", "203.0.113.0/24").answer),
+  EXPECT_EQ(regionsOf(server.askEcs("www.gslb.test.", "A", "203.0.113.0/24").answer),
             (Strings{kEu, kEu}));
-  EXPECT_EQ(regionsOf(ask(server, "www.gslb.test.", "A", "2001:db8:ff::/48").answer),
+  EXPECT_EQ(regionsOf(server.askEcs("www.gslb.test.", "A", "2001:db8:ff::/48").answer),
             (Strings{kUs, kUs}));
   nlohmann::json status = statusJson(server.httpPort());
   ASSERT_TRUE(status.is_object());

@@ -129,10 +129,7 @@ class PolicyExplain : public ::testing::Test {
                Transport transport = Transport::Udp) {
     SCOPED_TRACE(name + " " + type + " ECS " + ecs + (live ? " --server" : "") +
                  (transport == Transport::Tcp ? " --tcp" : ""));
-    Response dnsd = server_->ask(name, type, transport, with([&](QueryOptions& o) {
-                                   o.edns = true;
-                                   o.ecs = ecs;
-                                 }));
+    Response dnsd = server_->askEcs(name, type, ecs, transport);
     std::vector<std::string> args = {nines::testing::binaryPath("ninesctl"),
                                      "explain",
                                      name,

@@ -160,10 +160,7 @@ std::vector<Bytes> hostilePackets(std::mt19937& random, int count) {
                    o.edns = true;
                    o.udp_size = 4096;
                  })),
-      buildQuery("x.wild.example.test.", "TXT", with([](auto& o) {
-                   o.edns = true;
-                   o.ecs = "192.0.2.0/24";
-                 })),
+      buildQuery("x.wild.example.test.", "TXT", ecsQuery("192.0.2.0/24")),
       buildQuery("host.sub.example.test.", "A", with([](auto& o) { o.rd = true; })),
   };
   auto byte = [&] { return static_cast<std::uint8_t>(random() & 0xff); };

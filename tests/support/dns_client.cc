@@ -50,6 +50,13 @@ std::string addressText(int family, const std::uint8_t* bytes) {
 
 }  // namespace
 
+QueryOptions ecsQuery(const std::string& ecs) {
+  QueryOptions options;
+  options.edns = true;
+  options.ecs = ecs;
+  return options;
+}
+
 std::vector<std::uint8_t> buildQuery(const std::string& name, const std::string& type,
                                      const QueryOptions& options) {
   ldns_rdf* owner = ldns_dname_new_frm_str(name.c_str());

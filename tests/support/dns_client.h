@@ -25,6 +25,10 @@ struct QueryOptions {
   std::vector<std::pair<std::uint16_t, std::vector<std::uint8_t>>> edns_options;
 };
 
+// EDNS with a client subnet option for `ecs` ("198.51.100.0/24"; no option when empty): a query as
+// a resolver sends it on behalf of a client in that network (RFC 7871).
+QueryOptions ecsQuery(const std::string& ecs);
+
 // A response as ldns decoded it, flattened for assertions.
 struct Response {
   bool parsed = false;

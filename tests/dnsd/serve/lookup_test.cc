@@ -347,10 +347,7 @@ TEST_F(Pipeline, EdnsVersionAboveZeroIsBadvers) {
 }
 
 TEST_F(Pipeline, ClientSubnetEchoedWithScopeZeroForStaticData) {
-  QueryOptions options;
-  options.edns = true;
-  options.ecs = "198.51.100.0/24";
-  Response r = ask("www.example.test.", "A", options);
+  Response r = ask("www.example.test.", "A", nines::testing::ecsQuery("198.51.100.0/24"));
   EXPECT_EQ(r.rcode, "NOERROR");
   EXPECT_EQ(r.ecs_option, "198.51.100.0/24/0");
 }
