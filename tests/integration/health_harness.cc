@@ -28,18 +28,7 @@ double wallSeconds() {
 }  // namespace
 
 std::string healthZone(std::uint16_t port, const CheckTiming& timing, double slow_start) {
-  std::string zone = R"(origin = "health.test."
-ttl = 3600
-[soa]
-mname = "ns1.health.test."
-rname = "hostmaster.health.test."
-serial = 5
-refresh = 3600
-retry = 600
-expire = 1209600
-minimum = 300
-[records]
-"@" = ["NS ns1.health.test."]
+  std::string zone = nines::testing::zoneHead(kHealthZone, 5) + R"("@" = ["NS ns1.health.test."]
 ns1 = ["A 127.0.0.53"]
 
 [checks.web]

@@ -9,66 +9,8 @@ namespace nines::integration {
 using nines::testing::QueryOptions;
 using nines::testing::Response;
 
-const char* const kExampleSoa =
-    "example.test. 300 IN SOA ns1.example.test. hostmaster.example.test. 7 3600 600 1209600 300";
-const char* const kShortSoa =
-    "short.test. 120 IN SOA ns1.short.test. hostmaster.short.test. 9 3600 600 1209600 600";
-
 std::string transportName(const ::testing::TestParamInfo<Transport>& info) {
   return info.param == Transport::Udp ? "Udp" : "Tcp";
-}
-
-std::string exampleZone(const std::string& www_address) {
-  return R"(origin = "example.test."
-ttl = 3600
-[soa]
-mname = "ns1.example.test."
-rname = "hostmaster.example.test."
-serial = 7
-refresh = 3600
-retry = 600
-expire = 1209600
-minimum = 300
-[records]
-"@" = ["NS ns1.example.test.", "NS ns2.example.test.", "MX 10 mail.example.test."]
-ns1 = ["A 192.0.2.53", "AAAA 2001:db8::53"]
-ns2 = ["A 198.51.100.53"]
-www = ["300 A )" +
-         www_address + R"(", "300 A 192.0.2.11", "300 AAAA 2001:db8::10"]
-alias = ["CNAME www.example.test."]
-mail = ["A 192.0.2.25"]
-"_sip._tcp" = ["SRV 10 60 5060 mail.example.test."]
-"*.wild" = ["60 TXT \"wildcard\""]
-sub = ["NS ns.sub.example.test.", "NS ns.example.net."]
-"ns.sub" = ["A 192.0.2.99"]
-"a.b.deep" = ["A 192.0.2.77"]
-tobig = ["CNAME big.example.test."]
-mid = [)" +
-         txtRecords(12, 60) +
-         R"(]
-big = [)" +
-         txtRecords(40, 60) +
-         R"(]
-)";
-}
-
-std::string shortTtlZone() {
-  return R"(origin = "short.test."
-ttl = 3600
-[soa]
-mname = "ns1.short.test."
-rname = "hostmaster.short.test."
-serial = 9
-refresh = 3600
-retry = 600
-expire = 1209600
-minimum = 600
-ttl = 120
-[records]
-"@" = ["NS ns1.short.test."]
-ns1 = ["A 192.0.2.1"]
-host = ["A 192.0.2.2"]
-)";
 }
 
 DnsdServer::DnsdServer(const std::map<std::string, std::string>& zones, Options options,
@@ -165,18 +107,7 @@ const char* const kGslbSoa =
     "gslb.test. 300 IN SOA ns1.gslb.test. hostmaster.gslb.test. 11 3600 600 1209600 300";
 
 std::string gslbZone() {
-  return R"(origin = "gslb.test."
-ttl = 3600
-[soa]
-mname = "ns1.gslb.test."
-rname = "hostmaster.gslb.test."
-serial = 11
-refresh = 3600
-retry = 600
-expire = 1209600
-minimum = 300
-[records]
-"@" = ["NS ns1.gslb.test."]
+  return nines::testing::zoneHead("gslb.test.", 11) + R"("@" = ["NS ns1.gslb.test."]
 ns1 = ["A 192.0.2.53", "AAAA 2001:db8::53"]
 static = ["A 192.0.2.99"]
 

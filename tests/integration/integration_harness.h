@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "answer_cases.h"
 #include "dns_client.h"
 #include "http_client.h"
 #include "loopback.h"
@@ -52,15 +53,11 @@ enum class Transport { Udp, Tcp };
 // For INSTANTIATE_TEST_SUITE_P: "Udp" / "Tcp".
 std::string transportName(const ::testing::TestParamInfo<Transport>& info);
 
-// example.test: data, CNAMEs, a wildcard, a delegation with glue, NS/MX/SRV targets in the zone,
-// a mid-sized TXT RRset (fits 1232 octets, not 512) and a big one (fits only TCP).
-std::string exampleZone(const std::string& www_address = "192.0.2.10");
-// short.test: SOA TTL 120 below its minimum 600, so negative answers carry TTL 120 (RFC 2308 §5).
-std::string shortTtlZone();
-// The negative-answer SOA of example.test (SOA TTL 3600, minimum 300: TTL 300).
-extern const char* const kExampleSoa;
-extern const char* const kShortSoa;
-
+using nines::testing::answerZones;
+using nines::testing::exampleZone;
+using nines::testing::kExampleSoa;
+using nines::testing::kShortSoa;
+using nines::testing::shortTtlZone;
 using nines::testing::txtRecords;
 
 // A dnsd serving zone files `zones` (file name -> content) from a temporary directory.
@@ -119,15 +116,13 @@ nines::testing::QueryOptions with(Edit edit) {
   return options;
 }
 
-// A fixture whose test suite shares one dnsd serving example.test and short.test. `Base` is
+// A fixture whose test suite shares one dnsd serving example.test and short.test (answerZones()).
+// `Base` is
 // ::testing::Test or ::testing::TestWithParam<Transport>.
 template <typename Base = ::testing::Test>
 class SharedServerTest : public Base {
  protected:
-  static void SetUpTestSuite() {
-    server_ =
-        new DnsdServer({{"example.test.toml", exampleZone()}, {"short.test.toml", shortTtlZone()}});
-  }
+  static void SetUpTestSuite() { server_ = new DnsdServer(answerZones()); }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;

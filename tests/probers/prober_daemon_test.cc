@@ -10,6 +10,7 @@
 #include "nines/probers/check_target.h"
 #include "nines/probers/report.h"
 #include "process.h"
+#include "zone_text.h"
 
 namespace nines::probers {
 namespace {
@@ -27,16 +28,7 @@ const char* const kKeyBase64 = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const char* const kTarget = "probe.test.|web|127.0.0.1";
 
 std::string zoneFile(std::uint16_t port) {
-  return R"(origin = "probe.test."
-[soa]
-mname = "ns1.probe.test."
-rname = "hostmaster.probe.test."
-refresh = 3600
-retry = 600
-expire = 1209600
-minimum = 300
-[records]
-"@" = ["NS ns1.probe.test."]
+  return nines::testing::zoneHead("probe.test.", 1) + R"("@" = ["NS ns1.probe.test."]
 ns1 = ["A 127.0.0.53"]
 [checks.web]
 type = "http"
