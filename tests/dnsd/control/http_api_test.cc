@@ -21,7 +21,6 @@ namespace {
 
 using nines::testing::httpGet;
 using nines::testing::httpPost;
-using nines::testing::HttpReply;
 using nines::testing::rawHttpExchange;
 
 class HttpApiTest : public ::testing::Test {
@@ -81,7 +80,7 @@ class HttpApiTest : public ::testing::Test {
 
 TEST_F(HttpApiTest, ReportsReachTheirHandlerWithHeadersAndExactBody) {
   const std::string body = "{\"prober\":\"eu-1\",\n \"seq\": 1 }";
-  HttpReply reply =
+  auto reply =
       httpPost(port_, "/v1/reports", body, "",
                {{probers::kProberHeader, "eu-1"}, {probers::kSignatureHeader, "sha256=abcd"}});
   EXPECT_EQ(reply.status, 200);
@@ -102,12 +101,11 @@ TEST_F(HttpApiTest, AReportOverTheLimitIsRefusedUnreadAndCounted) {
     EXPECT_EQ(body_.size(), probers::kMaxReportBody);
   }
   // One byte more: the headers alone get the answer, the body is never waited for.
-  const HttpReply reply =
-      rawHttpExchange(port_,
-                      "POST /v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                      "X-Nines-Prober: eu-1\r\nContent-Type: application/json\r\n"
-                      "Content-Length: " +
-                          std::to_string(probers::kMaxReportBody + 1) + "\r\n\r\n");
+  const auto reply = rawHttpExchange(port_,
+                                     "POST /v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                     "X-Nines-Prober: eu-1\r\nContent-Type: application/json\r\n"
+                                     "Content-Length: " +
+                                         std::to_string(probers::kMaxReportBody + 1) + "\r\n\r\n");
   EXPECT_EQ(reply.status, 413) << reply.body;
   std::lock_guard lock(mutex_);
   EXPECT_EQ(too_large_, 1);
@@ -115,7 +113,7 @@ TEST_F(HttpApiTest, AReportOverTheLimitIsRefusedUnreadAndCounted) {
 }
 
 TEST_F(HttpApiTest, OtherEndpointsKeepASmallBodyLimit) {
-  const HttpReply reply = rawHttpExchange(
+  const auto reply = rawHttpExchange(
       port_,
       "POST /v1/drain HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer token\r\n"
       "Content-Length: 65537\r\n\r\n");
@@ -127,7 +125,7 @@ TEST_F(HttpApiTest, OtherEndpointsKeepASmallBodyLimit) {
 
 TEST_F(HttpApiTest, ABodyWithoutContentLengthIsRefused) {
   // cpp-httplib would read such a body to its end, however long: refused before that.
-  HttpReply reply = rawHttpExchange(
+  auto reply = rawHttpExchange(
       port_, "POST /v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n");
   EXPECT_EQ(reply.status, 411) << reply.body;
   reply = rawHttpExchange(port_, "POST /v1/drain HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
@@ -186,14 +184,14 @@ TEST_F(HttpApiTest, StatusFiltersComeFromTheQueryAndTyposAreRefused) {
   for (const auto& [query, message] : std::vector<std::pair<std::string, std::string>>{
            {"?votes=maybe", "votes must be 0, 1, false or true"},
            {"?servce=www", "servce\\\" (zone, service, region, votes)"}}) {
-    HttpReply refused = httpGet(port_, "/v1/status" + query);
+    auto refused = httpGet(port_, "/v1/status" + query);
     EXPECT_EQ(refused.status, 400) << query;
     EXPECT_NE(refused.body.find(message), std::string::npos) << refused.body;
   }
 }
 
 TEST_F(HttpApiTest, ChecksAreServed) {
-  HttpReply reply = httpGet(port_, "/v1/checks");
+  auto reply = httpGet(port_, "/v1/checks");
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.content_type, "application/json");
   EXPECT_EQ(reply.body, R"([{"id":"z|web|127.0.0.1"}])");
