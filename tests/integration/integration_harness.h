@@ -167,6 +167,27 @@ std::string gslbSections(const std::string& token = kGslbToken, bool test_hooks 
 std::unique_ptr<DnsdServer> startGslb(const std::string& token = kGslbToken, bool test_hooks = true,
                                       std::vector<std::string> listen = {"127.0.0.1:0"});
 
+// A fixture with a dnsd of its own serving gslb.test (startGslb()) and the port of its HTTP API.
+class GslbTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = startGslb();
+    ASSERT_TRUE(server_->ready());
+    http_ = server_->httpPort();
+    ASSERT_NE(http_, 0) << server_->process().log();
+  }
+  // POST /v1/drain or /v1/undrain with `body` and the operator's token (kGslbToken).
+  HttpReply drain(const std::string& body) const {
+    return httpPost(http_, "/v1/drain", body, kGslbToken);
+  }
+  HttpReply undrain(const std::string& body) const {
+    return httpPost(http_, "/v1/undrain", body, kGslbToken);
+  }
+
+  std::unique_ptr<DnsdServer> server_;
+  std::uint16_t http_ = 0;
+};
+
 // The region a gslb.test endpoint address belongs to ("us-east", ...), "?" for any other.
 std::string regionOf(const std::string& address);
 // The RDATA (last field) of each A/AAAA record of an answer section, in order.

@@ -23,13 +23,11 @@ using nines::testing::runCommand;
 const std::string kUs = "us-east", kEu = "eu-west", kAp = "ap-south";
 const char* const kWwwEuWest = R"({"zone": "gslb.test.", "service": "www", "region": "eu-west"})";
 
-class PolicyDrain : public ::testing::Test {
+class PolicyDrain : public GslbTest {
  protected:
   void SetUp() override {
-    server_ = startGslb();
-    ASSERT_TRUE(server_->ready());
-    http_ = server_->httpPort();
-    ASSERT_NE(http_, 0) << server_->process().log();
+    GslbTest::SetUp();
+    if (HasFatalFailure()) return;
     url_ = "http://127.0.0.1:" + std::to_string(http_);
     // ninesctl reads $NINES_TOKEN before the config's token; keep the test's own out of it.
     ::unsetenv("NINES_TOKEN");
@@ -47,8 +45,6 @@ class PolicyDrain : public ::testing::Test {
     return runCommand(args);
   }
 
-  std::unique_ptr<DnsdServer> server_;
-  std::uint16_t http_ = 0;
   std::string url_;
 };
 
@@ -56,7 +52,7 @@ TEST_F(PolicyDrain, DrainTakesARegionOutAtOnceAndUndrainBringsItBack) {
   ASSERT_EQ(euClient(), (Strings{kEu, kEu}));
   Strings api_before = server_->askEcs("api.gslb.test.", "A", "198.51.100.0/24").answer;
 
-  HttpReply drained = httpPost(http_, "/v1/drain", kWwwEuWest, kGslbToken);
+  HttpReply drained = drain(kWwwEuWest);
   ASSERT_EQ(drained.status, 200) << drained.body;
   nlohmann::json reply = nlohmann::json::parse(drained.body, nullptr, false);
   EXPECT_EQ(reply.value("matched", 0), 1) << drained.body;
@@ -72,7 +68,7 @@ TEST_F(PolicyDrain, DrainTakesARegionOutAtOnceAndUndrainBringsItBack) {
             (Strings{kEu}));
   EXPECT_EQ(drains().size(), 1u);
 
-  HttpReply undrained = httpPost(http_, "/v1/undrain", kWwwEuWest, kGslbToken);
+  HttpReply undrained = undrain(kWwwEuWest);
   ASSERT_EQ(undrained.status, 200) << undrained.body;
   EXPECT_EQ(euClient(Transport::Udp), (Strings{kEu, kEu}));
   EXPECT_EQ(euClient(Transport::Tcp), (Strings{kEu, kEu}));
@@ -80,7 +76,7 @@ TEST_F(PolicyDrain, DrainTakesARegionOutAtOnceAndUndrainBringsItBack) {
 }
 
 TEST_F(PolicyDrain, ARegionWithoutAServiceDrainsItInEveryService) {
-  HttpReply r = httpPost(http_, "/v1/drain", R"({"region": "eu-west"})", kGslbToken);
+  HttpReply r = drain(R"({"region": "eu-west"})");
   ASSERT_EQ(r.status, 200) << r.body;
   // www, api, db, cdn and lat.edge all have an eu-west pool.
   EXPECT_EQ(nlohmann::json::parse(r.body, nullptr, false).value("matched", 0), 5) << r.body;
@@ -91,17 +87,17 @@ TEST_F(PolicyDrain, ARegionWithoutAServiceDrainsItInEveryService) {
     std::string ecs = "198.18." + std::to_string(third) + ".0/24";
     EXPECT_EQ(regionsOf(server_->askEcs("api.gslb.test.", "A", ecs).answer), (Strings{kUs})) << ecs;
   }
-  ASSERT_EQ(httpPost(http_, "/v1/undrain", R"({"region": "eu-west"})", kGslbToken).status, 200);
+  ASSERT_EQ(undrain(R"({"region": "eu-west"})").status, 200);
   EXPECT_EQ(euClient(), (Strings{kEu, kEu}));
 }
 
 TEST_F(PolicyDrain, AnEndpointDrainLeavesTheRestOfItsPool) {
   const char* const endpoint = R"({"service": "www", "endpoint": "192.0.2.10"})";
-  ASSERT_EQ(httpPost(http_, "/v1/drain", endpoint, kGslbToken).status, 200);
+  ASSERT_EQ(drain(endpoint).status, 200);
   Response r = server_->askEcs("www.gslb.test.", "A", "192.0.2.0/24");
   EXPECT_EQ(addressesOf(r.answer).front(), "192.0.2.11");
   EXPECT_EQ(regionsOf(r.answer), (Strings{kUs, kEu}));
-  ASSERT_EQ(httpPost(http_, "/v1/undrain", endpoint, kGslbToken).status, 200);
+  ASSERT_EQ(undrain(endpoint).status, 200);
   EXPECT_EQ(regionsOf(server_->askEcs("www.gslb.test.", "A", "192.0.2.0/24").answer),
             (Strings{kUs, kUs}));
 }
@@ -109,15 +105,10 @@ TEST_F(PolicyDrain, AnEndpointDrainLeavesTheRestOfItsPool) {
 TEST_F(PolicyDrain, UndrainingARegionLiftsTheEndpointDrainsInsideIt) {
   // health_state.h: "undrain region X" undoes endpoint drains inside X too, however the endpoint
   // drain was named (here by its address alone).
-  ASSERT_EQ(
-      httpPost(http_, "/v1/drain", R"({"service": "www", "endpoint": "192.0.2.10"})", kGslbToken)
-          .status,
-      200);
+  ASSERT_EQ(drain(R"({"service": "www", "endpoint": "192.0.2.10"})").status, 200);
   ASSERT_EQ(regionsOf(server_->askEcs("www.gslb.test.", "A", "192.0.2.0/24").answer),
             (Strings{kUs, kEu}));
-  ASSERT_EQ(httpPost(http_, "/v1/undrain", R"({"service": "www", "region": "us-east"})", kGslbToken)
-                .status,
-            200);
+  ASSERT_EQ(undrain(R"({"service": "www", "region": "us-east"})").status, 200);
   EXPECT_EQ(regionsOf(server_->askEcs("www.gslb.test.", "A", "192.0.2.0/24").answer),
             (Strings{kUs, kUs}));
   EXPECT_TRUE(drains().empty()) << drains();
@@ -126,32 +117,23 @@ TEST_F(PolicyDrain, UndrainingARegionLiftsTheEndpointDrainsInsideIt) {
 TEST_F(PolicyDrain, UndrainMatchesTheDrainHoweverItsZoneOrAddressIsSpelled) {
   // Drains are matched by meaning: the zone with or without its final dot, an address in any of
   // its spellings. Undrain answers 200 only when it lifts something.
-  ASSERT_EQ(httpPost(http_, "/v1/drain",
-                     R"({"zone": "gslb.test", "service": "www", "region": "eu-west"})", kGslbToken)
-                .status,
-            200);
+  ASSERT_EQ(drain(R"({"zone": "gslb.test", "service": "www", "region": "eu-west"})").status, 200);
   ASSERT_EQ(euClient(), (Strings{kUs, kUs}));
-  ASSERT_EQ(httpPost(http_, "/v1/undrain", kWwwEuWest, kGslbToken).status, 200);
+  ASSERT_EQ(undrain(kWwwEuWest).status, 200);
   EXPECT_EQ(euClient(), (Strings{kEu, kEu})) << "zone \"gslb.test\" vs \"gslb.test.\"";
   EXPECT_TRUE(drains().empty()) << drains();
 
   const std::string aaaa = "www.gslb.test.";
-  ASSERT_EQ(httpPost(http_, "/v1/drain", R"({"service": "www", "endpoint": "2001:db8:10::10"})",
-                     kGslbToken)
-                .status,
-            200);
+  ASSERT_EQ(drain(R"({"service": "www", "endpoint": "2001:db8:10::10"})").status, 200);
   ASSERT_EQ(regionsOf(server_->askEcs(aaaa, "AAAA", "192.0.2.0/24").answer), (Strings{kEu}));
-  ASSERT_EQ(httpPost(http_, "/v1/undrain",
-                     R"({"service": "www", "endpoint": "2001:0db8:0010:0::10"})", kGslbToken)
-                .status,
-            200);
+  ASSERT_EQ(undrain(R"({"service": "www", "endpoint": "2001:0db8:0010:0::10"})").status, 200);
   EXPECT_EQ(regionsOf(server_->askEcs(aaaa, "AAAA", "192.0.2.0/24").answer), (Strings{kUs, kEu}))
       << "2001:0db8:0010:0::10 is 2001:db8:10::10";
   EXPECT_TRUE(drains().empty()) << drains();
 }
 
 TEST_F(PolicyDrain, DrainsSurviveAZoneReload) {
-  ASSERT_EQ(httpPost(http_, "/v1/drain", kWwwEuWest, kGslbToken).status, 200);
+  ASSERT_EQ(drain(kWwwEuWest).status, 200);
   ASSERT_EQ(euClient(), (Strings{kUs, kUs}));
   // A new serial and a new eu-west address; the drain is kept by name.
   std::string zone = gslbZone();
@@ -164,7 +146,7 @@ TEST_F(PolicyDrain, DrainsSurviveAZoneReload) {
     return server_->process().log().find("reloaded") != std::string::npos;
   })) << server_->process().log();
   EXPECT_EQ(euClient(), (Strings{kUs, kUs}));
-  ASSERT_EQ(httpPost(http_, "/v1/undrain", kWwwEuWest, kGslbToken).status, 200);
+  ASSERT_EQ(undrain(kWwwEuWest).status, 200);
   Strings addresses = addressesOf(server_->askEcs("www.gslb.test.", "A", "198.51.100.0/24").answer);
   std::sort(addresses.begin(), addresses.end());
   EXPECT_EQ(addresses, (Strings{"198.51.100.10", "198.51.100.12"}));
@@ -212,8 +194,7 @@ TEST_F(PolicyDrain, RefusedRequestsChangeNothing) {
 TEST_F(PolicyDrain, DrainRefusesTheTestHooksStateKey) {
   // {"state": ...} belongs to /v1/test/health; /v1/drain must not take it as a drain of the
   // region (an operator who meant "state: up" would take eu-west out of every service).
-  HttpReply reply =
-      httpPost(http_, "/v1/drain", R"({"region": "eu-west", "state": "up"})", kGslbToken);
+  HttpReply reply = drain(R"({"region": "eu-west", "state": "up"})");
   EXPECT_EQ(reply.status, 400) << reply.body;
   EXPECT_TRUE(drains().empty()) << drains();
   EXPECT_EQ(euClient(), (Strings{kEu, kEu}));
@@ -271,18 +252,13 @@ TEST_F(PolicyDrain, AZoneFileDrainStaysWhateverTheApiSays) {
   // cdn's ap-south pool has drain = true: an Indian client goes to the next nearest, eu-west.
   const std::string cdn = "cdn.gslb.test.";
   EXPECT_EQ(regionsOf(server_->askEcs(cdn, "A", "203.0.113.0/24").answer), (Strings{kEu}));
-  HttpReply reply =
-      httpPost(http_, "/v1/undrain", R"({"service": "cdn", "region": "ap-south"})", kGslbToken);
+  HttpReply reply = undrain(R"({"service": "cdn", "region": "ap-south"})");
   EXPECT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(regionsOf(server_->askEcs(cdn, "A", "203.0.113.0/24").answer), (Strings{kEu}));
   // Draining what is left still answers (fail open over drains, never empty) ...
-  ASSERT_EQ(
-      httpPost(http_, "/v1/drain", R"({"service": "cdn", "region": "eu-west"})", kGslbToken).status,
-      200);
+  ASSERT_EQ(drain(R"({"service": "cdn", "region": "eu-west"})").status, 200);
   EXPECT_EQ(regionsOf(server_->askEcs(cdn, "A", "203.0.113.0/24").answer), (Strings{kUs}));
-  ASSERT_EQ(
-      httpPost(http_, "/v1/drain", R"({"service": "cdn", "region": "us-east"})", kGslbToken).status,
-      200);
+  ASSERT_EQ(drain(R"({"service": "cdn", "region": "us-east"})").status, 200);
   EXPECT_EQ(server_->askEcs(cdn, "A", "203.0.113.0/24").answer.size(), 1u);
 }
 

@@ -113,13 +113,11 @@ int scopeOf(const std::string& ecs) {
   return at == std::string::npos ? -1 : std::atoi(ecs.c_str() + at + 7);
 }
 
-class PolicyExplain : public ::testing::Test {
+class PolicyExplain : public GslbTest {
  protected:
   void SetUp() override {
-    server_ = startGslb();
-    ASSERT_TRUE(server_->ready());
-    http_ = server_->httpPort();
-    ASSERT_NE(http_, 0) << server_->process().log();
+    GslbTest::SetUp();
+    if (HasFatalFailure()) return;
     started_ = Clock::now();
   }
 
@@ -191,8 +189,6 @@ class PolicyExplain : public ::testing::Test {
     EXPECT_EQ(mismatches, 0) << "(stops after 5)";
   }
 
-  std::unique_ptr<DnsdServer> server_;
-  std::uint16_t http_ = 0;
   Clock::time_point started_;
 };
 
@@ -217,13 +213,8 @@ TEST_F(PolicyExplain, AgreesWithDnsdOnTheGeoTableAndWithoutEcs) {
 }
 
 TEST_F(PolicyExplain, WithServerItSeesTheLiveDrainsAndHealth) {
-  ASSERT_EQ(
-      httpPost(http_, "/v1/drain", R"({"service": "www", "region": "eu-west"})", kGslbToken).status,
-      200);
-  ASSERT_EQ(
-      httpPost(http_, "/v1/drain", R"({"service": "api", "endpoint": "192.0.2.20"})", kGslbToken)
-          .status,
-      200);
+  ASSERT_EQ(drain(R"({"service": "www", "region": "eu-west"})").status, 200);
+  ASSERT_EQ(drain(R"({"service": "api", "endpoint": "192.0.2.20"})").status, 200);
   ASSERT_EQ(setHealth(http_, "db", "us-east", "", "down"), 200);
   ASSERT_EQ(setHealth(http_, "www", "", "192.0.2.10", "down"), 200);
   ASSERT_EQ(setHealth(http_, "lat.edge", "", "", "down"), 200);  // fail open

@@ -37,21 +37,12 @@ std::map<std::string, std::string> apiAnswers(const DnsdServer& server) {
   return answers;
 }
 
-class PolicyHealth : public ::testing::Test {
+class PolicyHealth : public GslbTest {
  protected:
-  void SetUp() override {
-    server_ = startGslb();
-    ASSERT_TRUE(server_->ready());
-    http_ = server_->httpPort();
-    ASSERT_NE(http_, 0) << server_->process().log();
-  }
   int set(const std::string& service, const std::string& region, const std::string& endpoint,
           const std::string& state) {
     return setHealth(http_, service, region, endpoint, state);
   }
-
-  std::unique_ptr<DnsdServer> server_;
-  std::uint16_t http_ = 0;
 };
 
 TEST_F(PolicyHealth, WeightedSharesFollowTheWeightsAndEachSubnetSticks) {
@@ -193,9 +184,7 @@ TEST_F(PolicyHealth, EveryRegionDownWithFallbackAllStillAnswers) {
   }
 
   // A region drained by the operator stays out even then.
-  ASSERT_EQ(
-      httpPost(http_, "/v1/drain", R"({"service": "www", "region": "eu-west"})", kGslbToken).status,
-      200);
+  ASSERT_EQ(drain(R"({"service": "www", "region": "eu-west"})").status, 200);
   EXPECT_EQ(regionsOf(server_->askEcs(www, "A", "198.51.100.0/24").answer), (Strings{kUs, kUs}));
 }
 

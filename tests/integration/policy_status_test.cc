@@ -15,15 +15,8 @@ namespace {
 
 using nlohmann::json;
 
-class PolicyStatus : public ::testing::Test {
+class PolicyStatus : public GslbTest {
  protected:
-  void SetUp() override {
-    server_ = startGslb();
-    ASSERT_TRUE(server_->ready());
-    http_ = server_->httpPort();
-    ASSERT_NE(http_, 0) << server_->process().log();
-  }
-
   json status() {
     json parsed = statusJson(http_);
     EXPECT_TRUE(parsed.is_object()) << "GET /v1/status did not answer 200 with a JSON object";
@@ -37,9 +30,6 @@ class PolicyStatus : public ::testing::Test {
     }
     return out;
   }
-
-  std::unique_ptr<DnsdServer> server_;
-  std::uint16_t http_ = 0;
 };
 
 TEST_F(PolicyStatus, ListsZonesServicesRegionsAndEndpoints) {
@@ -112,13 +102,8 @@ TEST_F(PolicyStatus, FollowsEndpointHealth) {
 }
 
 TEST_F(PolicyStatus, ReflectsDrainsAtOnce) {
-  ASSERT_EQ(
-      httpPost(http_, "/v1/drain", R"({"service": "www", "region": "eu-west"})", kGslbToken).status,
-      200);
-  ASSERT_EQ(
-      httpPost(http_, "/v1/drain", R"({"service": "api", "endpoint": "192.0.2.21"})", kGslbToken)
-          .status,
-      200);
+  ASSERT_EQ(drain(R"({"service": "www", "region": "eu-west"})").status, 200);
+  ASSERT_EQ(drain(R"({"service": "api", "endpoint": "192.0.2.21"})").status, 200);
   json s = status();
   json eu = regionStatus(s, "www", "eu-west");
   EXPECT_EQ(eu.value("state", ""), "drained") << eu;
@@ -128,9 +113,7 @@ TEST_F(PolicyStatus, ReflectsDrainsAtOnce) {
             (Strings{"192.0.2.20 unknown", "192.0.2.21 drained"}));
   EXPECT_EQ(s["drains"].size(), 2u) << s["drains"];
 
-  ASSERT_EQ(httpPost(http_, "/v1/undrain", R"({"service": "www", "region": "eu-west"})", kGslbToken)
-                .status,
-            200);
+  ASSERT_EQ(undrain(R"({"service": "www", "region": "eu-west"})").status, 200);
   s = status();
   EXPECT_EQ(regionStatus(s, "www", "eu-west").value("state", ""), "up");
   EXPECT_EQ(s["drains"].size(), 1u) << s["drains"];
