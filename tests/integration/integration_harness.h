@@ -30,6 +30,7 @@ using Strings = std::vector<std::string>;
 using nines::testing::buildQuery;
 using nines::testing::decodeResponse;
 using nines::testing::ecsQuery;
+using nines::testing::ednsQuery;
 using nines::testing::endpointState;
 using nines::testing::endpointStatus;
 using nines::testing::freePort;

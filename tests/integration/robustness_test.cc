@@ -156,10 +156,7 @@ TEST_P(Malformed, QueryHeaderBitsAreIgnoredAndNotEchoed) {
 std::vector<Bytes> hostilePackets(std::mt19937& random, int count) {
   const Bytes templates[] = {
       buildQuery("www.example.test.", "A"),
-      buildQuery("big.example.test.", "TXT", with([](auto& o) {
-                   o.edns = true;
-                   o.udp_size = 4096;
-                 })),
+      buildQuery("big.example.test.", "TXT", ednsQuery(4096)),
       buildQuery("x.wild.example.test.", "TXT", ecsQuery("192.0.2.0/24")),
       buildQuery("host.sub.example.test.", "A", with([](auto& o) { o.rd = true; })),
   };

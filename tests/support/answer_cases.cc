@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
+#include <sstream>
 
 #include "zone_text.h"
 
@@ -15,6 +17,22 @@ using Strings = std::vector<std::string>;
 Strings sorted(Strings values) {
   std::sort(values.begin(), values.end());
   return values;
+}
+
+// The records of `section` by RRset: "owner TYPE" (owner in lower case, as names compare) to the
+// records of that owner and type, sorted.
+std::map<std::string, Strings> rrsetsOf(const Strings& section) {
+  std::map<std::string, Strings> rrsets;
+  for (const std::string& record : section) {
+    std::istringstream fields(record);
+    std::string owner, ttl, klass, type;
+    fields >> owner >> ttl >> klass >> type;
+    std::transform(owner.begin(), owner.end(), owner.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    rrsets[owner + " " + type].push_back(record);
+  }
+  for (auto& [key, records] : rrsets) std::sort(records.begin(), records.end());
+  return rrsets;
 }
 
 }  // namespace
@@ -211,6 +229,26 @@ void expectAnswer(const AnswerCase& expected, const Response& response) {
   EXPECT_EQ(response.authority, expected.authority);
   EXPECT_EQ(sorted(response.additional), sorted(expected.additional));
   EXPECT_FALSE(response.has_opt);
+}
+
+void expectWholeRrsets(const Response& truncated, const Response& full) {
+  ASSERT_TRUE(truncated.parsed);
+  ASSERT_TRUE(full.parsed);
+  ASSERT_FALSE(full.tc) << "the full response is truncated too";
+  const std::pair<const char*, const Strings Response::*> sections[] = {
+      {"answer", &Response::answer}, {"authority", &Response::authority}};
+  for (const auto& [name, section] : sections) {
+    const auto whole = rrsetsOf(full.*section);
+    for (const auto& [rrset, records] : rrsetsOf(truncated.*section)) {
+      const auto it = whole.find(rrset);
+      if (it == whole.end()) {
+        ADD_FAILURE() << name << " RRset " << rrset << " is not in the full response";
+        continue;
+      }
+      EXPECT_EQ(records, it->second) << name << " RRset " << rrset << " is cut: " << records.size()
+                                     << " of " << it->second.size() << " records";
+    }
+  }
 }
 
 }  // namespace nines::testing

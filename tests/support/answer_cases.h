@@ -40,4 +40,9 @@ const std::vector<AnswerCase>& answerCases();
 // and no OPT record (none was asked for).
 void expectAnswer(const AnswerCase& expected, const Response& response);
 
+// Checks that every RRset in the answer and authority sections of `truncated` (a response with TC
+// set) is whole: for each owner and type it has exactly the records `full` (the same query over
+// TCP) has. RFC 2181 §9: a response may leave an RRset out, never carry part of one.
+void expectWholeRrsets(const Response& truncated, const Response& full);
+
 }  // namespace nines::testing

@@ -50,9 +50,15 @@ std::string addressText(int family, const std::uint8_t* bytes) {
 
 }  // namespace
 
-QueryOptions ecsQuery(const std::string& ecs) {
+QueryOptions ednsQuery(std::uint16_t udp_size) {
   QueryOptions options;
   options.edns = true;
+  options.udp_size = udp_size;
+  return options;
+}
+
+QueryOptions ecsQuery(const std::string& ecs) {
+  QueryOptions options = ednsQuery();
   options.ecs = ecs;
   return options;
 }

@@ -25,6 +25,8 @@ struct QueryOptions {
   std::vector<std::pair<std::uint16_t, std::vector<std::uint8_t>>> edns_options;
 };
 
+// EDNS version 0 advertising `udp_size`, no options: the plain EDNS query of RFC 6891.
+QueryOptions ednsQuery(std::uint16_t udp_size = 1232);
 // EDNS with a client subnet option for `ecs` ("198.51.100.0/24"; no option when empty): a query as
 // a resolver sends it on behalf of a client in that network (RFC 7871).
 QueryOptions ecsQuery(const std::string& ecs);

@@ -104,9 +104,7 @@ TEST_F(QueryPipeline, CompressesNames) {
 }
 
 TEST_F(QueryPipeline, EdnsIsEchoedWithOurPayloadSize) {
-  QueryOptions options;
-  options.edns = true;
-  options.udp_size = 4096;
+  QueryOptions options = nines::testing::ednsQuery(4096);
   options.do_bit = true;
   Response r = ask("www.example.test.", "A", options);
   EXPECT_EQ(r.rcode, "NOERROR");
@@ -119,8 +117,7 @@ TEST_F(QueryPipeline, EdnsIsEchoedWithOurPayloadSize) {
 }
 
 TEST_F(QueryPipeline, EdnsVersionAboveZeroIsBadvers) {
-  QueryOptions options;
-  options.edns = true;
+  QueryOptions options = nines::testing::ednsQuery();
   options.edns_version = 1;
   Response r = ask("www.example.test.", "A", options);
   EXPECT_EQ(r.rcode, "BADVERS");
@@ -136,23 +133,22 @@ TEST_F(QueryPipeline, ClientSubnetEchoedWithScopeZeroForStaticData) {
 }
 
 TEST_F(QueryPipeline, TruncatesAtRrsetBoundaryWhenTooBigForUdp) {
+  Response tcp = ask("big.example.test.", "TXT", {}, Transport::Tcp);
+  EXPECT_FALSE(tcp.tc);
+  EXPECT_EQ(tcp.answer.size(), 40u);
+
   Response plain = ask("big.example.test.", "TXT");
   EXPECT_TRUE(plain.tc);
   EXPECT_TRUE(plain.answer.empty());
   EXPECT_EQ(plain.question.size(), 1u);
   EXPECT_LE(plain.size, 512u);
+  nines::testing::expectWholeRrsets(plain, tcp);
 
-  QueryOptions options;
-  options.edns = true;
-  options.udp_size = 65000;  // clamped to our 1232
-  Response edns = ask("big.example.test.", "TXT", options);
+  Response edns = ask("big.example.test.", "TXT", nines::testing::ednsQuery(65000));
   EXPECT_TRUE(edns.tc);
-  EXPECT_TRUE(edns.has_opt);  // the OPT survives truncation
-  EXPECT_LE(edns.size, 1232u);
-
-  Response tcp = ask("big.example.test.", "TXT", {}, Transport::Tcp);
-  EXPECT_FALSE(tcp.tc);
-  EXPECT_EQ(tcp.answer.size(), 40u);
+  EXPECT_TRUE(edns.has_opt);    // the OPT survives truncation
+  EXPECT_LE(edns.size, 1232u);  // 65000 asked for, clamped to our 1232
+  nines::testing::expectWholeRrsets(edns, tcp);
 }
 
 TEST_F(QueryPipeline, TruncationKeepsWholeEarlierRrsets) {
@@ -160,6 +156,7 @@ TEST_F(QueryPipeline, TruncationKeepsWholeEarlierRrsets) {
   Response r = ask("tobig.example.test.", "TXT");
   EXPECT_TRUE(r.tc);
   EXPECT_EQ(r.answer, Strings{"tobig.example.test. 3600 IN CNAME big.example.test."});
+  nines::testing::expectWholeRrsets(r, ask("tobig.example.test.", "TXT", {}, Transport::Tcp));
 }
 
 TEST_F(QueryPipeline, MalformedAndUnwantedPackets) {
