@@ -2,8 +2,7 @@
 // the checks itself) against real HTTP backends on 127.0.0.11/.12/.13: a region whose backend
 // stops leaves the answers within fall x interval plus a little, comes back within rise x
 // interval plus a little, and with slow_start is ramped in rather than slammed. The times are
-// measured and printed. Last, a down endpoint must stay down whatever report_ttl is (fails while
-// the embedded prober refreshes its votes only once a second: see the test).
+// measured and printed. Last, a down endpoint must stay down whatever report_ttl is.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -175,8 +175,7 @@ TEST_F(RemoteProber, FollowsTheBackendsAndFindsARestartedDnsd) {
 
 // Probers report to an address: a second dnsd given the same HTTP port must fail to start, not
 // share the port and take a random part of the reports (each instance would then see a prober
-// only now and then, and its votes would go stale). Fails while dnsd binds its HTTP port with
-// cpp-httplib 0.11's default socket options (SO_REUSEPORT only), which let both bind it.
+// only now and then, and its votes would go stale).
 TEST(ReportPort, ASecondDnsdCannotTakeTheHttpPortOfARunningOne) {
   const std::uint16_t http_port = freePort();
   ASSERT_NE(http_port, 0);

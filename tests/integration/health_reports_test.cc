@@ -108,8 +108,10 @@ TEST_F(SignedReports, AnEndpointIsUpWhenMoreThanHalfOfItsFreshVotesSayUp) {
   ASSERT_TRUE(lean.is_object());
   ASSERT_EQ(lean["services"].size(), 1u) << lean.dump(2);
   EXPECT_EQ(lean["services"][0]["name"], "app");
+  std::size_t endpoints_seen = 0;
   for (const auto& region : lean["services"][0]["regions"]) {
     for (const auto& endpoint : region["endpoints"]) {
+      ++endpoints_seen;
       EXPECT_FALSE(endpoint.contains("votes")) << endpoint.dump(2);
       const nlohmann::json same =
           endpointStatus(full, "app", endpoint["address"].get<std::string>());
@@ -117,13 +119,17 @@ TEST_F(SignedReports, AnEndpointIsUpWhenMoreThanHalfOfItsFreshVotesSayUp) {
       EXPECT_EQ(endpoint["reason"], same["reason"]);
     }
   }
+  EXPECT_EQ(endpoints_seen, kHealthEndpoints.size()) << lean.dump(2);
   const std::string first_region = full["services"][0]["regions"][0]["name"];
   const nlohmann::json one = statusJson(http_, "?region=" + first_region);
+  ASSERT_EQ(one["services"].size(), 2u) << "app and ramp, each with one region\n" << one.dump(2);
   for (const auto& service : one["services"]) {
     ASSERT_EQ(service["regions"].size(), 1u) << one.dump(2);
     EXPECT_EQ(service["regions"][0]["name"], first_region);
   }
-  EXPECT_TRUE(statusJson(http_, "?zone=nowhere.test")["services"].empty());
+  const nlohmann::json none = statusJson(http_, "?zone=nowhere.test");
+  ASSERT_TRUE(none.is_object());
+  EXPECT_TRUE(none["services"].is_array() && none["services"].empty()) << none.dump(2);
   nlohmann::json status = statusJson(http_);
   EXPECT_EQ(status["health"]["mode"], "probers");
   for (std::size_t i = 0; i < 3; ++i) {
