@@ -27,10 +27,12 @@ inline const Strings kHealthEndpoints = {"127.0.0.11", "127.0.0.12", "127.0.0.13
 inline const Strings kHealthRegions = {"us-east", "eu-west", "ap-south"};
 inline const char* const kHealthZone = "health.test.";
 
-// The http check every service of health.test names ("web", GET /health, 200 expected).
+// The http check every service of health.test names ("web", GET /health, 200 expected). A loopback
+// GET takes a millisecond, but on a loaded machine (CTest runs tests in parallel) the backend's
+// thread may wait its turn for a few hundred: a shorter timeout would flap a healthy backend down.
 struct CheckTiming {
-  double interval = 0.3;  // seconds
-  double timeout = 0.2;   // below the interval
+  double interval = 0.5;  // seconds
+  double timeout = 0.4;   // below the interval
   int rise = 2;
   int fall = 2;
 };
