@@ -108,7 +108,7 @@ std::uint16_t LoopbackBackend::start(const std::string& host, std::uint16_t port
     return 0;
   }
   thread_ = std::thread([server = server_.get()] { server->listen_after_bind(); });
-  nines::testing::waitUntil([&] { return server_->is_running(); }, std::chrono::seconds(5));
+  nines::testing::waitUntil([&] { return server_->is_running(); }, std::chrono::seconds(10));
   return static_cast<std::uint16_t>(bound);
 }
 
@@ -137,7 +137,7 @@ void Backends::stop(std::size_t index) { backends_[index].stop(); }
 bool Backends::restart(std::size_t index) {
   return nines::testing::waitUntil(
       [&] { return backends_[index].start(kHealthEndpoints[index], port_) != 0; },
-      std::chrono::seconds(5));
+      std::chrono::seconds(10));
 }
 
 Strings healthAnswer(const DnsdServer& server, const std::string& service, const std::string& ecs) {

@@ -90,7 +90,8 @@ class DnsdServer {
   void writeZone(const std::string& file, const std::string& content) const;
 
   // Sends `wire` over `transport`; the raw response, or nullopt when none came in `timeout_ms`.
-  std::optional<Bytes> exchange(const Bytes& wire, Transport transport, int timeout_ms = 2000,
+  std::optional<Bytes> exchange(const Bytes& wire, Transport transport,
+                                int timeout_ms = nines::testing::kAnswerTimeoutMs,
                                 bool ipv6 = false, std::uint16_t port = 0) const;
   // Builds a query, sends it and decodes the answer (`parsed` false when there was none).
   nines::testing::Response ask(const std::string& name, const std::string& type,

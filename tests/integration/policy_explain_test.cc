@@ -26,8 +26,10 @@ using nines::testing::CommandResult;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-// The whole comparison (a few hundred ms of ninesctl runs) must stay well inside this.
-constexpr auto kTimeBudget = std::chrono::seconds(20);
+// A bound on the whole comparison: it takes a second or two, several times that on a busy machine.
+// Past this the test stops and says how far it got (a ninesctl that crawls, or waits out its
+// timeout each time), rather than leaving it to CTest's timeout.
+constexpr auto kTimeBudget = std::chrono::seconds(60);
 
 // splitmix64: the same sequence on every machine and standard library.
 class Prng {
@@ -146,7 +148,7 @@ class PolicyExplain : public GslbTest {
       args.push_back("--server");
       args.push_back("http://127.0.0.1:" + std::to_string(http_));
     }
-    CommandResult run = nines::testing::runCommand(args, std::chrono::seconds(5));
+    CommandResult run = nines::testing::runCommand(args, std::chrono::seconds(15));
     if (!dnsd.parsed || run.status != 0) {
       ADD_FAILURE() << "dnsd parsed " << dnsd.parsed << "; ninesctl exit " << run.status << ": "
                     << run.err;

@@ -159,8 +159,8 @@ TEST(PolicyGeoIpv6, WithoutEcsTheSourceAddressLocatesTheClient) {
   std::uint16_t port6 = server->process().portFor("[::1]");
   ASSERT_NE(port6, 0) << server->process().log();
   auto ask6 = [&](const std::string& type, const std::string& ecs, Transport transport) {
-    auto wire =
-        server->exchange(buildQuery(kWww, type, ecsQuery(ecs)), transport, 2000, true, port6);
+    auto wire = server->exchange(buildQuery(kWww, type, ecsQuery(ecs)), transport,
+                                 nines::testing::kAnswerTimeoutMs, true, port6);
     return wire ? decodeResponse(*wire) : Response{};
   };
   for (Transport transport : {Transport::Udp, Transport::Tcp}) {

@@ -246,15 +246,17 @@ TEST(Ipv6, SameAnswersOnIpv6Loopback) {
       SCOPED_TRACE(std::string(name) + (transport == Transport::Udp ? " udp" : " tcp"));
       Bytes query = buildQuery(name, "A");
       auto v4 = server.exchange(query, transport);
-      auto v6 = server.exchange(query, transport, 2000, /*ipv6=*/true, v6_port);
+      auto v6 = server.exchange(query, transport, nines::testing::kAnswerTimeoutMs, /*ipv6=*/true,
+                                v6_port);
       ASSERT_TRUE(v4);
       ASSERT_TRUE(v6);
       EXPECT_EQ(*v4, *v6);  // byte for byte
       EXPECT_TRUE(decodeResponse(*v6).parsed);
     }
   }
-  Response r = decodeResponse(*server.exchange(buildQuery("www.example.test.", "AAAA"),
-                                               Transport::Udp, 2000, true, v6_port));
+  Response r =
+      decodeResponse(*server.exchange(buildQuery("www.example.test.", "AAAA"), Transport::Udp,
+                                      nines::testing::kAnswerTimeoutMs, true, v6_port));
   EXPECT_EQ(r.answer, Strings{"www.example.test. 300 IN AAAA 2001:db8::10"});
 }
 

@@ -24,7 +24,7 @@ std::uint16_t serve(httplib::Server& server, std::thread& thread, std::uint16_t 
       port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound <= 0) return 0;
   thread = std::thread([&server] { server.listen_after_bind(); });
-  nines::testing::waitUntil([&] { return server.is_running(); }, std::chrono::seconds(5));
+  nines::testing::waitUntil([&] { return server.is_running(); }, std::chrono::seconds(10));
   return static_cast<std::uint16_t>(bound);
 }
 
@@ -98,6 +98,11 @@ SilentListener::SilentListener() {
 
 SilentListener::~SilentListener() {
   if (fd_ >= 0) close(fd_);
+}
+
+bool SilentListener::connectionPending(int timeout_ms) const {
+  pollfd poll_fd{fd_, POLLIN, 0};
+  return fd_ >= 0 && poll(&poll_fd, 1, timeout_ms) == 1;
 }
 
 DnsResponder::DnsResponder() {

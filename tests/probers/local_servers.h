@@ -64,6 +64,8 @@ class SilentListener {
   SilentListener();
   ~SilentListener();
   std::uint16_t port() const { return port_; }
+  // Whether a client has connected (its connection waits in the backlog) within `timeout_ms`.
+  bool connectionPending(int timeout_ms) const;
 
  private:
   int fd_ = -1;

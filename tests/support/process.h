@@ -78,6 +78,11 @@ class DnsdProcess : public ChildProcess {
   std::uint16_t port_ = 0;
 };
 
+// The time of the first line of `log` that contains `text`, read from the line's own stamp (the
+// log format of base/log.cc: "2024-06-01T12:00:00.123Z dnsd info: ..."), in seconds since the
+// epoch; nullopt when there is no such line. For timing what a process did by its own clock.
+std::optional<double> logTime(const std::string& log, const std::string& text);
+
 // A binary of this build, e.g. binaryPath("ninesctl").
 std::string binaryPath(const std::string& name);
 
