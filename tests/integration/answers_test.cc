@@ -1,6 +1,7 @@
 // Authoritative answers over the network (RFC 1034, 1035, 2308, 4592, 8482), each case over UDP
 // and over TCP against the real dnsd, decoded by ldns: the shared answer table (answer_cases.h),
-// then what only a network client sees (RD and the question's case echoed, IDs, ANY).
+// then what only a network client sees (RD and the question's case echoed, IDs, ANY), and the same
+// answers on [::1].
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -90,6 +91,33 @@ TEST_P(Answers, AnyIsAnsweredMinimally) {
 
 INSTANTIATE_TEST_SUITE_P(Transports, Answers, ::testing::Values(Transport::Udp, Transport::Tcp),
                          transportName);
+
+// IPv6: [::1] gets its own port and the same answers.
+TEST(Ipv6, SameAnswersOnIpv6Loopback) {
+  if (!ipv6LoopbackAvailable()) GTEST_SKIP() << "::1 is not configured on this machine";
+  DnsdServer server({{"example.test.toml", exampleZone()}},
+                    DnsdServer::Options{{"127.0.0.1:0", "[::1]:0"}, ""});
+  ASSERT_TRUE(server.ready());
+  std::uint16_t v6_port = server.process().portFor("[::1]");
+  ASSERT_NE(v6_port, 0) << server.process().log();
+  for (Transport transport : {Transport::Udp, Transport::Tcp}) {
+    for (const char* name : {"www.example.test.", "nope.example.test.", "host.sub.example.test."}) {
+      SCOPED_TRACE(std::string(name) + (transport == Transport::Udp ? " udp" : " tcp"));
+      Bytes query = buildQuery(name, "A");
+      auto v4 = server.exchange(query, transport);
+      auto v6 = server.exchange(query, transport, nines::testing::kAnswerTimeoutMs, /*ipv6=*/true,
+                                v6_port);
+      ASSERT_TRUE(v4);
+      ASSERT_TRUE(v6);
+      EXPECT_EQ(*v4, *v6);  // byte for byte
+      EXPECT_TRUE(decodeResponse(*v6).parsed);
+    }
+  }
+  Response r =
+      decodeResponse(*server.exchange(buildQuery("www.example.test.", "AAAA"), Transport::Udp,
+                                      nines::testing::kAnswerTimeoutMs, true, v6_port));
+  EXPECT_EQ(r.answer, Strings{"www.example.test. 300 IN AAAA 2001:db8::10"});
+}
 
 }  // namespace
 }  // namespace nines::integration

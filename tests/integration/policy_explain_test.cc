@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "integration_harness.h"
 #include "nines/zones/ip.h"
+#include "policy_harness.h"
 
 namespace nines::integration {
 namespace {

@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "integration_harness.h"
+#include "policy_harness.h"
 
 namespace nines::integration {
 namespace {

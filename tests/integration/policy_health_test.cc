@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "integration_harness.h"
+#include "policy_harness.h"
 
 namespace nines::integration {
 namespace {

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "integration_harness.h"
+#include "policy_harness.h"
 
 namespace nines::integration {
 namespace {

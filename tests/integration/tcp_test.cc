@@ -233,32 +233,5 @@ TEST(TcpCap, ConnectionsPastTheCapAreClosedWithoutAnswer) {
       std::chrono::seconds(15)));
 }
 
-// IPv6: [::1] gets its own port and the same answers.
-TEST(Ipv6, SameAnswersOnIpv6Loopback) {
-  if (!ipv6LoopbackAvailable()) GTEST_SKIP() << "::1 is not configured on this machine";
-  DnsdServer server({{"example.test.toml", exampleZone()}},
-                    DnsdServer::Options{{"127.0.0.1:0", "[::1]:0"}, ""});
-  ASSERT_TRUE(server.ready());
-  std::uint16_t v6_port = server.process().portFor("[::1]");
-  ASSERT_NE(v6_port, 0) << server.process().log();
-  for (Transport transport : {Transport::Udp, Transport::Tcp}) {
-    for (const char* name : {"www.example.test.", "nope.example.test.", "host.sub.example.test."}) {
-      SCOPED_TRACE(std::string(name) + (transport == Transport::Udp ? " udp" : " tcp"));
-      Bytes query = buildQuery(name, "A");
-      auto v4 = server.exchange(query, transport);
-      auto v6 = server.exchange(query, transport, nines::testing::kAnswerTimeoutMs, /*ipv6=*/true,
-                                v6_port);
-      ASSERT_TRUE(v4);
-      ASSERT_TRUE(v6);
-      EXPECT_EQ(*v4, *v6);  // byte for byte
-      EXPECT_TRUE(decodeResponse(*v6).parsed);
-    }
-  }
-  Response r =
-      decodeResponse(*server.exchange(buildQuery("www.example.test.", "AAAA"), Transport::Udp,
-                                      nines::testing::kAnswerTimeoutMs, true, v6_port));
-  EXPECT_EQ(r.answer, Strings{"www.example.test. 300 IN AAAA 2001:db8::10"});
-}
-
 }  // namespace
 }  // namespace nines::integration
