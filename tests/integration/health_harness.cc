@@ -40,15 +40,7 @@ expect_status = [200]
 interval = )" + number(timing.interval) +
                      "\ntimeout = " + number(timing.timeout) +
                      "\nrise = " + std::to_string(timing.rise) +
-                     "\nfall = " + std::to_string(timing.fall) + R"(
-
-[regions.us-east]
-location = [38.9, -77.0]
-[regions.eu-west]
-location = [53.3, -6.3]
-[regions.ap-south]
-location = [19.1, 72.9]
-)";
+                     "\nfall = " + std::to_string(timing.fall) + "\n\n" + kRegionTables;
   for (const char* service : {"app", "ramp"}) {
     const std::string name = service;
     zone += "\n[services." + name +

@@ -7,6 +7,10 @@ namespace nines::integration {
 using nines::testing::QueryOptions;
 using nines::testing::Response;
 
+const char* const kRegionTables =
+    "[regions.us-east]\nlocation = [38.9, -77.0]\n[regions.eu-west]\nlocation = [53.3, -6.3]\n"
+    "[regions.ap-south]\nlocation = [19.1, 72.9]\n";
+
 std::string transportName(const ::testing::TestParamInfo<Transport>& info) {
   return info.param == Transport::Udp ? "Udp" : "Tcp";
 }

@@ -61,6 +61,10 @@ using nines::testing::kShortSoa;
 using nines::testing::shortTtlZone;
 using nines::testing::txtRecords;
 
+// The [regions] tables of the traffic zones (gslb.test, health.test): us-east (Washington), eu-west
+// (Dublin) and ap-south (Mumbai), each with its location, one line a key.
+extern const char* const kRegionTables;
+
 // A dnsd serving zone files `zones` (file name -> content) from a temporary directory.
 class DnsdServer {
  public:

@@ -16,13 +16,8 @@ std::string gslbZone() {
 ns1 = ["A 192.0.2.53", "AAAA 2001:db8::53"]
 static = ["A 192.0.2.99"]
 
-[regions.us-east]
-location = [38.9, -77.0]
-[regions.eu-west]
-location = [53.3, -6.3]
-[regions.ap-south]
-location = [19.1, 72.9]
-
+)" + std::string(kRegionTables) +
+         R"(
 [services.www]
 policy = "geo"
 ttl = 30

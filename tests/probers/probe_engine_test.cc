@@ -98,6 +98,28 @@ class EngineRunner {
   std::vector<TargetStatus> changes_;
 };
 
+// DNS target `i` of a table of cases: endpoint 127.0.0.(i+1), all probed at 127.0.0.1:`port`. The
+// timeout leaves a loaded machine time to run the responder's thread (0.2 s could flap).
+CheckTarget dnsTarget(std::uint16_t port, std::size_t i) {
+  CheckTarget target = makeTarget("dns", port, "127.0.0." + std::to_string(i + 1));
+  target.address = *zones::IpAddress::parse("127.0.0.1");
+  target.check.timeout = 0.5;
+  target.check.interval = 0.6;
+  return target;
+}
+
+// Waits for each of `targets` to reach the state of its case, then checks its reason.
+template <typename Case, std::size_t N>
+void expectStates(const EngineRunner& runner, const std::vector<CheckTarget>& targets,
+                  const Case (&cases)[N]) {
+  ASSERT_EQ(targets.size(), N);
+  for (std::size_t i = 0; i < N; ++i) {
+    SCOPED_TRACE(targets[i].id);
+    ASSERT_TRUE(runner.waitState(targets[i].id, cases[i].state));
+    EXPECT_EQ(runner.status(targets[i].id).reason, cases[i].reason);
+  }
+}
+
 TEST(ProbeEngineTest, HttpUpAndTheFirstResultDecides) {
   HttpBackend backend;
   ASSERT_TRUE(backend.start());
@@ -285,20 +307,12 @@ TEST(ProbeEngineTest, DnsRcode) {
   };
   std::vector<CheckTarget> targets;
   for (std::size_t i = 0; i < std::size(cases); ++i) {
-    // One endpoint each (127.0.0.1, .2, ...), all probed at 127.0.0.1 on the case's port.
-    CheckTarget target = makeTarget("dns", cases[i].port, "127.0.0." + std::to_string(i + 1));
-    target.address = *zones::IpAddress::parse("127.0.0.1");
+    CheckTarget target = dnsTarget(cases[i].port, i);
     target.check.expect_rcode = cases[i].expect_rcode;
-    target.check.timeout = 0.5;  // a loaded machine may keep the responder waiting for 0.2 s
-    target.check.interval = 0.6;
     targets.push_back(target);
   }
   EngineRunner runner(targets);
-  for (std::size_t i = 0; i < std::size(cases); ++i) {
-    SCOPED_TRACE(targets[i].id);
-    ASSERT_TRUE(runner.waitState(targets[i].id, cases[i].state));
-    EXPECT_EQ(runner.status(targets[i].id).reason, cases[i].reason);
-  }
+  expectStates(runner, targets, cases);
   EXPECT_GT(silent.queries(), 0);
 }
 
@@ -378,20 +392,13 @@ TEST(ProbeEngineTest, DnsExpectedAnswer) {
   };
   std::vector<CheckTarget> targets;
   for (std::size_t i = 0; i < std::size(cases); ++i) {
-    CheckTarget target = makeTarget("dns", answering.port(), "127.0.0." + std::to_string(i + 1));
-    target.address = *zones::IpAddress::parse("127.0.0.1");
+    CheckTarget target = dnsTarget(answering.port(), i);
     target.check.query_type = zones::rrtype::A;
     target.check.expect_answer = cases[i].expect_answer;
-    target.check.timeout = 0.5;  // a loaded machine may keep the responder waiting for 0.2 s
-    target.check.interval = 0.6;
     targets.push_back(target);
   }
   EngineRunner runner(targets);
-  for (std::size_t i = 0; i < std::size(cases); ++i) {
-    SCOPED_TRACE(targets[i].id);
-    ASSERT_TRUE(runner.waitState(targets[i].id, cases[i].state));
-    EXPECT_EQ(runner.status(targets[i].id).reason, cases[i].reason);
-  }
+  expectStates(runner, targets, cases);
 }
 
 }  // namespace
