@@ -121,6 +121,10 @@ nines::testing::QueryOptions with(Edit edit) {
   edit(options);
   return options;
 }
+// A plain query's options with message ID `id`, for telling responses apart.
+inline nines::testing::QueryOptions withId(std::uint16_t id) {
+  return with([id](auto& o) { o.id = id; });
+}
 
 // A fixture whose test suite shares one dnsd serving example.test and short.test (answerZones()).
 // `Base` is

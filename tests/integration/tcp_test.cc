@@ -14,10 +14,6 @@ namespace {
 using nines::testing::exchangeTcp;
 using Clock = std::chrono::steady_clock;
 
-QueryOptions withId(std::uint16_t id) {
-  return with([id](auto& o) { o.id = id; });
-}
-
 class Tcp : public SharedServerTest<> {};
 
 TEST_F(Tcp, PipelinedQueriesInOneWriteAreAllAnsweredInOrder) {
