@@ -1,6 +1,7 @@
 // Shared by the health tests (health_*_test.cc): a zone whose endpoints are real HTTP backends on
 // loopback (127.0.0.11/.12/.13, one per region), dnsd.toml [health] sections, signed reports
-// posted by the test itself, /v1/status read as JSON, and a stopwatch for "how long until".
+// posted by the test itself, and a stopwatch for "how long until". /v1/status is read with
+// status_json.h.
 #pragma once
 
 #include <chrono>

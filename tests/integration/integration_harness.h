@@ -1,6 +1,6 @@
-// Shared by the integration tests: the zones they serve, a dnsd started on loopback with them, and
-// the two transports every case can run over. Responses are decoded by ldns (dns_client.h), never
-// by dnsd's own parser.
+// Shared by the integration tests: a dnsd started on loopback with the zones they serve (mostly
+// those of answer_cases.h), and the two transports every case can run over. Responses are decoded
+// by ldns (dns_client.h), never by dnsd's own parser.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -33,6 +33,7 @@ using nines::testing::ecsQuery;
 using nines::testing::ednsQuery;
 using nines::testing::endpointState;
 using nines::testing::endpointStatus;
+using nines::testing::exampleZone;
 using nines::testing::freePort;
 using nines::testing::httpGet;
 using nines::testing::httpPost;
@@ -44,6 +45,7 @@ using nines::testing::regionStatus;
 using nines::testing::reportCount;
 using nines::testing::Response;
 using nines::testing::serviceStatus;
+using nines::testing::shortTtlZone;
 using nines::testing::statusJson;
 using nines::testing::TcpConnection;
 using nines::testing::voteOf;
@@ -53,13 +55,6 @@ enum class Transport { Udp, Tcp };
 
 // For INSTANTIATE_TEST_SUITE_P: "Udp" / "Tcp".
 std::string transportName(const ::testing::TestParamInfo<Transport>& info);
-
-using nines::testing::answerZones;
-using nines::testing::exampleZone;
-using nines::testing::kExampleSoa;
-using nines::testing::kShortSoa;
-using nines::testing::shortTtlZone;
-using nines::testing::txtRecords;
 
 // The [regions] tables of the traffic zones (gslb.test, health.test): us-east (Washington), eu-west
 // (Dublin) and ap-south (Mumbai), each with its location, one line a key.
@@ -132,7 +127,7 @@ inline nines::testing::QueryOptions withId(std::uint16_t id) {
 template <typename Base = ::testing::Test>
 class SharedServerTest : public Base {
  protected:
-  static void SetUpTestSuite() { server_ = new DnsdServer(answerZones()); }
+  static void SetUpTestSuite() { server_ = new DnsdServer(nines::testing::answerZones()); }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
