@@ -76,7 +76,7 @@ class EngineRunner {
     return {};
   }
   bool waitState(const std::string& id, TargetState state,
-                 std::chrono::milliseconds timeout = 5s) const {
+                 std::chrono::milliseconds timeout = 10s) const {
     return waitUntil([&] { return status(id).state == state; }, timeout);
   }
   // The status of `id` at each of its state changes, in order.
@@ -128,7 +128,7 @@ TEST(ProbeEngineTest, HttpUpAndTheFirstResultDecides) {
   target.check.interval = 0.2;
   EngineRunner runner({target});
   EXPECT_EQ(runner.status(target.id).state, TargetState::Unknown);
-  ASSERT_TRUE(waitUntil([&] { return runner.status(target.id).checks >= 1; }, 5s));
+  ASSERT_TRUE(waitUntil([&] { return runner.status(target.id).checks >= 1; }, 10s));
   TargetStatus status = runner.status(target.id);
   EXPECT_EQ(status.state, TargetState::Up);
   EXPECT_EQ(status.reason, "HTTP 200");
@@ -154,7 +154,7 @@ TEST(ProbeEngineTest, WrongStatusTakesItDownAfterFall) {
   EngineRunner runner({target});
   ASSERT_TRUE(runner.waitState(target.id, TargetState::Up));
   backend.respond(204, "");
-  ASSERT_TRUE(waitUntil([&] { return runner.status(target.id).reason == "HTTP 204"; }, 5s));
+  ASSERT_TRUE(waitUntil([&] { return runner.status(target.id).reason == "HTTP 204"; }, 10s));
   EXPECT_EQ(runner.status(target.id).state, TargetState::Up);
   backend.respond(503, "busy");
   ASSERT_TRUE(runner.waitState(target.id, TargetState::Down));
@@ -337,7 +337,7 @@ TEST(ProbeEngineTest, SetTargetsKeepsKnownStatesAndDropsTheRest) {
   EXPECT_EQ(snapshot[1].state, TargetState::Up);
   EXPECT_GE(snapshot[1].checks, checks_before);
   ASSERT_TRUE(runner.waitState(c.id, TargetState::Down));
-  EXPECT_TRUE(waitUntil([&] { return runner.status(a.id).checks > checks_before + 2; }, 5s));
+  EXPECT_TRUE(waitUntil([&] { return runner.status(a.id).checks > checks_before + 2; }, 10s));
   EXPECT_EQ(runner.status(a.id).state, TargetState::Up);
 
   runner.engine().setTargets({});
@@ -352,7 +352,7 @@ TEST(ProbeEngineTest, IntervalIsKeptWithJitter) {
   EngineOptions options;
   options.seed = 42;
   EngineRunner runner({target}, options);
-  ASSERT_TRUE(waitUntil([&] { return runner.status(target.id).checks >= 1; }, 5s));
+  ASSERT_TRUE(waitUntil([&] { return runner.status(target.id).checks >= 1; }, 10s));
   auto start = std::chrono::steady_clock::now();
   std::uint64_t first = runner.status(target.id).checks;
   ASSERT_TRUE(waitUntil([&] { return runner.status(target.id).checks >= first + 20; }, 20s));
@@ -372,7 +372,7 @@ TEST(ProbeEngineTest, RunReturnsPromptlyWhenStopped) {
   target.check.interval = 0.2;
   target.check.timeout = 5;
   EngineRunner runner({target});
-  ASSERT_TRUE(silent.connectionPending(5000)) << "the check never connected";
+  ASSERT_TRUE(silent.connectionPending(10000)) << "the check never connected";
   auto start = std::chrono::steady_clock::now();
   runner.stop();
   // run() looks at `stop` every 100 ms at the most and abandons the check in flight; waiting for
