@@ -33,7 +33,6 @@ class TempDir {
 
 std::string readFile(const std::string& path);
 
-// The dnsd binary of this build, started with `--config`. Its stderr goes to a log file.
 // One of this build's binaries (dnsd, prober), started with `--config CONFIG` and extra
 // arguments; its stdout and stderr go to CONFIG.log.
 class ChildProcess {
