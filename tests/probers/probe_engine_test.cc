@@ -262,11 +262,17 @@ TEST(ProbeEngineTest, Ipv6Loopback) {
   EXPECT_EQ(runner.status(refused.id).reason, "dns: Connection refused");
 }
 
+// An HTTP check of `silent`, which accepts connections and never answers.
+CheckTarget unansweredCheck(const SilentListener& silent, double interval, double timeout) {
+  CheckTarget target = makeTarget("http", silent.port());
+  target.check.interval = interval;
+  target.check.timeout = timeout;
+  return target;
+}
+
 TEST(ProbeEngineTest, ServerThatNeverAnswersTimesOut) {
   SilentListener silent;
-  CheckTarget http = makeTarget("http", silent.port());
-  http.check.timeout = 0.2;
-  http.check.interval = 0.3;
+  CheckTarget http = unansweredCheck(silent, 0.3, 0.2);
   EngineRunner runner({http});
   ASSERT_TRUE(runner.waitState(http.id, TargetState::Down));
   EXPECT_EQ(runner.status(http.id).reason, "timeout after 0.2 s");
@@ -366,12 +372,9 @@ TEST(ProbeEngineTest, IntervalIsKeptWithJitter) {
 
 TEST(ProbeEngineTest, RunReturnsPromptlyWhenStopped) {
   SilentListener silent;
-  CheckTarget target = makeTarget("http", silent.port());
-  // The first check starts within the first interval and is then in flight for the rest of the
-  // test (a target's next turn is skipped while its check runs).
-  target.check.interval = 0.2;
-  target.check.timeout = 5;
-  EngineRunner runner({target});
+  // The first check starts within the first interval (0.2 s) and is then in flight for the rest
+  // of the test (a target's next turn is skipped while its check runs).
+  EngineRunner runner({unansweredCheck(silent, 0.2, 5)});
   ASSERT_TRUE(silent.connectionPending(10000)) << "the check never connected";
   auto start = std::chrono::steady_clock::now();
   runner.stop();
