@@ -1,5 +1,7 @@
 // Authoritative answers over the network (RFC 1034, 1035, 2308, 4592, 8482), each case over UDP
-// and over TCP against the real dnsd, decoded by ldns.
+// and over TCP against the real dnsd, decoded by ldns: the shared answer table (answer_cases.h),
+// then what only a network client sees (RD and the question's case echoed, IDs, ANY), and the same
+// answers on [::1].
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,9 +13,6 @@
 namespace nines::integration {
 namespace {
 
-using nines::testing::QueryOptions;
-using nines::testing::Response;
-
 class Answers : public SharedServerTest<::testing::TestWithParam<Transport>> {
  protected:
   Response ask(const std::string& name, const std::string& type, QueryOptions options = {}) {
@@ -21,137 +20,11 @@ class Answers : public SharedServerTest<::testing::TestWithParam<Transport>> {
   }
 };
 
-struct LookupCase {
-  std::string name, type;
-  std::string rcode;
-  bool aa;
-  Strings answer, authority, additional;  // additional compared as a set
-};
-
-const std::string kWwwA[] = {"www.example.test. 300 IN A 192.0.2.10",
-                             "www.example.test. 300 IN A 192.0.2.11"};
-const Strings kSubNs = {"sub.example.test. 3600 IN NS ns.sub.example.test.",
-                        "sub.example.test. 3600 IN NS ns.example.net."};
-const Strings kGlue = {"ns.sub.example.test. 3600 IN A 192.0.2.99"};
-const Strings kMailA = {"mail.example.test. 3600 IN A 192.0.2.25"};
-
-const LookupCase kLookups[] = {
-    // Data, authoritative.
-    {"www.example.test.", "A", "NOERROR", true, {kWwwA[0], kWwwA[1]}, {}, {}},
-    {"www.example.test.",
-     "AAAA",
-     "NOERROR",
-     true,
-     {"www.example.test. 300 IN AAAA 2001:db8::10"},
-     {},
-     {}},
-    // NODATA and NXDOMAIN: SOA in authority with TTL min(SOA TTL 3600, minimum 300).
-    {"www.example.test.", "MX", "NOERROR", true, {}, {kExampleSoa}, {}},
-    {"nope.example.test.", "A", "NXDOMAIN", true, {}, {kExampleSoa}, {}},
-    {"deep.example.test.", "A", "NOERROR", true, {}, {kExampleSoa}, {}},  // empty non-terminal
-    // short.test: SOA TTL 120 below minimum 600, so 120.
-    {"nope.short.test.", "A", "NXDOMAIN", true, {}, {kShortSoa}, {}},
-    {"host.short.test.", "TXT", "NOERROR", true, {}, {kShortSoa}, {}},
-    // CNAME followed inside the zone.
-    {"alias.example.test.",
-     "A",
-     "NOERROR",
-     true,
-     {"alias.example.test. 3600 IN CNAME www.example.test.", kWwwA[0], kWwwA[1]},
-     {},
-     {}},
-    {"alias.example.test.",
-     "CNAME",
-     "NOERROR",
-     true,
-     {"alias.example.test. 3600 IN CNAME www.example.test."},
-     {},
-     {}},
-    // Wildcards (RFC 4592): one or more labels below, NODATA for other types, not the parent.
-    {"x.wild.example.test.",
-     "TXT",
-     "NOERROR",
-     true,
-     {"x.wild.example.test. 60 IN TXT \"wildcard\""},
-     {},
-     {}},
-    {"a.b.wild.example.test.",
-     "TXT",
-     "NOERROR",
-     true,
-     {"a.b.wild.example.test. 60 IN TXT \"wildcard\""},
-     {},
-     {}},
-    {"x.wild.example.test.", "A", "NOERROR", true, {}, {kExampleSoa}, {}},
-    {"wild.example.test.", "TXT", "NOERROR", true, {}, {kExampleSoa}, {}},
-    // Delegation: a referral, AA clear, NS in authority, in-bailiwick glue in additional.
-    {"host.sub.example.test.", "A", "NOERROR", false, {}, kSubNs, kGlue},
-    {"sub.example.test.", "NS", "NOERROR", false, {}, kSubNs, kGlue},
-    {"ns.sub.example.test.", "A", "NOERROR", false, {}, kSubNs, kGlue},
-    // Addresses of in-zone NS, MX and SRV targets in additional.
-    {"example.test.",
-     "NS",
-     "NOERROR",
-     true,
-     {"example.test. 3600 IN NS ns1.example.test.", "example.test. 3600 IN NS ns2.example.test."},
-     {},
-     {"ns1.example.test. 3600 IN A 192.0.2.53", "ns1.example.test. 3600 IN AAAA 2001:db8::53",
-      "ns2.example.test. 3600 IN A 198.51.100.53"}},
-    {"example.test.",
-     "MX",
-     "NOERROR",
-     true,
-     {"example.test. 3600 IN MX 10 mail.example.test."},
-     {},
-     kMailA},
-    {"_sip._tcp.example.test.",
-     "SRV",
-     "NOERROR",
-     true,
-     {"_sip._tcp.example.test. 3600 IN SRV 10 60 5060 mail.example.test."},
-     {},
-     kMailA},
-    {"example.test.",
-     "SOA",
-     "NOERROR",
-     true,
-     {"example.test. 3600 IN SOA ns1.example.test. hostmaster.example.test. 7 3600 600 1209600 "
-      "300"},
-     {},
-     {}},
-    // An unknown type is NODATA like any other missing type (RFC 3597, RFC 8906 §8.1.3).
-    {"www.example.test.", "TYPE1000", "NOERROR", true, {}, {kExampleSoa}, {}},
-    // Zone transfers are not offered: REFUSED (RFC 5936 §4.2).
-    {"example.test.", "AXFR", "REFUSED", false, {}, {}, {}},
-    // Not ours: REFUSED, no AA, nothing in any section.
-    {"www.example.org.", "A", "REFUSED", false, {}, {}, {}},
-    {"test.", "SOA", "REFUSED", false, {}, {}, {}},
-    {"example.test.org.", "A", "REFUSED", false, {}, {}, {}},
-};
-
-Strings sorted(Strings values) {
-  std::sort(values.begin(), values.end());
-  return values;
-}
-
-TEST_P(Answers, Table) {
-  for (const auto& c : kLookups) {
+// The table tests/dnsd/serve/query_pipeline_test.cc runs in-process (answer_cases.h).
+TEST_P(Answers, AnswersTheSharedCaseTable) {
+  for (const auto& c : nines::testing::answerCases()) {
     SCOPED_TRACE(c.name + " " + c.type);
-    Response r = ask(c.name, c.type);
-    ASSERT_TRUE(r.parsed);
-    EXPECT_TRUE(r.qr);
-    EXPECT_EQ(r.id, 0x4242);
-    EXPECT_EQ(r.opcode, 0);
-    EXPECT_EQ(r.rcode, c.rcode);
-    EXPECT_EQ(r.aa, c.aa);
-    EXPECT_FALSE(r.tc);
-    EXPECT_FALSE(r.ra);
-    EXPECT_FALSE(r.ad);
-    EXPECT_EQ(r.question, Strings{c.name + " IN " + c.type});
-    EXPECT_EQ(r.answer, c.answer);
-    EXPECT_EQ(r.authority, c.authority);
-    EXPECT_EQ(sorted(r.additional), sorted(c.additional));
-    EXPECT_FALSE(r.has_opt);  // no OPT in the query, none in the reply
+    nines::testing::expectAnswer(c, ask(c.name, c.type));
   }
 }
 
@@ -218,6 +91,33 @@ TEST_P(Answers, AnyIsAnsweredMinimally) {
 
 INSTANTIATE_TEST_SUITE_P(Transports, Answers, ::testing::Values(Transport::Udp, Transport::Tcp),
                          transportName);
+
+// IPv6: [::1] gets its own port and the same answers.
+TEST(Ipv6, SameAnswersOnIpv6Loopback) {
+  if (!ipv6LoopbackAvailable()) GTEST_SKIP() << "::1 is not configured on this machine";
+  DnsdServer server({{"example.test.toml", exampleZone()}},
+                    DnsdServer::Options{{"127.0.0.1:0", "[::1]:0"}, ""});
+  ASSERT_TRUE(server.ready());
+  std::uint16_t v6_port = server.process().portFor("[::1]");
+  ASSERT_NE(v6_port, 0) << server.process().log();
+  for (Transport transport : {Transport::Udp, Transport::Tcp}) {
+    for (const char* name : {"www.example.test.", "nope.example.test.", "host.sub.example.test."}) {
+      SCOPED_TRACE(std::string(name) + (transport == Transport::Udp ? " udp" : " tcp"));
+      Bytes query = buildQuery(name, "A");
+      auto v4 = server.exchange(query, transport);
+      auto v6 = server.exchange(query, transport, nines::testing::kAnswerTimeoutMs, /*ipv6=*/true,
+                                v6_port);
+      ASSERT_TRUE(v4);
+      ASSERT_TRUE(v6);
+      EXPECT_EQ(*v4, *v6);  // byte for byte
+      EXPECT_TRUE(decodeResponse(*v6).parsed);
+    }
+  }
+  Response r =
+      decodeResponse(*server.exchange(buildQuery("www.example.test.", "AAAA"), Transport::Udp,
+                                      nines::testing::kAnswerTimeoutMs, true, v6_port));
+  EXPECT_EQ(r.answer, Strings{"www.example.test. 300 IN AAAA 2001:db8::10"});
+}
 
 }  // namespace
 }  // namespace nines::integration

@@ -2,8 +2,7 @@
 // the checks itself) against real HTTP backends on 127.0.0.11/.12/.13: a region whose backend
 // stops leaves the answers within fall x interval plus a little, comes back within rise x
 // interval plus a little, and with slow_start is ramped in rather than slammed. The times are
-// measured and printed. Last, a down endpoint must stay down whatever report_ttl is (fails while
-// the embedded prober refreshes its votes only once a second: see the test).
+// measured and printed. Last, a down endpoint must stay down whatever report_ttl is.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -24,12 +23,14 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr double kSlowStart = 4.0;
-// How late after the state machine's own delay a change may reach the answers: the health thread
-// looks every 250 ms, the embedded prober feeds on every change (a remote prober's report
-// interval would come on top: one second is allowed for it, as for a remote one), and one more
-// second of slack for a loaded machine.
+// How late after the state machine's own delay (fall or rise x interval) a change may reach the
+// answers: the health thread looks every 250 ms, the embedded prober feeds on every change (a
+// remote prober's report interval would come on top: one second is allowed for it, as for a
+// remote one), and three seconds of slack, for CTest runs tests side by side on a machine that may
+// be busy. The times themselves are printed ("[ measured ]"); the bound only catches a change
+// that never comes or waits for something else.
 constexpr double kReportAllowance = 1.0;
-constexpr double kSlack = 1.0;
+constexpr double kSlack = 3.0;
 
 class EmbeddedHealth : public ::testing::Test {
  protected:
@@ -50,7 +51,7 @@ class EmbeddedHealth : public ::testing::Test {
           }
           return true;
         },
-        5s))
+        15s))
         << statusJson(http_).dump(2);
   }
 
@@ -76,7 +77,7 @@ TEST_F(EmbeddedHealth, AStoppedBackendLeavesTheAnswersAndComesBackInTime) {
   EXPECT_LE(vote["age"].get<double>(), 2.0);
 
   backends_.stop(0);
-  const double out = secondsUntil([&] { return healthAnswer(*server_, "app") == secondary; }, 10s);
+  const double out = secondsUntil([&] { return healthAnswer(*server_, "app") == secondary; }, 20s);
   const double out_bound = timing_.fall * timing_.interval + kReportAllowance + kSlack;
   std::printf("[ measured ] embedded prober: failover %.3f s (bound %.1f s)\n", out, out_bound);
   ASSERT_GE(out, 0) << "us-east never left the answers\n" << statusJson(http_).dump(2);
@@ -90,7 +91,7 @@ TEST_F(EmbeddedHealth, AStoppedBackendLeavesTheAnswersAndComesBackInTime) {
   EXPECT_EQ(addressesOf(server_->ask("app.health.test.", "A", Transport::Tcp).answer), secondary);
 
   ASSERT_TRUE(backends_.restart(0));
-  const double back = secondsUntil([&] { return healthAnswer(*server_, "app") == primary; }, 10s);
+  const double back = secondsUntil([&] { return healthAnswer(*server_, "app") == primary; }, 20s);
   const double back_bound = timing_.rise * timing_.interval + kReportAllowance + kSlack;
   std::printf("[ measured ] embedded prober: recovery %.3f s (bound %.1f s)\n", back, back_bound);
   ASSERT_GE(back, 0) << "us-east never came back\n" << statusJson(http_).dump(2);
@@ -120,66 +121,104 @@ std::set<std::string> onPrimary(const DnsdServer& server) {
   return admitted;
 }
 
+// The ramp of us-east in the ramp service as GET /v1/status shows it (1 once whole, or while the
+// region is down; -1 when there is no such entry), and the region's reason.
+struct RampView {
+  double ramp = -1;
+  std::string reason;
+};
+RampView rampView(std::uint16_t http) {
+  nlohmann::json region = regionStatus(statusJson(http), "ramp", "us-east");
+  if (!region.is_object() || !region["ramp"].is_number()) return {};
+  return {region["ramp"].get<double>(), region.value("reason", "")};
+}
+
+// One look at a ramp in progress. The ramp dnsd answered at lies between `before` and `after`
+// (read just before and just after the answers), however long the test's own thread was kept
+// waiting in between.
+struct RampSample {
+  RampView before, after;
+  std::set<std::string> admitted;  // the networks answered from the recovering region
+  int scope = -1;                  // ECS scope of a ramp answer for 198.18.4.0/24
+  Strings app;                     // the answer of app, which has no slow start
+  double at = 0;                   // seconds since the backend came back (test's clock)
+};
+
 TEST_F(EmbeddedHealth, ARecoveredRegionIsRampedInNotSlammed) {
   const std::size_t all = clientNets().size();
   ASSERT_EQ(onPrimary(*server_).size(), all);
   backends_.stop(0);
-  ASSERT_TRUE(nines::testing::waitUntil([&] { return onPrimary(*server_).empty(); }, 10s));
+  ASSERT_TRUE(nines::testing::waitUntil([&] { return onPrimary(*server_).empty(); }, 20s));
 
   ASSERT_TRUE(backends_.restart(0));
-  // The first networks come back while the ramp is at its start (5% at once, then a step a
-  // second over kSlowStart seconds).
-  std::set<std::string> early;
-  const double first = secondsUntil([&] { return !(early = onPrimary(*server_)).empty(); }, 10s);
-  ASSERT_GE(first, 0) << statusJson(http_).dump(2);
-  const auto first_at = std::chrono::steady_clock::now();
-  nlohmann::json region = regionStatus(statusJson(http_), "ramp", "us-east");
-  EXPECT_LT(region["ramp"].get<double>(), 1.0) << region.dump(2);
-  EXPECT_NE(region.value("reason", "").find("slow start at"), std::string::npos) << region.dump(2);
-  // The service without slow_start took it back whole meanwhile.
-  EXPECT_EQ(healthAnswer(*server_, "app"), Strings{kHealthEndpoints[0]});
-
-  // Halfway: more networks, and every one admitted before is still admitted.
-  std::set<std::string> middle;
-  ASSERT_TRUE(nines::testing::waitUntil(
-      [&] { return regionStatus(statusJson(http_), "ramp", "us-east")["ramp"] >= 0.5; }, 10s));
-  middle = onPrimary(*server_);
-  // While it ramps the answer depends on the client's subnet, and the ECS scope says so (a scope
-  // of 0 would let a resolver hand one subnet's answer to all of them).
-  nines::testing::Response ramping =
-      server_->ask("ramp.health.test.", "A", Transport::Udp, with([](auto& o) {
-                     o.edns = true;
-                     o.ecs = "198.18.4.0/24";
-                   }));
-  EXPECT_EQ(ecsScope(ramping), 24) << ramping.ecs_option;
-  // At the end: every network.
-  std::set<std::string> late;
+  const auto restarted = std::chrono::steady_clock::now();
+  std::vector<RampSample> samples;
   const bool complete = nines::testing::waitUntil(
-      [&] { return (late = onPrimary(*server_)).size() == all; },
-      std::chrono::milliseconds(static_cast<int>(kSlowStart * 1000) + 5000));
-  const double full =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - first_at).count();
+      [&] {
+        RampSample sample;
+        sample.before = rampView(http_);
+        sample.admitted = onPrimary(*server_);
+        sample.scope = ecsScope(server_->askEcs("ramp.health.test.", "A", "198.18.4.0/24"));
+        sample.app = healthAnswer(*server_, "app");
+        sample.after = rampView(http_);
+        sample.at =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - restarted).count();
+        samples.push_back(sample);
+        return sample.admitted.size() == all;
+      },
+      std::chrono::milliseconds(static_cast<int>(kSlowStart * 1000)) + 20s);
+  ASSERT_TRUE(complete) << "not every network came back within slow_start + 20 s";
+
+  // What the samples must show, each sound whatever the scheduling: ramped in (some networks
+  // back, not all, at some moment), never one taken back out, and at half the ramp or more still
+  // some waiting. While it ramps the status says so, the answer depends on the client's subnet
+  // and the ECS scope says so (a scope of 0 would let a resolver hand one subnet's answer to all
+  // of them), and the service without slow start already answers from the recovered region.
+  const RampSample* first = nullptr;
+  const RampSample* halfway = nullptr;
+  bool partial = false;
+  int seen_ramping = 0;
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const RampSample& sample = samples[i];
+    SCOPED_TRACE("sample " + std::to_string(i) + " at " + std::to_string(sample.at) + " s");
+    if (i > 0) {
+      const auto& earlier = samples[i - 1].admitted;
+      EXPECT_TRUE(std::includes(sample.admitted.begin(), sample.admitted.end(), earlier.begin(),
+                                earlier.end()))
+          << "a network went back to the secondary";
+    }
+    if (!sample.admitted.empty() && first == nullptr) first = &sample;
+    if (!sample.admitted.empty() && sample.admitted.size() < all) partial = true;
+    const bool ramping_before = sample.before.ramp >= 0 && sample.before.ramp < 1;
+    if (ramping_before) {
+      EXPECT_NE(sample.before.reason.find("slow start at"), std::string::npos)
+          << sample.before.reason;
+    }
+    if (ramping_before && sample.before.ramp >= 0.5 && sample.admitted.size() < all &&
+        halfway == nullptr) {
+      halfway = &sample;
+    }
+    if (ramping_before && sample.after.ramp >= 0 && sample.after.ramp < 1) {
+      ++seen_ramping;
+      EXPECT_EQ(sample.scope, 24);
+    }
+    if (!sample.admitted.empty()) {
+      EXPECT_EQ(sample.app, Strings{kHealthEndpoints[0]});
+    }
+  }
+  ASSERT_NE(first, nullptr);
   std::printf(
-      "[ measured ] slow start %.0f s: %zu/%zu networks on the recovered region at first, %zu "
-      "halfway, %zu at the end (%.2f s after the first)\n",
-      kSlowStart, early.size(), all, middle.size(), late.size(), full);
-  // Bounds: the first admissions come at a ramp of 5% or, if no network's hash falls that low,
-  // at the next step (25%): half of them would be far outside either.
-  EXPECT_LE(early.size(), all / 2);
-  EXPECT_GT(middle.size(), early.size());
-  EXPECT_TRUE(std::includes(middle.begin(), middle.end(), early.begin(), early.end()));
-  ASSERT_TRUE(complete) << "not every network came back within slow_start + 5 s";
-  EXPECT_EQ(late.size(), all);
-  // The last networks wait for the ramp's last steps: not slammed back at once.
-  EXPECT_GE(full, kSlowStart / 2);
+      "[ measured ] slow start %.0f s: %zu/%zu networks on the recovered region at first (%.2f s "
+      "after the backend came back), %zu with the ramp at half or more, all %zu at %.2f s\n",
+      kSlowStart, first->admitted.size(), all, first->at,
+      halfway != nullptr ? halfway->admitted.size() : all, all, samples.back().at);
+  EXPECT_TRUE(partial) << "the networks came back all at once";
+  EXPECT_NE(halfway, nullptr) << "every network was back before the ramp reached half";
+  EXPECT_GT(seen_ramping, 0) << "no look at the answers fell inside the ramp";
   // Ramped in: the same answer for everyone again.
-  nines::testing::Response settled =
-      server_->ask("ramp.health.test.", "A", Transport::Udp, with([](auto& o) {
-                     o.edns = true;
-                     o.ecs = "198.18.4.0/24";
-                   }));
+  nines::testing::Response settled = server_->askEcs("ramp.health.test.", "A", "198.18.4.0/24");
   EXPECT_EQ(ecsScope(settled), 0) << settled.ecs_option;
-  EXPECT_DOUBLE_EQ(regionStatus(statusJson(http_), "ramp", "us-east")["ramp"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(rampView(http_).ramp, 1.0);
 }
 
 // The embedded prober feeds its states at least once a second even when nothing changes, and
@@ -193,10 +232,10 @@ TEST(EmbeddedHealthTtl, ADownEndpointStaysDownWithAReportTtlBelowOneSecond) {
   ASSERT_TRUE(server.ready());
   const std::uint16_t http = server.httpPort();
   ASSERT_TRUE(nines::testing::waitUntil(
-      [&] { return endpointState(http, "app", kHealthEndpoints[0]) == "up"; }, 5s));
+      [&] { return endpointState(http, "app", kHealthEndpoints[0]) == "up"; }, 15s));
   backends.stop(0);
   ASSERT_TRUE(nines::testing::waitUntil(
-      [&] { return healthAnswer(server, "app") == Strings{kHealthEndpoints[1]}; }, 5s));
+      [&] { return healthAnswer(server, "app") == Strings{kHealthEndpoints[1]}; }, 15s));
   // Two seconds of answers, every 20 ms: never the dead primary.
   int asked = 0, primary = 0;
   std::set<std::string> states;

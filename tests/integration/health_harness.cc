@@ -1,11 +1,7 @@
 #include "health_harness.h"
 
-#include <arpa/inet.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -29,43 +25,10 @@ double wallSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// A socket of `type` bound to 127.0.0.1:`port` (0: any); -1 when that failed.
-int bindLoopback(int type, std::uint16_t port) {
-  int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-std::uint16_t localPort(int fd) {
-  sockaddr_in address{};
-  socklen_t length = sizeof address;
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
-  return ntohs(address.sin_port);
-}
-
 }  // namespace
 
 std::string healthZone(std::uint16_t port, const CheckTiming& timing, double slow_start) {
-  std::string zone = R"(origin = "health.test."
-ttl = 3600
-[soa]
-mname = "ns1.health.test."
-rname = "hostmaster.health.test."
-serial = 5
-refresh = 3600
-retry = 600
-expire = 1209600
-minimum = 300
-[records]
-"@" = ["NS ns1.health.test."]
+  std::string zone = nines::testing::zoneHead(kHealthZone, 5) + R"("@" = ["NS ns1.health.test."]
 ns1 = ["A 127.0.0.53"]
 
 [checks.web]
@@ -77,15 +40,7 @@ expect_status = [200]
 interval = )" + number(timing.interval) +
                      "\ntimeout = " + number(timing.timeout) +
                      "\nrise = " + std::to_string(timing.rise) +
-                     "\nfall = " + std::to_string(timing.fall) + R"(
-
-[regions.us-east]
-location = [38.9, -77.0]
-[regions.eu-west]
-location = [53.3, -6.3]
-[regions.ap-south]
-location = [19.1, 72.9]
-)";
+                     "\nfall = " + std::to_string(timing.fall) + "\n\n" + kRegionTables;
   for (const char* service : {"app", "ramp"}) {
     const std::string name = service;
     zone += "\n[services." + name +
@@ -124,21 +79,6 @@ std::string healthSections(std::uint16_t http_port, double report_ttl,
   return out;
 }
 
-std::uint16_t freePort() {
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    int tcp = bindLoopback(SOCK_STREAM, 0);
-    if (tcp < 0) continue;
-    const std::uint16_t port = localPort(tcp);
-    int udp = bindLoopback(SOCK_DGRAM, port);
-    close(tcp);
-    if (udp >= 0) {
-      close(udp);
-      return port;
-    }
-  }
-  return 0;
-}
-
 LoopbackBackend::LoopbackBackend() = default;
 
 LoopbackBackend::~LoopbackBackend() { stop(); }
@@ -160,7 +100,7 @@ std::uint16_t LoopbackBackend::start(const std::string& host, std::uint16_t port
     return 0;
   }
   thread_ = std::thread([server = server_.get()] { server->listen_after_bind(); });
-  nines::testing::waitUntil([&] { return server_->is_running(); }, std::chrono::seconds(5));
+  nines::testing::waitUntil([&] { return server_->is_running(); }, std::chrono::seconds(10));
   return static_cast<std::uint16_t>(bound);
 }
 
@@ -189,31 +129,19 @@ void Backends::stop(std::size_t index) { backends_[index].stop(); }
 bool Backends::restart(std::size_t index) {
   return nines::testing::waitUntil(
       [&] { return backends_[index].start(kHealthEndpoints[index], port_) != 0; },
-      std::chrono::seconds(5));
+      std::chrono::seconds(10));
 }
 
 Strings healthAnswer(const DnsdServer& server, const std::string& service, const std::string& ecs) {
-  nines::testing::QueryOptions options;
-  options.edns = true;
-  options.ecs = ecs;
-  return addressesOf(server.ask(service + "." + kHealthZone, "A", Transport::Udp, options).answer);
+  return addressesOf(server.askEcs(service + "." + kHealthZone, "A", ecs).answer);
 }
 
 HttpReply postReport(std::uint16_t port, const std::string& prober, const std::string& signature,
                      const std::string& body) {
-  httplib::Client http("127.0.0.1", port);
-  http.set_connection_timeout(2, 0);
-  http.set_read_timeout(5, 0);
-  httplib::Headers headers;
-  if (!prober.empty()) headers.emplace(nines::probers::kProberHeader, prober);
-  if (!signature.empty()) headers.emplace(nines::probers::kSignatureHeader, signature);
-  HttpReply reply;
-  if (auto result = http.Post("/v1/reports", headers, body, "application/json")) {
-    reply.status = result->status;
-    reply.body = result->body;
-    reply.content_type = result->get_header_value("Content-Type");
-  }
-  return reply;
+  nines::testing::HttpHeaders headers;
+  if (!prober.empty()) headers.emplace_back(nines::probers::kProberHeader, prober);
+  if (!signature.empty()) headers.emplace_back(nines::probers::kSignatureHeader, signature);
+  return httpPost(port, "/v1/reports", body, "", headers);
 }
 
 std::string reportBody(const std::string& id, std::uint64_t seq,
@@ -237,101 +165,12 @@ int postSigned(std::uint16_t port, const ProberSpec& prober, std::uint64_t seq,
 }
 
 int postOversized(std::uint16_t port, const std::string& prober, std::size_t content_length) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    close(fd);
-    return 0;
-  }
-  const std::string request =
-      "POST /v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-      std::string(nines::probers::kProberHeader) + ": " + prober +
-      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(content_length) +
-      "\r\n\r\n{";
-  std::string response;
-  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-      static_cast<ssize_t>(request.size())) {
-    // Until the status line is in, the peer closes, or 5 s pass.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (response.find("\r\n") == std::string::npos &&
-           std::chrono::steady_clock::now() < deadline) {
-      pollfd poll_fd{fd, POLLIN, 0};
-      if (poll(&poll_fd, 1, 100) <= 0) continue;
-      char buffer[1024];
-      ssize_t n = recv(fd, buffer, sizeof buffer, 0);
-      if (n <= 0) break;
-      response.append(buffer, static_cast<std::size_t>(n));
-    }
-  }
-  close(fd);
-  // "HTTP/1.1 413 Payload Too Large"
-  if (response.size() < 12 || response.compare(0, 5, "HTTP/") != 0) return 0;
-  return std::atoi(response.substr(9, 3).c_str());
-}
-
-nlohmann::json statusJson(std::uint16_t port, const std::string& query) {
-  HttpReply reply = httpGet(port, "/v1/status" + query);
-  if (reply.status != 200) return nullptr;
-  return nlohmann::json::parse(reply.body, nullptr, false);
-}
-
-nlohmann::json regionStatus(const nlohmann::json& status, const std::string& service,
-                            const std::string& region) {
-  if (!status.is_object() || !status.contains("services")) return nullptr;
-  for (const auto& entry : status["services"]) {
-    if (entry.value("name", "") != service) continue;
-    for (const auto& candidate : entry["regions"]) {
-      if (candidate.value("name", "") == region) return candidate;
-    }
-  }
-  return nullptr;
-}
-
-nlohmann::json endpointStatus(const nlohmann::json& status, const std::string& service,
-                              const std::string& address) {
-  if (!status.is_object() || !status.contains("services")) return nullptr;
-  for (const auto& entry : status["services"]) {
-    if (entry.value("name", "") != service) continue;
-    for (const auto& region : entry["regions"]) {
-      for (const auto& endpoint : region["endpoints"]) {
-        if (endpoint.value("address", "") == address) return endpoint;
-      }
-    }
-  }
-  return nullptr;
-}
-
-std::string endpointState(std::uint16_t port, const std::string& service,
-                          const std::string& address) {
-  nlohmann::json endpoint = endpointStatus(statusJson(port), service, address);
-  return endpoint.is_object() ? endpoint.value("state", "") : "";
-}
-
-nlohmann::json voteOf(const nlohmann::json& endpoint, const std::string& prober) {
-  if (!endpoint.is_object() || !endpoint.contains("votes")) return nullptr;
-  for (const auto& vote : endpoint["votes"]) {
-    if (vote.value("prober", "") == prober) return vote;
-  }
-  return nullptr;
-}
-
-nlohmann::json proberStatus(const nlohmann::json& status, const std::string& id) {
-  if (!status.is_object() || !status.contains("probers")) return nullptr;
-  for (const auto& prober : status["probers"]) {
-    if (prober.value("id", "") == id) return prober;
-  }
-  return nullptr;
-}
-
-long long reportCount(const nlohmann::json& status, const std::string& id,
-                      const std::string& outcome) {
-  nlohmann::json prober = proberStatus(status, id);
-  if (!prober.is_object() || !prober.contains("reports")) return -1;
-  return prober["reports"].value(outcome, -1LL);
+  return nines::testing::rawHttpExchange(
+             port, "POST /v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                       std::string(nines::probers::kProberHeader) + ": " + prober +
+                       "\r\nContent-Type: application/json\r\nContent-Length: " +
+                       std::to_string(content_length) + "\r\n\r\n{")
+      .status;
 }
 
 double secondsUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {

@@ -3,6 +3,7 @@
 // follow the backends on 127.0.0.11/.12/.13 (failover and recovery measured), a dnsd restarted on
 // the same ports that the prober finds again by itself, and keys that appear nowhere.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstdio>
@@ -20,7 +21,12 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr double kReportInterval = 0.5;
-constexpr double kSlack = 1.0;
+constexpr double kReportTtl = 2.0;  // a vote older than this no longer counts
+// Added to the state machine's delay and a report interval in the failover and recovery bounds:
+// seconds of slack for CTest running tests side by side on a busy machine. The times themselves
+// are printed ("[ measured ]"); the bound only catches a change that never comes or waits for
+// something else.
+constexpr double kSlack = 3.0;
 
 class RemoteProber : public ::testing::Test {
  protected:
@@ -51,12 +57,20 @@ class RemoteProber : public ::testing::Test {
     const std::map<std::string, std::string> zones = {
         {"health.test.toml", healthZone(backends_.port(), timing_, 0)}};
     for (int attempt = 0; attempt < 10; ++attempt) {
-      auto server = std::make_unique<DnsdServer>(zones, options,
-                                                 healthSections(http_port_, 2.0, testProbers()));
+      auto server = std::make_unique<DnsdServer>(
+          zones, options, healthSections(http_port_, kReportTtl, testProbers()));
       if (server->process().waitReady() && server->httpPort() == http_port_) return server;
       std::fprintf(stderr, "dnsd attempt %d did not start:\n%s\n", attempt,
                    server->process().log().c_str());
-      nines::testing::waitUntil([] { return false; }, 200ms);
+      server.reset();
+      // Until the ports can be bound again (each probe socket is closed at once).
+      nines::testing::waitUntil(
+          [&] {
+            return nines::testing::BoundSocket(SOCK_STREAM, dns_port_).bound() &&
+                   nines::testing::BoundSocket(SOCK_DGRAM, dns_port_).bound() &&
+                   nines::testing::BoundSocket(SOCK_STREAM, http_port_).bound();
+          },
+          5s);
     }
     return nullptr;
   }
@@ -81,7 +95,7 @@ class RemoteProber : public ::testing::Test {
 
 TEST_F(RemoteProber, FollowsTheBackendsAndFindsARestartedDnsd) {
   nines::probers::testing::ProberProcess prober(prober_config_);
-  const double first = secondsUntil([&] { return p1VotesEverywhere(true); }, 10s);
+  const double first = secondsUntil([&] { return p1VotesEverywhere(true); }, 20s);
   std::printf("[ measured ] remote prober: first votes %.3f s after it started\n", first);
   ASSERT_GE(first, 0) << statusJson(http_port_).dump(2) << "\nprober log:\n" << prober.log();
 
@@ -91,7 +105,7 @@ TEST_F(RemoteProber, FollowsTheBackendsAndFindsARestartedDnsd) {
   nlohmann::json p1 = proberStatus(status, "p1");
   EXPECT_EQ(p1["region"], "eu-west") << p1.dump(2);
   EXPECT_TRUE(p1["last_seq"].is_number()) << p1.dump(2);
-  EXPECT_LE(p1["last_report_age"].get<double>(), 2 * kReportInterval) << p1.dump(2);
+  EXPECT_LE(p1["last_report_age"].get<double>(), kReportTtl) << p1.dump(2);
   EXPECT_GE(reportCount(status, "p1", "accepted"), 1);
   EXPECT_EQ(reportCount(status, "p1", "bad_signature"), 0);
   EXPECT_TRUE(proberStatus(status, "p2")["last_seq"].is_null()) << "p2 never reported";
@@ -99,12 +113,12 @@ TEST_F(RemoteProber, FollowsTheBackendsAndFindsARestartedDnsd) {
   EXPECT_EQ(vote["region"], "eu-west");
   EXPECT_EQ(vote["reason"], "HTTP 200");
   EXPECT_TRUE(vote["rtt_ms"].is_number()) << vote.dump();
-  EXPECT_LE(vote["age"].get<double>(), 2 * kReportInterval) << vote.dump();
+  EXPECT_LE(vote["age"].get<double>(), kReportTtl) << vote.dump();
   ASSERT_EQ(healthAnswer(*server_, "app"), Strings{kHealthEndpoints[0]});
 
   backends_.stop(0);
   const double out = secondsUntil(
-      [&] { return healthAnswer(*server_, "app") == Strings{kHealthEndpoints[1]}; }, 10s);
+      [&] { return healthAnswer(*server_, "app") == Strings{kHealthEndpoints[1]}; }, 20s);
   const double out_bound = timing_.fall * timing_.interval + kReportInterval + kSlack;
   std::printf("[ measured ] remote prober: failover %.3f s (bound %.1f s)\n", out, out_bound);
   ASSERT_GE(out, 0) << statusJson(http_port_).dump(2);
@@ -115,7 +129,7 @@ TEST_F(RemoteProber, FollowsTheBackendsAndFindsARestartedDnsd) {
 
   ASSERT_TRUE(backends_.restart(0));
   const double back = secondsUntil(
-      [&] { return healthAnswer(*server_, "app") == Strings{kHealthEndpoints[0]}; }, 10s);
+      [&] { return healthAnswer(*server_, "app") == Strings{kHealthEndpoints[0]}; }, 20s);
   const double back_bound = timing_.rise * timing_.interval + kReportInterval + kSlack;
   std::printf("[ measured ] remote prober: recovery %.3f s (bound %.1f s)\n", back, back_bound);
   ASSERT_GE(back, 0) << statusJson(http_port_).dump(2);
@@ -127,13 +141,13 @@ TEST_F(RemoteProber, FollowsTheBackendsAndFindsARestartedDnsd) {
   // Down long enough for the prober to notice (and back off).
   const std::string url = "http://127.0.0.1:" + std::to_string(http_port_);
   ASSERT_TRUE(nines::testing::waitUntil(
-      [&] { return prober.log().find("report to " + url + " failed") != std::string::npos; }, 5s))
+      [&] { return prober.log().find("report to " + url + " failed") != std::string::npos; }, 15s))
       << prober.log();
   const auto restarted_at = std::chrono::steady_clock::now();
   server_ = startDnsd();
   ASSERT_TRUE(server_) << "dnsd did not start again on 127.0.0.1:" << dns_port_;
   ASSERT_TRUE(prober.running()) << prober.log();
-  const bool resumed = nines::testing::waitUntil([&] { return p1VotesEverywhere(true); }, 20s);
+  const bool resumed = nines::testing::waitUntil([&] { return p1VotesEverywhere(true); }, 30s);
   const double resume =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - restarted_at).count();
   std::printf("[ measured ] remote prober: votes in the restarted dnsd %.3f s after its start\n",
@@ -141,16 +155,16 @@ TEST_F(RemoteProber, FollowsTheBackendsAndFindsARestartedDnsd) {
   ASSERT_TRUE(resumed) << statusJson(http_port_).dump(2) << "\nprober log:\n" << prober.log();
   // The states are its votes once published (the health thread looks every 250 ms).
   EXPECT_TRUE(nines::testing::waitUntil(
-      [&] { return endpointState(http_port_, "app", kHealthEndpoints[0]) == "up"; }, 2s))
+      [&] { return endpointState(http_port_, "app", kHealthEndpoints[0]) == "up"; }, 10s))
       << statusJson(http_port_).dump(2);
   EXPECT_TRUE(nines::testing::waitUntil(
-      [&] { return prober.log().find("delivered again") != std::string::npos; }, 2s))
+      [&] { return prober.log().find("delivered again") != std::string::npos; }, 10s))
       << prober.log();
   EXPECT_EQ(healthAnswer(*server_, "app"), Strings{kHealthEndpoints[0]});
   // And it still follows the backends.
   backends_.stop(0);
   EXPECT_GE(secondsUntil(
-                [&] { return healthAnswer(*server_, "app") == Strings{kHealthEndpoints[1]}; }, 10s),
+                [&] { return healthAnswer(*server_, "app") == Strings{kHealthEndpoints[1]}; }, 20s),
             0);
   ASSERT_TRUE(prober.running()) << prober.log();
 
@@ -175,8 +189,7 @@ TEST_F(RemoteProber, FollowsTheBackendsAndFindsARestartedDnsd) {
 
 // Probers report to an address: a second dnsd given the same HTTP port must fail to start, not
 // share the port and take a random part of the reports (each instance would then see a prober
-// only now and then, and its votes would go stale). Fails while dnsd binds its HTTP port with
-// cpp-httplib 0.11's default socket options (SO_REUSEPORT only), which let both bind it.
+// only now and then, and its votes would go stale).
 TEST(ReportPort, ASecondDnsdCannotTakeTheHttpPortOfARunningOne) {
   const std::uint16_t http_port = freePort();
   ASSERT_NE(http_port, 0);
@@ -192,7 +205,7 @@ TEST(ReportPort, ASecondDnsdCannotTakeTheHttpPortOfARunningOne) {
         return !second.process().running() ||
                second.process().log().find("dnsd info: ready") != std::string::npos;
       },
-      10s);
+      20s);
   EXPECT_EQ(second.process().waitExit(500ms), 1)
       << "a second dnsd runs with the HTTP port of the first; its log:\n"
       << second.process().log();

@@ -39,9 +39,10 @@ class SignedReports : public ::testing::Test {
   int report(std::size_t index, const std::vector<std::pair<std::string, bool>>& results) {
     return postSigned(http_, prober(index), ++seq_[index], results);
   }
-  // Waits until the primary's published state is `state` and the app answer is `answer`.
+  // Waits until the primary's published state is `state` and the app answer is `answer`. The
+  // health thread publishes within 250 ms; the deadline leaves seconds for a loaded machine.
   bool reaches(const std::string& state, const std::string& answer,
-               std::chrono::milliseconds timeout = 1500ms) {
+               std::chrono::milliseconds timeout = 10s) {
     return nines::testing::waitUntil(
         [&] {
           return endpointState(http_, "app", kPrimary) == state &&
@@ -108,8 +109,10 @@ TEST_F(SignedReports, AnEndpointIsUpWhenMoreThanHalfOfItsFreshVotesSayUp) {
   ASSERT_TRUE(lean.is_object());
   ASSERT_EQ(lean["services"].size(), 1u) << lean.dump(2);
   EXPECT_EQ(lean["services"][0]["name"], "app");
+  std::size_t endpoints_seen = 0;
   for (const auto& region : lean["services"][0]["regions"]) {
     for (const auto& endpoint : region["endpoints"]) {
+      ++endpoints_seen;
       EXPECT_FALSE(endpoint.contains("votes")) << endpoint.dump(2);
       const nlohmann::json same =
           endpointStatus(full, "app", endpoint["address"].get<std::string>());
@@ -117,13 +120,17 @@ TEST_F(SignedReports, AnEndpointIsUpWhenMoreThanHalfOfItsFreshVotesSayUp) {
       EXPECT_EQ(endpoint["reason"], same["reason"]);
     }
   }
+  EXPECT_EQ(endpoints_seen, kHealthEndpoints.size()) << lean.dump(2);
   const std::string first_region = full["services"][0]["regions"][0]["name"];
   const nlohmann::json one = statusJson(http_, "?region=" + first_region);
+  ASSERT_EQ(one["services"].size(), 2u) << "app and ramp, each with one region\n" << one.dump(2);
   for (const auto& service : one["services"]) {
     ASSERT_EQ(service["regions"].size(), 1u) << one.dump(2);
     EXPECT_EQ(service["regions"][0]["name"], first_region);
   }
-  EXPECT_TRUE(statusJson(http_, "?zone=nowhere.test")["services"].empty());
+  const nlohmann::json none = statusJson(http_, "?zone=nowhere.test");
+  ASSERT_TRUE(none.is_object());
+  EXPECT_TRUE(none["services"].is_array() && none["services"].empty()) << none.dump(2);
   nlohmann::json status = statusJson(http_);
   EXPECT_EQ(status["health"]["mode"], "probers");
   for (std::size_t i = 0; i < 3; ++i) {
@@ -136,7 +143,6 @@ TEST_F(SignedReports, AProberThatStopsReportingStopsCountingAfterReportTtl) {
   // p1 up, p2 down: 1 of 2 is not more than half.
   ASSERT_EQ(report(0, {{kPrimary, true}}), 200);
   ASSERT_EQ(report(1, {{kPrimary, false}}), 200);
-  const auto p2_silent_from = std::chrono::steady_clock::now();
   ASSERT_TRUE(reaches("down", kSecondary)) << statusJson(http_).dump(2);
 
   // p1 keeps reporting (every 200 ms), p2 is heard from no more: once its vote is older than
@@ -155,19 +161,26 @@ TEST_F(SignedReports, AProberThatStopsReportingStopsCountingAfterReportTtl) {
         return endpointState(http_, "app", kPrimary) == "up" &&
                healthAnswer(*server_, "app") == Strings{kPrimary};
       },
-      std::chrono::milliseconds(static_cast<int>(report_ttl_ * 1000) + 2000)))
+      std::chrono::milliseconds(static_cast<int>(report_ttl_ * 1000) + 10000)))
       << statusJson(http_).dump(2);
-  const double expired =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - p2_silent_from).count();
-  std::printf(
-      "[ measured ] a silent prober's vote stopped counting %.3f s after its last report "
-      "(report_ttl %.1f s)\n",
-      expired, report_ttl_);
   EXPECT_TRUE(posting_ok);
-  EXPECT_GE(expired, report_ttl_ - 0.1);  // not before its vote is stale
-  EXPECT_LE(expired, report_ttl_ + 1.0);  // a health tick (250 ms) after, and slack
 
+  // When, by dnsd's own clock: the primary turned up `since_age` seconds before this status was
+  // made, and p2's vote was then `age - since_age` old. Timed on the test's side instead, the
+  // test's own scheduling delays would count as dnsd's.
   nlohmann::json endpoint = endpointStatus(statusJson(http_), "app", kPrimary);
+  ASSERT_TRUE(endpoint["since_age"].is_number()) << endpoint.dump(2);
+  ASSERT_TRUE(voteOf(endpoint, "p2")["age"].is_number()) << endpoint.dump(2);
+  const double expired =
+      voteOf(endpoint, "p2")["age"].get<double>() - endpoint["since_age"].get<double>();
+  std::printf(
+      "[ measured ] a silent prober's vote stopped counting %.3f s after its report (report_ttl "
+      "%.1f s, by dnsd's clock)\n",
+      expired, report_ttl_);
+  EXPECT_GE(expired, report_ttl_ - 0.002);  // not before it is stale (ages are rounded to 1 ms)
+  // The health thread publishes the change at its next tick (every 250 ms); the rest is slack
+  // for a health thread kept waiting by a loaded machine.
+  EXPECT_LE(expired, report_ttl_ + 2.0);
   EXPECT_NE(endpoint.value("reason", "").find("1/1 fresh votes up"), std::string::npos)
       << endpoint.dump(2);
   nlohmann::json stale = voteOf(endpoint, "p2");
@@ -180,7 +193,7 @@ TEST_F(SignedReports, AProberThatStopsReportingStopsCountingAfterReportTtl) {
 
   // p1 goes silent too: no fresh votes at all is unknown, still answered.
   ASSERT_TRUE(reaches("unknown", kPrimary,
-                      std::chrono::milliseconds(static_cast<int>(report_ttl_ * 1000) + 2000)))
+                      std::chrono::milliseconds(static_cast<int>(report_ttl_ * 1000) + 10000)))
       << statusJson(http_).dump(2);
   endpoint = endpointStatus(statusJson(http_), "app", kPrimary);
   EXPECT_NE(endpoint.value("reason", "").find("no fresh votes"), std::string::npos)
@@ -258,7 +271,7 @@ TEST_F(SignedReports, RefusedReportsAreCountedAndChangeNothing) {
   // refused reports had changed would be published too.
   ASSERT_EQ(report(1, {{kSecondary, false}}), 200);
   ASSERT_TRUE(nines::testing::waitUntil(
-      [&] { return endpointState(http_, "app", kSecondary) == "down"; }, 1500ms));
+      [&] { return endpointState(http_, "app", kSecondary) == "down"; }, 10s));
   nlohmann::json status = statusJson(http_);
   nlohmann::json primary = endpointStatus(status, "app", kPrimary);
   EXPECT_EQ(primary["state"], "up") << primary.dump(2);

@@ -1,11 +1,5 @@
 #include "integration_harness.h"
 
-#include <arpa/inet.h>
-#include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <sstream>
 
 namespace nines::integration {
@@ -13,66 +7,12 @@ namespace nines::integration {
 using nines::testing::QueryOptions;
 using nines::testing::Response;
 
-const char* const kExampleSoa =
-    "example.test. 300 IN SOA ns1.example.test. hostmaster.example.test. 7 3600 600 1209600 300";
-const char* const kShortSoa =
-    "short.test. 120 IN SOA ns1.short.test. hostmaster.short.test. 9 3600 600 1209600 600";
+const char* const kRegionTables =
+    "[regions.us-east]\nlocation = [38.9, -77.0]\n[regions.eu-west]\nlocation = [53.3, -6.3]\n"
+    "[regions.ap-south]\nlocation = [19.1, 72.9]\n";
 
 std::string transportName(const ::testing::TestParamInfo<Transport>& info) {
   return info.param == Transport::Udp ? "Udp" : "Tcp";
-}
-
-std::string exampleZone(const std::string& www_address) {
-  return R"(origin = "example.test."
-ttl = 3600
-[soa]
-mname = "ns1.example.test."
-rname = "hostmaster.example.test."
-serial = 7
-refresh = 3600
-retry = 600
-expire = 1209600
-minimum = 300
-[records]
-"@" = ["NS ns1.example.test.", "NS ns2.example.test.", "MX 10 mail.example.test."]
-ns1 = ["A 192.0.2.53", "AAAA 2001:db8::53"]
-ns2 = ["A 198.51.100.53"]
-www = ["300 A )" +
-         www_address + R"(", "300 A 192.0.2.11", "300 AAAA 2001:db8::10"]
-alias = ["CNAME www.example.test."]
-mail = ["A 192.0.2.25"]
-"_sip._tcp" = ["SRV 10 60 5060 mail.example.test."]
-"*.wild" = ["60 TXT \"wildcard\""]
-sub = ["NS ns.sub.example.test.", "NS ns.example.net."]
-"ns.sub" = ["A 192.0.2.99"]
-"a.b.deep" = ["A 192.0.2.77"]
-tobig = ["CNAME big.example.test."]
-mid = [)" +
-         txtRecords(12, 60) +
-         R"(]
-big = [)" +
-         txtRecords(40, 60) +
-         R"(]
-)";
-}
-
-std::string shortTtlZone() {
-  return R"(origin = "short.test."
-ttl = 3600
-[soa]
-mname = "ns1.short.test."
-rname = "hostmaster.short.test."
-serial = 9
-refresh = 3600
-retry = 600
-expire = 1209600
-minimum = 600
-ttl = 120
-[records]
-"@" = ["NS ns1.short.test."]
-ns1 = ["A 192.0.2.1"]
-host = ["A 192.0.2.2"]
-)";
 }
 
 DnsdServer::DnsdServer(const std::map<std::string, std::string>& zones, Options options,
@@ -117,21 +57,15 @@ Response DnsdServer::ask(const std::string& name, const std::string& type, Trans
   return send(nines::testing::buildQuery(name, type, options), transport);
 }
 
+Response DnsdServer::askEcs(const std::string& name, const std::string& type,
+                            const std::string& ecs, Transport transport) const {
+  return ask(name, type, transport, nines::testing::ecsQuery(ecs));
+}
+
 Response DnsdServer::send(const Bytes& wire, Transport transport) const {
   auto response = exchange(wire, transport);
   if (!response) return Response{};
   return nines::testing::decodeResponse(*response);
-}
-
-bool ipv6LoopbackAvailable() {
-  int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in6 address{};
-  address.sin6_family = AF_INET6;
-  address.sin6_addr = in6addr_loopback;
-  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  close(fd);
-  return ok;
 }
 
 Bytes withOpcode(Bytes wire, int opcode) {
@@ -168,128 +102,6 @@ std::string field(const std::string& record, int index) {
 std::string ttlOf(const std::string& record) { return field(record, 1); }
 std::string typeOf(const std::string& record) { return field(record, 3); }
 
-// --- Traffic management ------------------------------------------------------------------------
-
-const char* const kGslbToken = "policy-test-token";
-const char* const kGslbSoa =
-    "gslb.test. 300 IN SOA ns1.gslb.test. hostmaster.gslb.test. 11 3600 600 1209600 300";
-
-std::string gslbZone() {
-  return R"(origin = "gslb.test."
-ttl = 3600
-[soa]
-mname = "ns1.gslb.test."
-rname = "hostmaster.gslb.test."
-serial = 11
-refresh = 3600
-retry = 600
-expire = 1209600
-minimum = 300
-[records]
-"@" = ["NS ns1.gslb.test."]
-ns1 = ["A 192.0.2.53", "AAAA 2001:db8::53"]
-static = ["A 192.0.2.99"]
-
-[regions.us-east]
-location = [38.9, -77.0]
-[regions.eu-west]
-location = [53.3, -6.3]
-[regions.ap-south]
-location = [19.1, 72.9]
-
-[services.www]
-policy = "geo"
-ttl = 30
-answers = 2
-[services.www.pools.us-east]
-endpoints = ["192.0.2.10", "192.0.2.11", "2001:db8:10::10"]
-[services.www.pools.eu-west]
-endpoints = ["198.51.100.10", "198.51.100.11", "2001:db8:20::10"]
-[services.www.pools.ap-south]
-endpoints = ["203.0.113.10"]
-[services.www.geo]
-continent = { EU = ["eu-west", "us-east"], AS = ["ap-south", "eu-west"] }
-country = { IN = ["ap-south"], BR = ["us-east"] }
-nets = { "233.252.0.0/24" = ["eu-west"], "2001:db8:ff::/48" = ["ap-south", "us-east"] }
-
-[services.api]
-policy = "weighted"
-ttl = 20
-[services.api.pools.us-east]
-weight = 90
-endpoints = ["192.0.2.20", "192.0.2.21"]
-[services.api.pools.eu-west]
-weight = 10
-endpoints = ["198.51.100.20"]
-
-[services.db]
-policy = "failover"
-order = ["us-east", "eu-west"]
-fallback = "none"
-[services.db.pools.us-east]
-endpoints = ["192.0.2.30"]
-[services.db.pools.eu-west]
-endpoints = ["198.51.100.30"]
-
-[services.cdn]
-policy = "geo"
-[services.cdn.pools.us-east]
-endpoints = ["192.0.2.40"]
-[services.cdn.pools.eu-west]
-endpoints = ["198.51.100.40"]
-[services.cdn.pools.ap-south]
-drain = true
-endpoints = ["203.0.113.40"]
-
-[services."lat.edge"]
-policy = "latency"
-answers = 2
-[services."lat.edge".pools.us-east]
-endpoints = ["192.0.2.50", "192.0.2.51"]
-[services."lat.edge".pools.eu-west]
-endpoints = ["198.51.100.50", "2001:db8:20::50"]
-)";
-}
-
-std::string gslbSections(const std::string& token, bool test_hooks) {
-  std::string http = "[http]\nlisten = \"127.0.0.1:0\"\n";
-  if (!token.empty()) http += "token = \"" + token + "\"\n";
-  if (test_hooks) http += "test_hooks = true\n";
-  // Loopback is in North America (queries without ECS come from 127.0.0.1) and ::1 in Ireland;
-  // a /26 of 198.51.100.0/24 is in Australia (a more specific entry inside a nets entry);
-  // 198.18.0.0/15 has a point only (nearest region, no rule).
-  return http + R"([geo.nets]
-"127.0.0.0/8" = { continent = "NA", country = "US", location = [38.9, -77.0] }
-"::1/128" = { continent = "EU", country = "IE", location = [53.3, -6.3] }
-"192.0.2.0/24" = { continent = "NA", country = "US", location = [38.9, -77.0] }
-"198.51.100.0/24" = { continent = "EU", country = "IE", location = [53.3, -6.3] }
-"198.51.100.192/26" = { continent = "OC", country = "AU", location = [-33.9, 151.2] }
-"203.0.113.0/24" = { continent = "AS", country = "IN", location = [19.1, 72.9] }
-"198.18.0.0/15" = { location = [1.35, 103.8] }
-"2001:db8:aaaa::/48" = { continent = "EU", country = "DE", location = [50.1, 8.7] }
-"2001:db8:bbbb::/48" = { continent = "SA", country = "BR", location = [-23.5, -46.6] }
-)";
-}
-
-std::unique_ptr<DnsdServer> startGslb(const std::string& token, bool test_hooks,
-                                      std::vector<std::string> listen) {
-  DnsdServer::Options options;
-  options.listen = std::move(listen);
-  return std::make_unique<DnsdServer>(
-      std::map<std::string, std::string>{{"gslb.test.toml", gslbZone()}}, options,
-      gslbSections(token, test_hooks));
-}
-
-std::string regionOf(const std::string& address) {
-  static const std::pair<const char*, const char*> kPrefixes[] = {
-      {"192.0.2.", "us-east"},      {"2001:db8:10::", "us-east"}, {"198.51.100.", "eu-west"},
-      {"2001:db8:20::", "eu-west"}, {"203.0.113.", "ap-south"},   {"2001:db8:30::", "ap-south"}};
-  for (const auto& [prefix, region] : kPrefixes) {
-    if (address.rfind(prefix, 0) == 0) return region;
-  }
-  return "?";
-}
-
 Strings addressesOf(const Strings& answer) {
   Strings out;
   for (const auto& record : answer) {
@@ -299,59 +111,9 @@ Strings addressesOf(const Strings& answer) {
   return out;
 }
 
-Strings regionsOf(const Strings& answer) {
-  Strings out;
-  for (const auto& address : addressesOf(answer)) out.push_back(regionOf(address));
-  return out;
-}
-
 int ecsScope(const Response& response) {
   if (response.ecs_option.empty()) return -1;
   return std::stoi(response.ecs_option.substr(response.ecs_option.rfind('/') + 1));
-}
-
-namespace {
-
-HttpReply replyOf(const httplib::Result& result) {
-  HttpReply reply;
-  if (!result) return reply;
-  reply.status = result->status;
-  reply.body = result->body;
-  reply.content_type = result->get_header_value("Content-Type");
-  return reply;
-}
-
-httplib::Client client(std::uint16_t port) {
-  httplib::Client http("127.0.0.1", port);
-  http.set_connection_timeout(2, 0);
-  http.set_read_timeout(5, 0);
-  return http;
-}
-
-}  // namespace
-
-HttpReply httpGet(std::uint16_t port, const std::string& path) {
-  return replyOf(client(port).Get(path.c_str()));
-}
-
-HttpReply httpPost(std::uint16_t port, const std::string& path, const std::string& body,
-                   const std::string& token) {
-  httplib::Headers headers;
-  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
-  return replyOf(client(port).Post(path.c_str(), headers, body, "application/json"));
-}
-
-int setHealth(std::uint16_t port, const std::string& service, const std::string& region,
-              const std::string& endpoint, const std::string& state) {
-  std::string body = "{\"zone\": \"gslb.test.\"";
-  auto add = [&](const char* key, const std::string& value) {
-    if (!value.empty()) body += std::string(", \"") + key + "\": \"" + value + "\"";
-  };
-  add("service", service);
-  add("region", region);
-  add("endpoint", endpoint);
-  add("state", state);
-  return httpPost(port, "/v1/test/health", body + "}").status;
 }
 
 }  // namespace nines::integration

@@ -1,6 +1,6 @@
-// Shared by the integration tests: the zones they serve, a dnsd started on loopback with them, and
-// the two transports every case can run over. Responses are decoded by ldns (dns_client.h), never
-// by dnsd's own parser.
+// Shared by the integration tests: a dnsd started on loopback with the zones they serve (mostly
+// those of answer_cases.h), and the two transports every case can run over. Responses are decoded
+// by ldns (dns_client.h), never by dnsd's own parser.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,8 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "answer_cases.h"
 #include "dns_client.h"
+#include "http_client.h"
+#include "loopback.h"
 #include "process.h"
+#include "status_json.h"
 #include "zone_text.h"
 
 namespace nines::integration {
@@ -22,21 +26,39 @@ namespace nines::integration {
 using Bytes = std::vector<std::uint8_t>;
 using Strings = std::vector<std::string>;
 
+// The test support every integration test reaches for, by its short name.
+using nines::testing::buildQuery;
+using nines::testing::decodeResponse;
+using nines::testing::ecsQuery;
+using nines::testing::ednsQuery;
+using nines::testing::endpointState;
+using nines::testing::endpointStatus;
+using nines::testing::exampleZone;
+using nines::testing::freePort;
+using nines::testing::httpGet;
+using nines::testing::httpPost;
+using nines::testing::HttpReply;
+using nines::testing::ipv6LoopbackAvailable;
+using nines::testing::proberStatus;
+using nines::testing::QueryOptions;
+using nines::testing::regionStatus;
+using nines::testing::reportCount;
+using nines::testing::Response;
+using nines::testing::serviceStatus;
+using nines::testing::shortTtlZone;
+using nines::testing::statusJson;
+using nines::testing::TcpConnection;
+using nines::testing::voteOf;
+using nines::testing::waitUntil;
+
 enum class Transport { Udp, Tcp };
 
 // For INSTANTIATE_TEST_SUITE_P: "Udp" / "Tcp".
 std::string transportName(const ::testing::TestParamInfo<Transport>& info);
 
-// example.test: data, CNAMEs, a wildcard, a delegation with glue, NS/MX/SRV targets in the zone,
-// a mid-sized TXT RRset (fits 1232 octets, not 512) and a big one (fits only TCP).
-std::string exampleZone(const std::string& www_address = "192.0.2.10");
-// short.test: SOA TTL 120 below its minimum 600, so negative answers carry TTL 120 (RFC 2308 §5).
-std::string shortTtlZone();
-// The negative-answer SOA of example.test (SOA TTL 3600, minimum 300: TTL 300).
-extern const char* const kExampleSoa;
-extern const char* const kShortSoa;
-
-using nines::testing::txtRecords;
+// The [regions] tables of the traffic zones (gslb.test, health.test): us-east (Washington), eu-west
+// (Dublin) and ap-south (Mumbai), each with its location, one line a key.
+extern const char* const kRegionTables;
 
 // A dnsd serving zone files `zones` (file name -> content) from a temporary directory.
 class DnsdServer {
@@ -67,12 +89,18 @@ class DnsdServer {
   void writeZone(const std::string& file, const std::string& content) const;
 
   // Sends `wire` over `transport`; the raw response, or nullopt when none came in `timeout_ms`.
-  std::optional<Bytes> exchange(const Bytes& wire, Transport transport, int timeout_ms = 2000,
+  std::optional<Bytes> exchange(const Bytes& wire, Transport transport,
+                                int timeout_ms = nines::testing::kAnswerTimeoutMs,
                                 bool ipv6 = false, std::uint16_t port = 0) const;
   // Builds a query, sends it and decodes the answer (`parsed` false when there was none).
   nines::testing::Response ask(const std::string& name, const std::string& type,
                                Transport transport = Transport::Udp,
                                const nines::testing::QueryOptions& options = {}) const;
+  // ask() with EDNS and a client subnet option for `ecs` (none when empty), as
+  // nines::testing::ecsQuery builds it.
+  nines::testing::Response askEcs(const std::string& name, const std::string& type,
+                                  const std::string& ecs,
+                                  Transport transport = Transport::Udp) const;
   nines::testing::Response send(const Bytes& wire, Transport transport = Transport::Udp) const;
 
  private:
@@ -88,16 +116,18 @@ nines::testing::QueryOptions with(Edit edit) {
   edit(options);
   return options;
 }
+// A plain query's options with message ID `id`, for telling responses apart.
+inline nines::testing::QueryOptions withId(std::uint16_t id) {
+  return with([id](auto& o) { o.id = id; });
+}
 
-// A fixture whose test suite shares one dnsd serving example.test and short.test. `Base` is
+// A fixture whose test suite shares one dnsd serving example.test and short.test (answerZones()).
+// `Base` is
 // ::testing::Test or ::testing::TestWithParam<Transport>.
 template <typename Base = ::testing::Test>
 class SharedServerTest : public Base {
  protected:
-  static void SetUpTestSuite() {
-    server_ =
-        new DnsdServer({{"example.test.toml", exampleZone()}, {"short.test.toml", shortTtlZone()}});
-  }
+  static void SetUpTestSuite() { server_ = new DnsdServer(nines::testing::answerZones()); }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
@@ -106,9 +136,6 @@ class SharedServerTest : public Base {
 
   static inline DnsdServer* server_ = nullptr;
 };
-
-// Whether [::1] can be bound on this machine.
-bool ipv6LoopbackAvailable();
 
 // Raw edits of query bytes, for the malformed and unusual cases ldns will not build.
 Bytes withOpcode(Bytes wire, int opcode);
@@ -121,52 +148,9 @@ std::string ttlOf(const std::string& record);
 // The type field of such a line.
 std::string typeOf(const std::string& record);
 
-// --- Traffic management (the policy_*_test.cc files) ------------------------------------------
-
-// gslb.test: regions us-east, eu-west and ap-south and one service per policy:
-//   www       geo, answers 2: us-east 192.0.2.10/.11 + 2001:db8:10::10, eu-west 198.51.100.10/.11 +
-//             2001:db8:20::10, ap-south 203.0.113.10 only (no IPv6); rules EU -> [eu-west,
-//             us-east], AS -> [ap-south, eu-west], IN -> [ap-south], BR -> [us-east], nets
-//             233.252.0.0/24 -> [eu-west], 2001:db8:ff::/48 -> [ap-south, us-east]
-//   api       weighted: us-east 90 (192.0.2.20/.21), eu-west 10 (198.51.100.20)
-//   db        failover [us-east, eu-west], fallback "none": 192.0.2.30, 198.51.100.30
-//   cdn       geo: us-east 192.0.2.40, eu-west 198.51.100.40, ap-south 203.0.113.40 drained in the
-//             zone file
-//   lat.edge  latency, answers 2: us-east 192.0.2.50/.51, eu-west 198.51.100.50 + 2001:db8:20::50
-// and static names ns1 (A 192.0.2.53, AAAA 2001:db8::53) and static (A 192.0.2.99).
-std::string gslbZone();
-extern const char* const kGslbToken;
-extern const char* const kGslbSoa;  // its negative-answer SOA line
-// dnsd.toml sections for it: [http] on 127.0.0.1:0 with `token` (none when empty) and `test_hooks`,
-// and [geo.nets] placing loopback, the documentation ranges, 198.18.0.0/15 (a point only) and two
-// IPv6 /48s (see the .cc for the table).
-std::string gslbSections(const std::string& token = kGslbToken, bool test_hooks = true);
-// A dnsd serving gslb.test with gslbSections(token, test_hooks); `listen` as DnsdServer::Options.
-std::unique_ptr<DnsdServer> startGslb(const std::string& token = kGslbToken, bool test_hooks = true,
-                                      std::vector<std::string> listen = {"127.0.0.1:0"});
-
-// The region a gslb.test endpoint address belongs to ("us-east", ...), "?" for any other.
-std::string regionOf(const std::string& address);
 // The RDATA (last field) of each A/AAAA record of an answer section, in order.
 Strings addressesOf(const Strings& answer);
-// regionOf() of each of those.
-Strings regionsOf(const Strings& answer);
 // The SCOPE of an ECS option as Response::ecs_option shows it ("addr/source/scope"), -1 if none.
 int ecsScope(const nines::testing::Response& response);
-
-// One HTTP exchange with dnsd's API on 127.0.0.1:`port`; status 0 when no response came.
-struct HttpReply {
-  int status = 0;
-  std::string body;
-  std::string content_type;
-};
-HttpReply httpGet(std::uint16_t port, const std::string& path);
-// POST with a JSON `body`; `token` non-empty adds "Authorization: Bearer TOKEN".
-HttpReply httpPost(std::uint16_t port, const std::string& path, const std::string& body,
-                   const std::string& token = "");
-// POST /v1/test/health {"service": S, "region": R, "endpoint": E, "state": STATE} (empty fields
-// left out); the HTTP status.
-int setHealth(std::uint16_t port, const std::string& service, const std::string& region,
-              const std::string& endpoint, const std::string& state);
 
 }  // namespace nines::integration

@@ -16,20 +16,20 @@
 #include <string>
 #include <vector>
 
-#include "integration_harness.h"
 #include "nines/zones/ip.h"
+#include "policy_harness.h"
 
 namespace nines::integration {
 namespace {
 
 using nines::testing::CommandResult;
-using nines::testing::QueryOptions;
-using nines::testing::Response;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-// The whole comparison (a few hundred ms of ninesctl runs) must stay well inside this.
-constexpr auto kTimeBudget = std::chrono::seconds(20);
+// A bound on the whole comparison: it takes a second or two, several times that on a busy machine.
+// Past this the test stops and says how far it got (a ninesctl that crawls, or waits out its
+// timeout each time), rather than leaving it to CTest's timeout.
+constexpr auto kTimeBudget = std::chrono::seconds(60);
 
 // splitmix64: the same sequence on every machine and standard library.
 class Prng {
@@ -115,13 +115,11 @@ int scopeOf(const std::string& ecs) {
   return at == std::string::npos ? -1 : std::atoi(ecs.c_str() + at + 7);
 }
 
-class PolicyExplain : public ::testing::Test {
+class PolicyExplain : public GslbTest {
  protected:
   void SetUp() override {
-    server_ = startGslb();
-    ASSERT_TRUE(server_->ready());
-    http_ = server_->httpPort();
-    ASSERT_NE(http_, 0) << server_->process().log();
+    GslbTest::SetUp();
+    if (HasFatalFailure()) return;
     started_ = Clock::now();
   }
 
@@ -131,10 +129,7 @@ class PolicyExplain : public ::testing::Test {
                Transport transport = Transport::Udp) {
     SCOPED_TRACE(name + " " + type + " ECS " + ecs + (live ? " --server" : "") +
                  (transport == Transport::Tcp ? " --tcp" : ""));
-    Response dnsd = server_->ask(name, type, transport, with([&](QueryOptions& o) {
-                                   o.edns = true;
-                                   o.ecs = ecs;
-                                 }));
+    Response dnsd = server_->askEcs(name, type, ecs, transport);
     std::vector<std::string> args = {nines::testing::binaryPath("ninesctl"),
                                      "explain",
                                      name,
@@ -153,7 +148,7 @@ class PolicyExplain : public ::testing::Test {
       args.push_back("--server");
       args.push_back("http://127.0.0.1:" + std::to_string(http_));
     }
-    CommandResult run = nines::testing::runCommand(args, std::chrono::seconds(5));
+    CommandResult run = nines::testing::runCommand(args, std::chrono::seconds(15));
     if (!dnsd.parsed || run.status != 0) {
       ADD_FAILURE() << "dnsd parsed " << dnsd.parsed << "; ninesctl exit " << run.status << ": "
                     << run.err;
@@ -196,8 +191,6 @@ class PolicyExplain : public ::testing::Test {
     EXPECT_EQ(mismatches, 0) << "(stops after 5)";
   }
 
-  std::unique_ptr<DnsdServer> server_;
-  std::uint16_t http_ = 0;
   Clock::time_point started_;
 };
 
@@ -222,13 +215,8 @@ TEST_F(PolicyExplain, AgreesWithDnsdOnTheGeoTableAndWithoutEcs) {
 }
 
 TEST_F(PolicyExplain, WithServerItSeesTheLiveDrainsAndHealth) {
-  ASSERT_EQ(
-      httpPost(http_, "/v1/drain", R"({"service": "www", "region": "eu-west"})", kGslbToken).status,
-      200);
-  ASSERT_EQ(
-      httpPost(http_, "/v1/drain", R"({"service": "api", "endpoint": "192.0.2.20"})", kGslbToken)
-          .status,
-      200);
+  ASSERT_EQ(drain(R"({"service": "www", "region": "eu-west"})").status, 200);
+  ASSERT_EQ(drain(R"({"service": "api", "endpoint": "192.0.2.20"})").status, 200);
   ASSERT_EQ(setHealth(http_, "db", "us-east", "", "down"), 200);
   ASSERT_EQ(setHealth(http_, "www", "", "192.0.2.10", "down"), 200);
   ASSERT_EQ(setHealth(http_, "lat.edge", "", "", "down"), 200);  // fail open

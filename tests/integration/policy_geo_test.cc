@@ -7,22 +7,12 @@
 #include <set>
 #include <string>
 
-#include "integration_harness.h"
+#include "policy_harness.h"
 
 namespace nines::integration {
 namespace {
 
-using nines::testing::QueryOptions;
-using nines::testing::Response;
-
 constexpr const char* kWww = "www.gslb.test.";
-
-QueryOptions ecsOptions(const std::string& ecs) {
-  return with([&](QueryOptions& o) {
-    o.edns = true;
-    o.ecs = ecs;
-  });
-}
 
 class PolicyGeo : public ::testing::TestWithParam<Transport> {
  protected:
@@ -34,7 +24,7 @@ class PolicyGeo : public ::testing::TestWithParam<Transport> {
   void SetUp() override { ASSERT_TRUE(server_->ready()); }
 
   Response ask(const std::string& name, const std::string& type, const std::string& ecs) {
-    return server_->ask(name, type, GetParam(), ecsOptions(ecs));
+    return server_->askEcs(name, type, ecs, GetParam());
   }
 
   static inline DnsdServer* server_ = nullptr;
@@ -169,9 +159,9 @@ TEST(PolicyGeoIpv6, WithoutEcsTheSourceAddressLocatesTheClient) {
   std::uint16_t port6 = server->process().portFor("[::1]");
   ASSERT_NE(port6, 0) << server->process().log();
   auto ask6 = [&](const std::string& type, const std::string& ecs, Transport transport) {
-    auto wire = server->exchange(nines::testing::buildQuery(kWww, type, ecsOptions(ecs)), transport,
-                                 2000, true, port6);
-    return wire ? nines::testing::decodeResponse(*wire) : Response{};
+    auto wire = server->exchange(buildQuery(kWww, type, ecsQuery(ecs)), transport,
+                                 nines::testing::kAnswerTimeoutMs, true, port6);
+    return wire ? decodeResponse(*wire) : Response{};
   };
   for (Transport transport : {Transport::Udp, Transport::Tcp}) {
     SCOPED_TRACE(transport == Transport::Udp ? "udp" : "tcp");

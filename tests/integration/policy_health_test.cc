@@ -10,23 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "integration_harness.h"
+#include "policy_harness.h"
 
 namespace nines::integration {
 namespace {
 
-using nines::testing::QueryOptions;
-using nines::testing::Response;
-
 const std::string kUs = "us-east", kEu = "eu-west", kAp = "ap-south";
-
-Response ask(const DnsdServer& server, const std::string& name, const std::string& type,
-             const std::string& ecs, Transport transport = Transport::Udp) {
-  return server.ask(name, type, transport, with([&](QueryOptions& o) {
-                      o.edns = true;
-                      o.ecs = ecs;
-                    }));
-}
 
 // 512 client networks: every /24 of 198.18.0.0/15.
 std::vector<std::string> clientNetworks() {
@@ -42,27 +31,18 @@ std::vector<std::string> clientNetworks() {
 std::map<std::string, std::string> apiAnswers(const DnsdServer& server) {
   std::map<std::string, std::string> answers;
   for (const auto& network : clientNetworks()) {
-    Strings addresses = addressesOf(ask(server, "api.gslb.test.", "A", network).answer);
+    Strings addresses = addressesOf(server.askEcs("api.gslb.test.", "A", network).answer);
     answers[network] = addresses.size() == 1 ? addresses.front() : "(" + network + ": none)";
   }
   return answers;
 }
 
-class PolicyHealth : public ::testing::Test {
+class PolicyHealth : public GslbTest {
  protected:
-  void SetUp() override {
-    server_ = startGslb();
-    ASSERT_TRUE(server_->ready());
-    http_ = server_->httpPort();
-    ASSERT_NE(http_, 0) << server_->process().log();
-  }
   int set(const std::string& service, const std::string& region, const std::string& endpoint,
           const std::string& state) {
     return setHealth(http_, service, region, endpoint, state);
   }
-
-  std::unique_ptr<DnsdServer> server_;
-  std::uint16_t http_ = 0;
 };
 
 TEST_F(PolicyHealth, WeightedSharesFollowTheWeightsAndEachSubnetSticks) {
@@ -84,21 +64,21 @@ TEST_F(PolicyHealth, WeightedSharesFollowTheWeightsAndEachSubnetSticks) {
   // The subnet decides, not the host in it; the scope says so (the /24 hashed).
   for (int third : {3, 77, 200}) {
     std::string prefix = "198.18." + std::to_string(third) + ".";
-    Response host = ask(*server_, "api.gslb.test.", "A", prefix + "77/32");
+    Response host = server_->askEcs("api.gslb.test.", "A", prefix + "77/32");
     EXPECT_EQ(addressesOf(host.answer), Strings{answers[prefix + "0/24"]});
     EXPECT_EQ(ecsScope(host), 24) << host.ecs_option;
   }
   // IPv6 client networks are hashed by their /56 (one site), or by less when less is sent.
   for (const auto& [ecs, scope] : std::vector<std::pair<std::string, int>>{
            {"2001:db8:1:100::/56", 56}, {"2001:db8:1:100::/64", 56}, {"2001:db8:1::/48", 48}}) {
-    Response r = ask(*server_, "api.gslb.test.", "A", ecs);
+    Response r = server_->askEcs("api.gslb.test.", "A", ecs);
     EXPECT_EQ(addressesOf(r.answer).size(), 1u) << ecs;
     EXPECT_EQ(ecsScope(r), scope) << ecs << " " << r.ecs_option;
   }
-  EXPECT_EQ(ask(*server_, "api.gslb.test.", "A", "2001:db8:1:100::/64").answer,
-            ask(*server_, "api.gslb.test.", "A", "2001:db8:1:100:ffff::/80").answer);
+  EXPECT_EQ(server_->askEcs("api.gslb.test.", "A", "2001:db8:1:100::/64").answer,
+            server_->askEcs("api.gslb.test.", "A", "2001:db8:1:100:ffff::/80").answer);
   // Same again over TCP.
-  Response tcp = ask(*server_, "api.gslb.test.", "A", "198.19.9.0/24", Transport::Tcp);
+  Response tcp = server_->askEcs("api.gslb.test.", "A", "198.19.9.0/24", Transport::Tcp);
   EXPECT_EQ(addressesOf(tcp.answer), Strings{answers["198.19.9.0/24"]});
 }
 
@@ -121,20 +101,20 @@ TEST_F(PolicyHealth, FailoverAnswersThePrimaryThenTheSecondaryThenNothing) {
   const std::string db = "db.gslb.test.";
   // The same for every client, so the scope is 0.
   for (const char* ecs : {"198.51.100.0/24", "203.0.113.0/24", "2001:db8:aaaa::/48"}) {
-    Response r = ask(*server_, db, "A", ecs);
+    Response r = server_->askEcs(db, "A", ecs);
     EXPECT_EQ(r.answer, Strings{"db.gslb.test. 30 IN A 192.0.2.30"}) << ecs;
     EXPECT_EQ(ecsScope(r), 0) << ecs;
   }
   ASSERT_EQ(set("db", kUs, "", "down"), 200);
-  EXPECT_EQ(ask(*server_, db, "A", "192.0.2.0/24").answer,
+  EXPECT_EQ(server_->askEcs(db, "A", "192.0.2.0/24").answer,
             Strings{"db.gslb.test. 30 IN A 198.51.100.30"});
-  EXPECT_EQ(ask(*server_, db, "A", "", Transport::Tcp).answer,
+  EXPECT_EQ(server_->askEcs(db, "A", "", Transport::Tcp).answer,
             Strings{"db.gslb.test. 30 IN A 198.51.100.30"});
 
   // Both down, fallback "none": NODATA rather than a dead primary.
   ASSERT_EQ(set("db", kEu, "", "down"), 200);
   for (Transport transport : {Transport::Udp, Transport::Tcp}) {
-    Response r = ask(*server_, db, "A", "192.0.2.0/24", transport);
+    Response r = server_->askEcs(db, "A", "192.0.2.0/24", transport);
     EXPECT_EQ(r.rcode, "NOERROR");
     EXPECT_TRUE(r.answer.empty()) << ::testing::PrintToString(r.answer);
     EXPECT_EQ(r.authority, Strings{kGslbSoa});
@@ -142,15 +122,15 @@ TEST_F(PolicyHealth, FailoverAnswersThePrimaryThenTheSecondaryThenNothing) {
 
   // The primary comes back and takes over again.
   ASSERT_EQ(set("db", kUs, "", "up"), 200);
-  EXPECT_EQ(ask(*server_, db, "A", "").answer, Strings{"db.gslb.test. 30 IN A 192.0.2.30"});
+  EXPECT_EQ(server_->askEcs(db, "A", "").answer, Strings{"db.gslb.test. 30 IN A 192.0.2.30"});
   ASSERT_EQ(set("db", kUs, "", "unknown"), 200);
   ASSERT_EQ(set("db", kEu, "", "unknown"), 200);
-  EXPECT_EQ(ask(*server_, db, "A", "").answer, Strings{"db.gslb.test. 30 IN A 192.0.2.30"});
+  EXPECT_EQ(server_->askEcs(db, "A", "").answer, Strings{"db.gslb.test. 30 IN A 192.0.2.30"});
 }
 
 TEST_F(PolicyHealth, MultivalueSpillsToTheNextRegionWhenThePrimaryRunsShort) {
   const std::string www = "www.gslb.test.";
-  Response all = ask(*server_, www, "A", "192.0.2.0/24");
+  Response all = server_->askEcs(www, "A", "192.0.2.0/24");
   Strings addresses = addressesOf(all.answer);
   std::sort(addresses.begin(), addresses.end());
   EXPECT_EQ(addresses, (Strings{"192.0.2.10", "192.0.2.11"}));
@@ -158,22 +138,22 @@ TEST_F(PolicyHealth, MultivalueSpillsToTheNextRegionWhenThePrimaryRunsShort) {
   // One of us-east's two IPv4 endpoints down: the other, then the next nearest region.
   ASSERT_EQ(set("www", "", "192.0.2.10", "down"), 200);
   for (Transport transport : {Transport::Udp, Transport::Tcp}) {
-    Response r = ask(*server_, www, "A", "192.0.2.0/24", transport);
+    Response r = server_->askEcs(www, "A", "192.0.2.0/24", transport);
     ASSERT_EQ(addressesOf(r.answer).size(), 2u) << ::testing::PrintToString(r.answer);
     EXPECT_EQ(addressesOf(r.answer).front(), "192.0.2.11");
     EXPECT_EQ(regionsOf(r.answer), (Strings{kUs, kEu}));
   }
   // Its IPv6 endpoint is untouched: AAAA still starts in us-east.
-  EXPECT_EQ(regionsOf(ask(*server_, www, "AAAA", "192.0.2.0/24").answer), (Strings{kUs, kEu}));
+  EXPECT_EQ(regionsOf(server_->askEcs(www, "AAAA", "192.0.2.0/24").answer), (Strings{kUs, kEu}));
 
   // Both IPv4 endpoints down: us-east still counts as up (its IPv6 endpoint, min_up 1) but has
   // no IPv4 address to give, so eu-west gives both.
   ASSERT_EQ(set("www", "", "192.0.2.11", "down"), 200);
-  EXPECT_EQ(regionsOf(ask(*server_, www, "A", "192.0.2.0/24").answer), (Strings{kEu, kEu}));
+  EXPECT_EQ(regionsOf(server_->askEcs(www, "A", "192.0.2.0/24").answer), (Strings{kEu, kEu}));
 
   ASSERT_EQ(set("www", "", "192.0.2.10", "unknown"), 200);
   ASSERT_EQ(set("www", "", "192.0.2.11", "unknown"), 200);
-  EXPECT_EQ(ask(*server_, www, "A", "192.0.2.0/24").answer, all.answer);
+  EXPECT_EQ(server_->askEcs(www, "A", "192.0.2.0/24").answer, all.answer);
 }
 
 TEST_F(PolicyHealth, EveryRegionDownWithFallbackAllStillAnswers) {
@@ -183,25 +163,29 @@ TEST_F(PolicyHealth, EveryRegionDownWithFallbackAllStillAnswers) {
                                                                     {"203.0.113.0/24", "A"},
                                                                     {"2001:db8:aaaa::/48", "AAAA"}};
   std::vector<Strings> healthy;
-  for (const auto& [ecs, type] : queries) healthy.push_back(ask(*server_, www, type, ecs).answer);
+  for (const auto& [ecs, type] : queries) healthy.push_back(server_->askEcs(www, type, ecs).answer);
 
   ASSERT_EQ(set("www", "", "", "down"), 200);
-  // The status page shows them down ...
-  HttpReply status = httpGet(http_, "/v1/status");
-  EXPECT_NE(status.body.find("\"down\""), std::string::npos);
+  // The status page shows each region of www down, and its endpoints with it ...
+  nlohmann::json status = statusJson(http_);
+  for (const std::string& region : {kUs, kEu, kAp}) {
+    nlohmann::json entry = regionStatus(status, "www", region);
+    EXPECT_EQ(entry.value("state", ""), "down") << region << ": " << entry;
+  }
+  for (const char* address : {"192.0.2.10", "198.51.100.11", "203.0.113.10", "2001:db8:20::10"}) {
+    EXPECT_EQ(endpointStatus(status, "www", address).value("state", ""), "down") << address;
+  }
   // ... and the service fails open: the answers every client had, never an empty one.
   for (std::size_t i = 0; i < queries.size(); ++i) {
     SCOPED_TRACE(queries[i].first);
-    Response r = ask(*server_, www, queries[i].second, queries[i].first);
+    Response r = server_->askEcs(www, queries[i].second, queries[i].first);
     EXPECT_FALSE(r.answer.empty());
     EXPECT_EQ(r.answer, healthy[i]);
   }
 
   // A region drained by the operator stays out even then.
-  ASSERT_EQ(
-      httpPost(http_, "/v1/drain", R"({"service": "www", "region": "eu-west"})", kGslbToken).status,
-      200);
-  EXPECT_EQ(regionsOf(ask(*server_, www, "A", "198.51.100.0/24").answer), (Strings{kUs, kUs}));
+  ASSERT_EQ(drain(R"({"service": "www", "region": "eu-west"})").status, 200);
+  EXPECT_EQ(regionsOf(server_->askEcs(www, "A", "198.51.100.0/24").answer), (Strings{kUs, kUs}));
 }
 
 TEST_F(PolicyHealth, TheTestHookRejectsWhatItCannotApply) {
@@ -210,7 +194,7 @@ TEST_F(PolicyHealth, TheTestHookRejectsWhatItCannotApply) {
   EXPECT_EQ(set("db", "mars", "", "down"), 404);
   EXPECT_EQ(httpPost(http_, "/v1/test/health", "{\"service\": ").status, 400);
   // Nothing of that changed an answer.
-  EXPECT_EQ(ask(*server_, "db.gslb.test.", "A", "").answer,
+  EXPECT_EQ(server_->askEcs("db.gslb.test.", "A", "").answer,
             Strings{"db.gslb.test. 30 IN A 192.0.2.30"});
 }
 
@@ -225,7 +209,7 @@ TEST(PolicyTestHooks, AreOffUnlessConfigured) {
                      R"({"service": "db", "region": "us-east", "state": "down"})", kGslbToken)
                 .status,
             404);
-  EXPECT_EQ(ask(*server, "db.gslb.test.", "A", "").answer,
+  EXPECT_EQ(server->askEcs("db.gslb.test.", "A", "").answer,
             Strings{"db.gslb.test. 30 IN A 192.0.2.30"});
   // The rest of the API is there.
   EXPECT_EQ(httpGet(http, "/v1/status").status, 200);

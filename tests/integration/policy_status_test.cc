@@ -8,43 +8,19 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "integration_harness.h"
+#include "policy_harness.h"
 
 namespace nines::integration {
 namespace {
 
 using nlohmann::json;
 
-class PolicyStatus : public ::testing::Test {
+class PolicyStatus : public GslbTest {
  protected:
-  void SetUp() override {
-    server_ = startGslb();
-    ASSERT_TRUE(server_->ready());
-    http_ = server_->httpPort();
-    ASSERT_NE(http_, 0) << server_->process().log();
-  }
-
   json status() {
-    HttpReply reply = httpGet(http_, "/v1/status");
-    EXPECT_EQ(reply.status, 200);
-    EXPECT_NE(reply.content_type.find("application/json"), std::string::npos) << reply.content_type;
-    json parsed = json::parse(reply.body, nullptr, false);
-    EXPECT_TRUE(parsed.is_object()) << reply.body;
+    json parsed = statusJson(http_);
+    EXPECT_TRUE(parsed.is_object()) << "GET /v1/status did not answer 200 with a JSON object";
     return parsed.is_object() ? parsed : json::object();
-  }
-  // The entry of `service`, or null.
-  static json service(const json& status, const std::string& name) {
-    for (const auto& entry : status.value("services", json::array())) {
-      if (entry.value("name", "") == name) return entry;
-    }
-    return json();
-  }
-  // The entry of `region` of `service`, or null.
-  static json region(const json& status, const std::string& name, const std::string& region) {
-    for (const auto& entry : service(status, name).value("regions", json::array())) {
-      if (entry.value("name", "") == region) return entry;
-    }
-    return json();
   }
   // "address state" of each endpoint of a region entry.
   static Strings endpoints(const json& region) {
@@ -54,12 +30,12 @@ class PolicyStatus : public ::testing::Test {
     }
     return out;
   }
-
-  std::unique_ptr<DnsdServer> server_;
-  std::uint16_t http_ = 0;
 };
 
 TEST_F(PolicyStatus, ListsZonesServicesRegionsAndEndpoints) {
+  HttpReply reply = httpGet(http_, "/v1/status");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_NE(reply.content_type.find("application/json"), std::string::npos) << reply.content_type;
   json s = status();
   ASSERT_EQ(s["zones"].size(), 1u) << s["zones"];
   EXPECT_EQ(s["zones"][0].value("origin", ""), "gslb.test.");
@@ -80,7 +56,7 @@ TEST_F(PolicyStatus, ListsZonesServicesRegionsAndEndpoints) {
   ASSERT_EQ(s["services"].size(), std::size(expected)) << s["services"];
   for (const Expected& e : expected) {
     SCOPED_TRACE(e.name);
-    json entry = service(s, e.name);
+    json entry = serviceStatus(s, e.name);
     ASSERT_TRUE(entry.is_object());
     EXPECT_EQ(entry.value("zone", ""), "gslb.test.");
     EXPECT_EQ(entry.value("policy", ""), e.policy);
@@ -92,61 +68,54 @@ TEST_F(PolicyStatus, ListsZonesServicesRegionsAndEndpoints) {
     EXPECT_EQ(names, e.regions);
   }
   // No checks configured: every endpoint is unknown (treated as up), every region up.
-  json us = region(s, "www", "us-east");
+  json us = regionStatus(s, "www", "us-east");
   EXPECT_EQ(us.value("state", ""), "up");
   EXPECT_EQ(endpoints(us),
             (Strings{"192.0.2.10 unknown", "192.0.2.11 unknown", "2001:db8:10::10 unknown"}));
-  EXPECT_EQ(endpoints(region(s, "www", "ap-south")), Strings{"203.0.113.10 unknown"});
-  EXPECT_EQ(region(s, "api", "us-east").value("weight", 0), 90);
-  EXPECT_EQ(region(s, "api", "eu-west").value("weight", 0), 10);
+  EXPECT_EQ(endpoints(regionStatus(s, "www", "ap-south")), Strings{"203.0.113.10 unknown"});
+  EXPECT_EQ(regionStatus(s, "api", "us-east").value("weight", 0), 90);
+  EXPECT_EQ(regionStatus(s, "api", "eu-west").value("weight", 0), 10);
   // The zone file's drain, with its reason.
-  json drained = region(s, "cdn", "ap-south");
+  json drained = regionStatus(s, "cdn", "ap-south");
   EXPECT_EQ(drained.value("state", ""), "drained");
   EXPECT_NE(drained.value("reason", "").find("zone file"), std::string::npos) << drained;
-  EXPECT_TRUE(s["drains"].empty()) << s["drains"];
+  EXPECT_TRUE(s["drains"].is_array() && s["drains"].empty()) << s["drains"];
 }
 
 TEST_F(PolicyStatus, FollowsEndpointHealth) {
   ASSERT_EQ(setHealth(http_, "www", "", "192.0.2.10", "down"), 200);
   json s = status();
-  json us = region(s, "www", "us-east");
+  json us = regionStatus(s, "www", "us-east");
   EXPECT_EQ(endpoints(us),
             (Strings{"192.0.2.10 down", "192.0.2.11 unknown", "2001:db8:10::10 unknown"}));
   EXPECT_EQ(us.value("state", ""), "up") << us;  // 2 of 3 still up, min_up 1
 
   ASSERT_EQ(setHealth(http_, "www", "us-east", "", "down"), 200);
-  us = region(status(), "www", "us-east");
+  us = regionStatus(status(), "www", "us-east");
   EXPECT_EQ(us.value("state", ""), "down") << us;
   EXPECT_NE(us.value("reason", "").find("0/3"), std::string::npos) << us;
 
   ASSERT_EQ(setHealth(http_, "www", "us-east", "", "up"), 200);
-  us = region(status(), "www", "us-east");
+  us = regionStatus(status(), "www", "us-east");
   EXPECT_EQ(us.value("state", ""), "up") << us;
   EXPECT_EQ(endpoints(us), (Strings{"192.0.2.10 up", "192.0.2.11 up", "2001:db8:10::10 up"}));
 }
 
 TEST_F(PolicyStatus, ReflectsDrainsAtOnce) {
-  ASSERT_EQ(
-      httpPost(http_, "/v1/drain", R"({"service": "www", "region": "eu-west"})", kGslbToken).status,
-      200);
-  ASSERT_EQ(
-      httpPost(http_, "/v1/drain", R"({"service": "api", "endpoint": "192.0.2.21"})", kGslbToken)
-          .status,
-      200);
+  ASSERT_EQ(drain(R"({"service": "www", "region": "eu-west"})").status, 200);
+  ASSERT_EQ(drain(R"({"service": "api", "endpoint": "192.0.2.21"})").status, 200);
   json s = status();
-  json eu = region(s, "www", "eu-west");
+  json eu = regionStatus(s, "www", "eu-west");
   EXPECT_EQ(eu.value("state", ""), "drained") << eu;
   EXPECT_EQ(eu.value("reason", ""), "drained by the API") << eu;
-  EXPECT_EQ(region(s, "api", "eu-west").value("state", ""), "up");  // only www was named
-  EXPECT_EQ(endpoints(region(s, "api", "us-east")),
+  EXPECT_EQ(regionStatus(s, "api", "eu-west").value("state", ""), "up");  // only www was named
+  EXPECT_EQ(endpoints(regionStatus(s, "api", "us-east")),
             (Strings{"192.0.2.20 unknown", "192.0.2.21 drained"}));
   EXPECT_EQ(s["drains"].size(), 2u) << s["drains"];
 
-  ASSERT_EQ(httpPost(http_, "/v1/undrain", R"({"service": "www", "region": "eu-west"})", kGslbToken)
-                .status,
-            200);
+  ASSERT_EQ(undrain(R"({"service": "www", "region": "eu-west"})").status, 200);
   s = status();
-  EXPECT_EQ(region(s, "www", "eu-west").value("state", ""), "up");
+  EXPECT_EQ(regionStatus(s, "www", "eu-west").value("state", ""), "up");
   EXPECT_EQ(s["drains"].size(), 1u) << s["drains"];
 }
 

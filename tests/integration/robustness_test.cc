@@ -16,11 +16,6 @@
 namespace nines::integration {
 namespace {
 
-using nines::testing::buildQuery;
-using nines::testing::decodeResponse;
-using nines::testing::QueryOptions;
-using nines::testing::Response;
-using nines::testing::TcpConnection;
 using nines::testing::UdpConnection;
 
 class Malformed : public SharedServerTest<::testing::TestWithParam<Transport>> {
@@ -112,7 +107,7 @@ TEST_P(Malformed, ResponsesAndRuntsGetNoAnswer) {
       TcpConnection connection(server_->port());
       ASSERT_TRUE(connection.connected());
       ASSERT_TRUE(connection.sendMessage(wire));
-      Bytes good = buildQuery("www.example.test.", "A", with([](auto& o) { o.id = 0x1111; }));
+      Bytes good = buildQuery("www.example.test.", "A", withId(0x1111));
       ASSERT_TRUE(connection.sendMessage(good));
       auto reply = connection.readMessage();
       ASSERT_TRUE(reply);
@@ -161,14 +156,8 @@ TEST_P(Malformed, QueryHeaderBitsAreIgnoredAndNotEchoed) {
 std::vector<Bytes> hostilePackets(std::mt19937& random, int count) {
   const Bytes templates[] = {
       buildQuery("www.example.test.", "A"),
-      buildQuery("big.example.test.", "TXT", with([](auto& o) {
-                   o.edns = true;
-                   o.udp_size = 4096;
-                 })),
-      buildQuery("x.wild.example.test.", "TXT", with([](auto& o) {
-                   o.edns = true;
-                   o.ecs = "192.0.2.0/24";
-                 })),
+      buildQuery("big.example.test.", "TXT", ednsQuery(4096)),
+      buildQuery("x.wild.example.test.", "TXT", ecsQuery("192.0.2.0/24")),
       buildQuery("host.sub.example.test.", "A", with([](auto& o) { o.rd = true; })),
   };
   auto byte = [&] { return static_cast<std::uint8_t>(random() & 0xff); };
@@ -297,8 +286,7 @@ TEST(Concurrency, ParallelClientsAllGetTheirAnswers) {
       for (int i = 0; i < 100; ++i) {
         auto id = static_cast<std::uint16_t>(t * 1000 + i);
         bool nx = i % 3 == 0;
-        Bytes query = buildQuery(nx ? "nope.example.test." : "www.example.test.", "A",
-                                 with([id](auto& o) { o.id = id; }));
+        Bytes query = buildQuery(nx ? "nope.example.test." : "www.example.test.", "A", withId(id));
         if (auto reply = nines::testing::exchangeUdp(query, server.port())) {
           check(*reply, id, nx);
         } else {
@@ -308,7 +296,7 @@ TEST(Concurrency, ParallelClientsAllGetTheirAnswers) {
       std::vector<Bytes> queries;
       for (int i = 0; i < 50; ++i) {
         auto id = static_cast<std::uint16_t>(t * 1000 + 500 + i);
-        queries.push_back(buildQuery("www.example.test.", "A", with([id](auto& o) { o.id = id; })));
+        queries.push_back(buildQuery("www.example.test.", "A", withId(id)));
       }
       auto replies = nines::testing::exchangeTcp(queries, server.port());
       if (replies.size() != queries.size()) wrong++;

@@ -11,18 +11,8 @@
 namespace nines::integration {
 namespace {
 
-using nines::testing::buildQuery;
-using nines::testing::decodeResponse;
 using nines::testing::exchangeTcp;
-using nines::testing::QueryOptions;
-using nines::testing::Response;
-using nines::testing::TcpConnection;
-using nines::testing::waitUntil;
 using Clock = std::chrono::steady_clock;
-
-QueryOptions withId(std::uint16_t id) {
-  return with([id](auto& o) { o.id = id; });
-}
 
 class Tcp : public SharedServerTest<> {};
 
@@ -149,47 +139,55 @@ TEST_F(Tcp, QueriesBeforeAHalfCloseAreAnswered) {
   auto second = connection.readMessage();
   ASSERT_TRUE(second);
   EXPECT_EQ(decodeResponse(*second).id, 0x4949);
-  EXPECT_TRUE(connection.waitClosedByPeer(2000));
+  EXPECT_TRUE(connection.waitClosedByPeer(10000));
 }
 
-// RFC 7766 §6.2.3: the server closes connections that stay idle past its timeout.
+// RFC 7766 §6.2.3: the server closes connections that stay idle past its timeout, and not before.
+// Lower bounds are measured from before the client connects (or sends): dnsd's idle clock can only
+// start after that, so delays on either side make the measured time longer, never shorter.
 TEST(TcpIdle, IdleConnectionIsClosedByTheServer) {
+  constexpr auto kIdleTimeout = std::chrono::milliseconds(500);
   DnsdServer server({{"example.test.toml", exampleZone()}},
                     DnsdServer::Options{{"127.0.0.1:0"}, "tcp_idle_timeout = 0.5\n"});
   ASSERT_TRUE(server.ready());
 
   // A connection that never sends anything.
+  auto start = Clock::now();
   TcpConnection silent(server.port());
   ASSERT_TRUE(silent.connected());
-  auto start = Clock::now();
-  ASSERT_TRUE(silent.waitClosedByPeer(5000)) << "still open after 5 s";
+  ASSERT_TRUE(silent.waitClosedByPeer(15000)) << "still open after 15 s";
   auto elapsed = Clock::now() - start;
-  EXPECT_GE(elapsed, std::chrono::milliseconds(400)) << "closed before the idle timeout";
-  EXPECT_LE(elapsed, std::chrono::milliseconds(3000));
+  EXPECT_GE(elapsed, kIdleTimeout) << "closed before the idle timeout";
+  // dnsd looks for idle connections every 250 ms; the rest is slack for a busy machine.
+  EXPECT_LE(elapsed, std::chrono::seconds(5));
 
   // A connection that was answered once and then went quiet.
+  start = Clock::now();
   TcpConnection quiet(server.port());
   ASSERT_TRUE(quiet.sendMessage(buildQuery("www.example.test.", "A")));
   ASSERT_TRUE(quiet.readMessage());
-  start = Clock::now();
-  ASSERT_TRUE(quiet.waitClosedByPeer(5000));
-  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(400));
+  ASSERT_TRUE(quiet.waitClosedByPeer(15000));
+  EXPECT_GE(Clock::now() - start, kIdleTimeout);
 }
 
 TEST(TcpIdle, ActivityKeepsTheConnectionOpen) {
+  // A query every ~200 ms for more than twice the idle timeout: never idle that long. The timeout
+  // is 2 s so that the test's own thread may be kept waiting for over a second between two
+  // queries on a busy machine without the connection being rightly closed.
+  constexpr auto kIdleTimeout = std::chrono::seconds(2);
   DnsdServer server({{"example.test.toml", exampleZone()}},
-                    DnsdServer::Options{{"127.0.0.1:0"}, "tcp_idle_timeout = 0.5\n"});
+                    DnsdServer::Options{{"127.0.0.1:0"}, "tcp_idle_timeout = 2\n"});
   ASSERT_TRUE(server.ready());
   TcpConnection connection(server.port());
   ASSERT_TRUE(connection.connected());
-  // A query every ~150 ms for 1.2 s: more than twice the idle timeout in all, never idle that
-  // long.
-  for (std::uint16_t id = 1; id <= 8; ++id) {
+  const auto start = Clock::now();
+  for (std::uint16_t id = 1;
+       Clock::now() - start < 2 * kIdleTimeout + std::chrono::milliseconds(500); ++id) {
     ASSERT_TRUE(connection.sendMessage(buildQuery("www.example.test.", "A", withId(id))));
     auto reply = connection.readMessage();
     ASSERT_TRUE(reply) << "query " << id;
     EXPECT_EQ(decodeResponse(*reply).id, id);
-    ASSERT_TRUE(connection.silentFor(150)) << "closed while active";
+    ASSERT_TRUE(connection.silentFor(200)) << "closed while active";
   }
 }
 
@@ -200,7 +198,7 @@ TEST(TcpCap, ConnectionsPastTheCapAreClosedWithoutAnswer) {
   ASSERT_TRUE(server.ready());
   auto works = [&](TcpConnection& connection, std::uint16_t id) {
     if (!connection.sendMessage(buildQuery("www.example.test.", "A", withId(id)))) return false;
-    auto reply = connection.readMessage(1000);
+    auto reply = connection.readMessage(5000);
     return reply && decodeResponse(*reply).id == id;
   };
 
@@ -214,7 +212,7 @@ TEST(TcpCap, ConnectionsPastTheCapAreClosedWithoutAnswer) {
   ASSERT_TRUE(third.connected());  // the kernel completes the handshake; dnsd then closes it
   third.sendMessage(buildQuery("www.example.test.", "A", withId(3)));
   std::size_t received = 0;
-  EXPECT_TRUE(third.waitClosedByPeer(3000, &received)) << "third connection not closed";
+  EXPECT_TRUE(third.waitClosedByPeer(10000, &received)) << "third connection not closed";
   EXPECT_EQ(received, 0u) << "the third connection got an answer";
 
   EXPECT_TRUE(works(*first, 4));
@@ -228,32 +226,7 @@ TEST(TcpCap, ConnectionsPastTheCapAreClosedWithoutAnswer) {
         TcpConnection again(server.port());
         return works(again, ++id);
       },
-      std::chrono::seconds(5)));
-}
-
-// IPv6: [::1] gets its own port and the same answers.
-TEST(Ipv6, SameAnswersOnIpv6Loopback) {
-  if (!ipv6LoopbackAvailable()) GTEST_SKIP() << "::1 is not configured on this machine";
-  DnsdServer server({{"example.test.toml", exampleZone()}},
-                    DnsdServer::Options{{"127.0.0.1:0", "[::1]:0"}, ""});
-  ASSERT_TRUE(server.ready());
-  std::uint16_t v6_port = server.process().portFor("[::1]");
-  ASSERT_NE(v6_port, 0) << server.process().log();
-  for (Transport transport : {Transport::Udp, Transport::Tcp}) {
-    for (const char* name : {"www.example.test.", "nope.example.test.", "host.sub.example.test."}) {
-      SCOPED_TRACE(std::string(name) + (transport == Transport::Udp ? " udp" : " tcp"));
-      Bytes query = buildQuery(name, "A");
-      auto v4 = server.exchange(query, transport);
-      auto v6 = server.exchange(query, transport, 2000, /*ipv6=*/true, v6_port);
-      ASSERT_TRUE(v4);
-      ASSERT_TRUE(v6);
-      EXPECT_EQ(*v4, *v6);  // byte for byte
-      EXPECT_TRUE(decodeResponse(*v6).parsed);
-    }
-  }
-  Response r = decodeResponse(*server.exchange(buildQuery("www.example.test.", "AAAA"),
-                                               Transport::Udp, 2000, true, v6_port));
-  EXPECT_EQ(r.answer, Strings{"www.example.test. 300 IN AAAA 2001:db8::10"});
+      std::chrono::seconds(15)));
 }
 
 }  // namespace

@@ -1,8 +1,6 @@
 #include "local_servers.h"
 
-#include <arpa/inet.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <strings.h>
@@ -12,28 +10,12 @@
 
 #include <cstring>
 
+#include "loopback.h"
 #include "process.h"
 
 namespace nines::probers::testing {
 
 namespace {
-
-// A socket of `type` bound to 127.0.0.1:0; its port in `port`.
-int boundSocket(int type, std::uint16_t& port) {
-  int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    close(fd);
-    return -1;
-  }
-  port = ntohs(address.sin_port);
-  return fd;
-}
 
 // Binds `server` to `host`:`port` (0: any) and serves it on `thread`; the bound port or 0.
 std::uint16_t serve(httplib::Server& server, std::thread& thread, std::uint16_t port,
@@ -42,18 +24,11 @@ std::uint16_t serve(httplib::Server& server, std::thread& thread, std::uint16_t 
       port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound <= 0) return 0;
   thread = std::thread([&server] { server.listen_after_bind(); });
-  nines::testing::waitUntil([&] { return server.is_running(); }, std::chrono::seconds(5));
+  nines::testing::waitUntil([&] { return server.is_running(); }, std::chrono::seconds(10));
   return static_cast<std::uint16_t>(bound);
 }
 
 }  // namespace
-
-std::uint16_t closedPort() {
-  std::uint16_t port = 0;
-  int fd = boundSocket(SOCK_STREAM, port);
-  if (fd >= 0) close(fd);
-  return port;
-}
 
 HttpBackend::HttpBackend() = default;
 
@@ -115,17 +90,26 @@ bool makeCertificate(const std::string& directory, const std::string& name, std:
 }
 
 SilentListener::SilentListener() {
-  fd_ = boundSocket(SOCK_STREAM, port_);
-  if (fd_ >= 0) listen(fd_, 64);
+  nines::testing::BoundSocket socket(SOCK_STREAM);
+  if (!socket.listen(64)) return;
+  port_ = socket.port();
+  fd_ = socket.release();
 }
 
 SilentListener::~SilentListener() {
   if (fd_ >= 0) close(fd_);
 }
 
+bool SilentListener::connectionPending(int timeout_ms) const {
+  pollfd poll_fd{fd_, POLLIN, 0};
+  return fd_ >= 0 && poll(&poll_fd, 1, timeout_ms) == 1;
+}
+
 DnsResponder::DnsResponder() {
-  fd_ = boundSocket(SOCK_DGRAM, port_);
-  if (fd_ < 0) return;
+  nines::testing::BoundSocket socket(SOCK_DGRAM);
+  if (!socket.bound()) return;
+  port_ = socket.port();
+  fd_ = socket.release();
   thread_ = std::thread([this] {
     while (!stop_) {
       pollfd poll_fd{fd_, POLLIN, 0};

@@ -25,9 +25,6 @@ class Server;
 
 namespace nines::probers::testing {
 
-// A port on 127.0.0.1 that nothing listens on (bound, then closed; TCP and UDP both refuse).
-std::uint16_t closedPort();
-
 // GET /health (any path) answers `status` with `body`; records the last request's headers.
 class HttpBackend {
  public:
@@ -67,6 +64,8 @@ class SilentListener {
   SilentListener();
   ~SilentListener();
   std::uint16_t port() const { return port_; }
+  // Whether a client has connected (its connection waits in the backlog) within `timeout_ms`.
+  bool connectionPending(int timeout_ms) const;
 
  private:
   int fd_ = -1;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "local_servers.h"
+#include "loopback.h"
 #include "nines/probers/report.h"
 #include "process.h"
 
@@ -18,7 +19,7 @@ using testing::FakeDnsd;
 // interval), then every 10 ticks (max_backoff); a working one gets every report.
 TEST(ReportSenderTest, BackoffPerDnsdDoublesUpToTheMaximum) {
   FakeDnsd good;
-  std::string dead = "http://127.0.0.1:" + std::to_string(testing::closedPort());
+  std::string dead = "http://127.0.0.1:" + std::to_string(nines::testing::closedPort());
   double now = 0;
   SenderOptions options;
   options.dnsd = {dead, good.url()};

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "loopback.h"
 #include "nines/zones/ldns.h"
 
 namespace nines::testing {
@@ -48,6 +49,19 @@ std::string addressText(int family, const std::uint8_t* bytes) {
 }
 
 }  // namespace
+
+QueryOptions ednsQuery(std::uint16_t udp_size) {
+  QueryOptions options;
+  options.edns = true;
+  options.udp_size = udp_size;
+  return options;
+}
+
+QueryOptions ecsQuery(const std::string& ecs) {
+  QueryOptions options = ednsQuery();
+  options.ecs = ecs;
+  return options;
+}
 
 std::vector<std::uint8_t> buildQuery(const std::string& name, const std::string& type,
                                      const QueryOptions& options) {
@@ -187,30 +201,6 @@ Response decodeResponse(const std::vector<std::uint8_t>& wire) {
 
 namespace {
 
-int connectedSocket(int type, std::uint16_t port, bool ipv6) {
-  int fd = socket(ipv6 ? AF_INET6 : AF_INET, type | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  int rc;
-  if (ipv6) {
-    sockaddr_in6 address{};
-    address.sin6_family = AF_INET6;
-    address.sin6_port = htons(port);
-    address.sin6_addr = in6addr_loopback;
-    rc = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  } else {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    rc = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  }
-  if (rc != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 bool waitReadable(int fd, int timeout_ms) {
   pollfd p{fd, POLLIN, 0};
   return poll(&p, 1, timeout_ms) == 1;
@@ -236,7 +226,7 @@ bool readExactly(int fd, std::uint8_t* out, std::size_t size, int timeout_ms) {
 std::optional<std::vector<std::uint8_t>> exchangeUdp(const std::vector<std::uint8_t>& query,
                                                      std::uint16_t port, int timeout_ms,
                                                      bool ipv6) {
-  int fd = connectedSocket(SOCK_DGRAM, port, ipv6);
+  int fd = connectLoopback(SOCK_DGRAM, port, ipv6);
   if (fd < 0) return std::nullopt;
   std::optional<std::vector<std::uint8_t>> result;
   if (send(fd, query.data(), query.size(), 0) == static_cast<ssize_t>(query.size()) &&
@@ -256,7 +246,7 @@ std::vector<std::vector<std::uint8_t>> exchangeTcp(
     const std::vector<std::vector<std::uint8_t>>& queries, std::uint16_t port, int timeout_ms,
     bool ipv6) {
   std::vector<std::vector<std::uint8_t>> responses;
-  int fd = connectedSocket(SOCK_STREAM, port, ipv6);
+  int fd = connectLoopback(SOCK_STREAM, port, ipv6);
   if (fd < 0) return responses;
   std::vector<std::uint8_t> out;
   for (const auto& query : queries) {
@@ -278,7 +268,7 @@ std::vector<std::vector<std::uint8_t>> exchangeTcp(
 }
 
 TcpConnection::TcpConnection(std::uint16_t port, bool ipv6)
-    : fd_(connectedSocket(SOCK_STREAM, port, ipv6)) {
+    : fd_(connectLoopback(SOCK_STREAM, port, ipv6)) {
   if (fd_ >= 0) {
     int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -351,7 +341,7 @@ bool TcpConnection::waitClosedByPeer(int timeout_ms, std::size_t* received) {
 }
 
 UdpConnection::UdpConnection(std::uint16_t port, bool ipv6)
-    : fd_(connectedSocket(SOCK_DGRAM, port, ipv6)) {}
+    : fd_(connectLoopback(SOCK_DGRAM, port, ipv6)) {}
 
 UdpConnection::~UdpConnection() {
   if (fd_ >= 0) close(fd_);

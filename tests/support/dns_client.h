@@ -25,6 +25,12 @@ struct QueryOptions {
   std::vector<std::pair<std::uint16_t, std::vector<std::uint8_t>>> edns_options;
 };
 
+// EDNS version 0 advertising `udp_size`, no options: the plain EDNS query of RFC 6891.
+QueryOptions ednsQuery(std::uint16_t udp_size = 1232);
+// EDNS with a client subnet option for `ecs` ("198.51.100.0/24"; no option when empty): a query as
+// a resolver sends it on behalf of a client in that network (RFC 7871).
+QueryOptions ecsQuery(const std::string& ecs);
+
 // A response as ldns decoded it, flattened for assertions.
 struct Response {
   bool parsed = false;
@@ -46,6 +52,11 @@ struct Response {
   std::vector<std::uint16_t> opt_option_codes;  // every option in the OPT, in wire order
 };
 
+// How long tests wait for a DNS response that should come: a loopback answer takes a millisecond,
+// the rest is for a busy machine running tests side by side. (Tests that expect silence pass their
+// own, short, timeout.)
+constexpr int kAnswerTimeoutMs = 5000;
+
 // Wire bytes of a query for `name`/`type` (presentation forms, e.g. "www.example.test." "AAAA").
 std::vector<std::uint8_t> buildQuery(const std::string& name, const std::string& type,
                                      const QueryOptions& options = {});
@@ -54,12 +65,13 @@ Response decodeResponse(const std::vector<std::uint8_t>& wire);
 
 // Sends `query` to 127.0.0.1:`port` (or [::1] when `ipv6`) and waits up to `timeout_ms`.
 std::optional<std::vector<std::uint8_t>> exchangeUdp(const std::vector<std::uint8_t>& query,
-                                                     std::uint16_t port, int timeout_ms = 2000,
+                                                     std::uint16_t port,
+                                                     int timeout_ms = kAnswerTimeoutMs,
                                                      bool ipv6 = false);
 // One TCP connection, the queries sent back to back (pipelined), responses read in order.
 std::vector<std::vector<std::uint8_t>> exchangeTcp(
     const std::vector<std::vector<std::uint8_t>>& queries, std::uint16_t port,
-    int timeout_ms = 2000, bool ipv6 = false);
+    int timeout_ms = kAnswerTimeoutMs, bool ipv6 = false);
 
 // A client-side TCP connection for tests that need control over framing and timing: raw bytes,
 // one message at a time, and whether the server closed the connection.
@@ -82,7 +94,7 @@ class TcpConnection {
   // leave together and the server reads both at once.
   bool sendRawThenShutdownWrite(const std::vector<std::uint8_t>& bytes);
   // Reads one length-prefixed message; nullopt on timeout, error or end of stream.
-  std::optional<std::vector<std::uint8_t>> readMessage(int timeout_ms = 2000);
+  std::optional<std::vector<std::uint8_t>> readMessage(int timeout_ms = kAnswerTimeoutMs);
   // Whether nothing is readable within `timeout_ms` (no response, no close).
   bool silentFor(int timeout_ms);
   // Waits up to `timeout_ms` for the server to close the connection (end of stream or reset);

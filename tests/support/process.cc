@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -154,6 +156,22 @@ std::uint16_t DnsdProcess::httpPort() const {
   std::string text = log();
   if (!std::regex_search(text, match, listening)) return 0;
   return static_cast<std::uint16_t>(std::stoi(match[1]));
+}
+
+std::optional<double> logTime(const std::string& log, const std::string& text) {
+  const std::size_t at = log.find(text);
+  if (at == std::string::npos) return std::nullopt;
+  const std::size_t line = log.rfind('\n', at);
+  const char* stamp = log.c_str() + (line == std::string::npos ? 0 : line + 1);
+  std::tm utc{};
+  int milliseconds = 0;
+  if (std::sscanf(stamp, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &utc.tm_year, &utc.tm_mon, &utc.tm_mday,
+                  &utc.tm_hour, &utc.tm_min, &utc.tm_sec, &milliseconds) != 7) {
+    return std::nullopt;
+  }
+  utc.tm_year -= 1900;
+  utc.tm_mon -= 1;
+  return static_cast<double>(timegm(&utc)) + milliseconds / 1000.0;
 }
 
 std::string binaryPath(const std::string& name) { return std::string(NINES_BIN_DIR) + "/" + name; }

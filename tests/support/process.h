@@ -33,7 +33,6 @@ class TempDir {
 
 std::string readFile(const std::string& path);
 
-// The dnsd binary of this build, started with `--config`. Its stderr goes to a log file.
 // One of this build's binaries (dnsd, prober), started with `--config CONFIG` and extra
 // arguments; its stdout and stderr go to CONFIG.log.
 class ChildProcess {
@@ -77,6 +76,11 @@ class DnsdProcess : public ChildProcess {
  private:
   std::uint16_t port_ = 0;
 };
+
+// The time of the first line of `log` that contains `text`, read from the line's own stamp (the
+// log format of base/log.cc: "2024-06-01T12:00:00.123Z dnsd info: ..."), in seconds since the
+// epoch; nullopt when there is no such line. For timing what a process did by its own clock.
+std::optional<double> logTime(const std::string& log, const std::string& text);
 
 // A binary of this build, e.g. binaryPath("ninesctl").
 std::string binaryPath(const std::string& name);

@@ -12,7 +12,9 @@
 namespace nines::zones {
 namespace {
 
+using test_files::BrokenCase;
 using test_files::edit;
+using test_files::expectLoadErrors;
 using test_files::TempDir;
 
 // A valid zone with one free line at the top level (line 2), one in [soa] (line 11) and free
@@ -42,12 +44,6 @@ const std::string kDigest = "49fd46e6c4b45c55d4ac69cbd3cd34ac1afe51de7d5e8c4d2b9
 const std::string kSoaOnly =
     "origin = \"example.test.\"\n[soa]\nmname = \"ns1\"\nrname = \"hostmaster\"\nrefresh = 1\n"
     "retry = 1\nexpire = 1\nminimum = 1\n";
-
-struct BrokenCase {
-  std::string name;
-  std::string file;                   // the content of zone.toml
-  std::vector<std::string> expected;  // every error, in order; empty: the zone loads
-};
 
 const std::vector<BrokenCase> kCases = {
     // The file and its top level.
@@ -263,15 +259,7 @@ const std::vector<BrokenCase> kCases = {
       "zone.toml:16:1: owner \"www.example.com.\" is outside the zone origin \"example.test.\""}},
 };
 
-TEST(LoaderTest, BrokenZoneFiles) {
-  for (const BrokenCase& c : kCases) {
-    SCOPED_TRACE(c.name);
-    TempDir dir;
-    LoadResult result = loadZoneFile(dir.write("zone.toml", c.file));
-    EXPECT_EQ(dir.errors(result), c.expected);
-    EXPECT_EQ(result.zones.size(), c.expected.empty() ? 1u : 0u);
-  }
-}
+TEST(LoaderTest, BrokenZoneFiles) { expectLoadErrors(kCases); }
 
 TEST(LoaderTest, ExampleZonesLoadCleanly) {
   LoadResult result = loadZoneDirectory(NINES_SOURCE_DIR "/zones/examples");

@@ -12,9 +12,11 @@
 namespace nines::zones {
 namespace {
 
+using test_files::BrokenCase;
 using test_files::edit;
+using test_files::expectLoadErrors;
 using test_files::lines;
-using test_files::TempDir;
+using test_files::loadOne;
 
 // A valid zone with regions us-east and eu-west. `records` go into [records] from line 12 on;
 // without them, `tables` start on line 14.
@@ -49,12 +51,6 @@ std::string geo(std::initializer_list<std::string> rules) {
 const std::string kInRegions = " (declared: eu-west, us-east)";
 const std::string kEndpointsHint =
     " (an array of addresses, e.g. [\"192.0.2.10\", \"2001:db8::10\"])";
-
-struct BrokenCase {
-  std::string name;
-  std::string file;
-  std::vector<std::string> expected;  // every error, in order
-};
 
 const std::vector<BrokenCase> kCases = {
     // The table and the service's name.
@@ -344,23 +340,7 @@ const std::vector<BrokenCase> kCases = {
       "so the region could never be up"}},
 };
 
-TEST(ServiceTableTest, BrokenServices) {
-  for (const BrokenCase& c : kCases) {
-    SCOPED_TRACE(c.name);
-    TempDir dir;
-    LoadResult result = loadZoneFile(dir.write("zone.toml", c.file));
-    EXPECT_EQ(dir.errors(result), c.expected);
-    EXPECT_TRUE(result.zones.empty());  // a zone with any error is not served
-  }
-}
-
-Zone loadOne(const std::string& content) {
-  TempDir dir;
-  LoadResult result = loadZoneFile(dir.write("zone.toml", content));
-  for (const base::Diagnostic& error : result.errors) ADD_FAILURE() << error.toString();
-  if (result.zones.size() != 1) throw std::runtime_error("the zone did not load");
-  return result.zones[0];
-}
+TEST(ServiceTableTest, BrokenServices) { expectLoadErrors(kCases); }
 
 TEST(ServiceTableTest, Defaults) {
   Zone zone =

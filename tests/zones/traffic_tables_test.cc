@@ -12,8 +12,11 @@
 namespace nines::zones {
 namespace {
 
+using test_files::BrokenCase;
 using test_files::edit;
+using test_files::expectLoadErrors;
 using test_files::lines;
+using test_files::loadOne;
 using test_files::TempDir;
 
 // A valid zone in lines 1 to 11, [records] last; `tables` start on line 12.
@@ -29,12 +32,6 @@ std::string check(const std::string& more, const std::string& type = "http") {
   return zoneWith(lines({"[checks.web]", "type = \"" + type + "\""}) + more);
 }
 std::string httpCheck(const std::string& more) { return check("port = 80\n" + more); }
-
-struct BrokenCase {
-  std::string name;
-  std::string file;
-  std::vector<std::string> expected;  // every error, in order
-};
 
 const std::vector<BrokenCase> kCases = {
     // [regions]
@@ -213,23 +210,7 @@ const std::vector<BrokenCase> kCases = {
       "zone.toml:18:9: regions.eu.drain must be true or false, not an integer"}},
 };
 
-TEST(TrafficTablesTest, BrokenRegionsAndChecks) {
-  for (const BrokenCase& c : kCases) {
-    SCOPED_TRACE(c.name);
-    TempDir dir;
-    LoadResult result = loadZoneFile(dir.write("zone.toml", c.file));
-    EXPECT_EQ(dir.errors(result), c.expected);
-    EXPECT_TRUE(result.zones.empty());  // a zone with any error is not served
-  }
-}
-
-Zone loadOne(const std::string& content) {
-  TempDir dir;
-  LoadResult result = loadZoneFile(dir.write("zone.toml", content));
-  for (const base::Diagnostic& error : result.errors) ADD_FAILURE() << error.toString();
-  if (result.zones.size() != 1) throw std::runtime_error("the zone did not load");
-  return result.zones[0];
-}
+TEST(TrafficTablesTest, BrokenRegionsAndChecks) { expectLoadErrors(kCases); }
 
 TEST(TrafficTablesTest, Regions) {
   Zone zone =

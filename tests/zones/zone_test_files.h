@@ -59,6 +59,36 @@ inline std::string edit(std::string text, const std::string& from, const std::st
   return text.replace(at, from.size(), to);
 }
 
+// A zone file and every error loading it must give, in order, as TempDir::errors() writes them
+// ("zone.toml:15:8: ..."); none: it loads.
+struct BrokenCase {
+  std::string name;
+  std::string file;  // the content of zone.toml
+  std::vector<std::string> expected;
+};
+
+// Loads each case's file as zone.toml in a directory of its own and checks its errors, and that a
+// zone with any error is not served.
+inline void expectLoadErrors(const std::vector<BrokenCase>& cases) {
+  for (const BrokenCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    TempDir dir;
+    LoadResult result = loadZoneFile(dir.write("zone.toml", c.file));
+    EXPECT_EQ(dir.errors(result), c.expected);
+    EXPECT_EQ(result.zones.size(), c.expected.empty() ? 1u : 0u);
+  }
+}
+
+// The one zone `content` loads to: a test failure for each error, and an exception when it did
+// not load (the test cannot go on without it).
+inline Zone loadOne(const std::string& content) {
+  TempDir dir;
+  LoadResult result = loadZoneFile(dir.write("zone.toml", content));
+  for (const base::Diagnostic& error : result.errors) ADD_FAILURE() << error.toString();
+  if (result.zones.size() != 1) throw std::runtime_error("the zone did not load");
+  return result.zones[0];
+}
+
 // One line each, so that a test can count lines by counting strings.
 inline std::string lines(std::initializer_list<std::string> items) {
   std::string out;

@@ -6,22 +6,14 @@
 
 #include "nines/zones/loader.h"
 #include "process.h"
+#include "zone_text.h"
 
 namespace nines::probers {
 namespace {
 
 // t.test: "web" (http) used by www and by api (which shares one endpoint with www), "db" (tcp
 // with a fixed target ADDR:PORT), "ns" (dns) and an unchecked service.
-const char* const kZone = R"(origin = "t.test."
-[soa]
-mname = "ns1.t.test."
-rname = "hostmaster.t.test."
-refresh = 3600
-retry = 600
-expire = 1209600
-minimum = 300
-[records]
-"@" = ["NS ns1.t.test."]
+const std::string kZone = nines::testing::zoneHead("t.test.", 1) + R"("@" = ["NS ns1.t.test."]
 ns1 = ["A 127.0.0.53"]
 
 [checks.web]
