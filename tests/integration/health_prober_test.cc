@@ -153,7 +153,7 @@ TEST_F(RemoteProber, FollowsTheBackendsAndFindsARestartedDnsd) {
   std::printf("[ measured ] remote prober: votes in the restarted dnsd %.3f s after its start\n",
               resume);
   ASSERT_TRUE(resumed) << statusJson(http_port_).dump(2) << "\nprober log:\n" << prober.log();
-  // The states are its votes once published (the health thread looks every 250 ms).
+  // The states are its votes once published (the publication loop looks every 250 ms).
   EXPECT_TRUE(nines::testing::waitUntil(
       [&] { return endpointState(http_port_, "app", kHealthEndpoints[0]) == "up"; }, 10s))
       << statusJson(http_port_).dump(2);

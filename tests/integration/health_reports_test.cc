@@ -40,7 +40,7 @@ class SignedReports : public ::testing::Test {
     return postSigned(http_, prober(index), ++seq_[index], results);
   }
   // Waits until the primary's published state is `state` and the app answer is `answer`. The
-  // health thread publishes within 250 ms; the deadline leaves seconds for a loaded machine.
+  // publication loop publishes within 250 ms; the deadline leaves seconds for a loaded machine.
   bool reaches(const std::string& state, const std::string& answer,
                std::chrono::milliseconds timeout = 10s) {
     return nines::testing::waitUntil(
@@ -178,8 +178,8 @@ TEST_F(SignedReports, AProberThatStopsReportingStopsCountingAfterReportTtl) {
       "%.1f s, by dnsd's clock)\n",
       expired, report_ttl_);
   EXPECT_GE(expired, report_ttl_ - 0.002);  // not before it is stale (ages are rounded to 1 ms)
-  // The health thread publishes the change at its next tick (every 250 ms); the rest is slack
-  // for a health thread kept waiting by a loaded machine.
+  // The publication loop publishes the change at its next tick (every 250 ms); the rest is slack
+  // for a publication loop kept waiting by a loaded machine.
   EXPECT_LE(expired, report_ttl_ + 2.0);
   EXPECT_NE(endpoint.value("reason", "").find("1/1 fresh votes up"), std::string::npos)
       << endpoint.dump(2);

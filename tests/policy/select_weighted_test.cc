@@ -136,7 +136,7 @@ TEST(SelectWeighted, OnlyTheClientsOfADownRegionMove) {
   EXPECT_NEAR(moved, kSubnets * 0.4, kSubnets * 0.02);
 }
 
-// ECS source prefix 0 comes with the resolver's own address (dnsd's clientOf): resolvers are
+// ECS source prefix 0 comes with the resolver's own address (dnsd's ecsClient): resolvers are
 // spread over the regions by their own /24, not all sent to one region.
 TEST(SelectWeighted, SourcePrefixZeroHashesTheResolver) {
   Weighted w;

@@ -12,23 +12,14 @@
 #include "nines/dnsd/health/health_view_builder.h"
 #include "nines/zones/loader.h"
 #include "process.h"
+#include "zone_text.h"
 
 namespace nines::dnsd {
 namespace {
 
 using nlohmann::json;
 
-const char* kZone = R"(
-origin = "status.test."
-[soa]
-mname = "ns1.status.test."
-rname = "hostmaster.status.test."
-serial = 1
-refresh = 3600
-retry = 600
-expire = 1209600
-minimum = 300
-[records]
+const std::string kZone = nines::testing::zoneHead("status.test.", 1) + R"(
 "@" = ["NS ns1.status.test."]
 ns1 = ["A 192.0.2.53"]
 [regions.us-east]

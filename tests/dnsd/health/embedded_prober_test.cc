@@ -3,16 +3,15 @@
 // a TCP listener on 127.0.0.1 that the test opens and closes.
 #include "nines/dnsd/health/embedded_prober.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "loopback.h"
 #include "process.h"
 
 namespace nines::dnsd {
@@ -50,48 +49,21 @@ TEST(EmbeddedProber, EngineStatesBecomeVotes) {
   }
 }
 
-// A listening TCP socket on 127.0.0.1, port chosen by the kernel.
-class Listener {
- public:
-  Listener() {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int one = 1;
-    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    EXPECT_EQ(listen(fd_, 64), 0);
-    socklen_t length = sizeof address;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-  }
-  ~Listener() { close(); }
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  std::uint16_t port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
-
 TEST(EmbeddedProber, ChecksFeedTheVoteTable) {
-  Listener listener;
+  auto listener = std::make_unique<nines::testing::BoundSocket>(SOCK_STREAM);
+  ASSERT_TRUE(listener->bound() && listener->listen(64));
   probers::CheckTarget target;
   target.zone = "gslb.test.";
   target.check.name = "web";
   target.check.type = "tcp";
-  target.check.port = listener.port();
+  target.check.port = listener->port();
   target.check.interval = 0.2;
   target.check.timeout = 0.5;
   target.check.rise = 1;
   target.check.fall = 1;
   target.endpoint = *zones::IpAddress::parse("127.0.0.1");
   target.address = target.endpoint;
-  target.port = listener.port();
+  target.port = listener->port();
   target.id = probers::targetId(target.zone, target.check.name, target.endpoint);
   const std::string id = target.id;
 
@@ -113,7 +85,7 @@ TEST(EmbeddedProber, ChecksFeedTheVoteTable) {
   EXPECT_GE(votes[0].rtt_ms, 0);
   EXPECT_GT(prober.lastFeed(), 0);
 
-  listener.close();  // connections now refused
+  listener.reset();  // connections now refused
   ASSERT_TRUE(nines::testing::waitUntil([&] { return stateIs(EndpointState::Down); }))
       << table.verdict(id, wallNow()).reason;
   prober.stop();

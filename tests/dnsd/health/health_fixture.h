@@ -15,6 +15,7 @@
 #include "nines/probers/check_target.h"
 #include "nines/zones/loader.h"
 #include "process.h"
+#include "zone_text.h"
 
 namespace nines::dnsd::test {
 
@@ -25,17 +26,7 @@ constexpr auto kDown = EndpointState::Down;
 constexpr auto kUnknown = EndpointState::Unknown;
 constexpr auto kDrained = EndpointState::Drained;
 
-inline const char* const kZone = R"(
-origin = "gslb.test."
-[soa]
-mname = "ns1.gslb.test."
-rname = "hostmaster.gslb.test."
-serial = 1
-refresh = 3600
-retry = 600
-expire = 1209600
-minimum = 300
-[records]
+inline const std::string kZone = nines::testing::zoneHead("gslb.test.", 1) + R"(
 "@" = ["NS ns1.gslb.test."]
 ns1 = ["A 127.0.0.53"]
 [checks.web]

@@ -1,4 +1,4 @@
-// The whole query pipeline in-process (parse -> resolve -> write), every response decoded by ldns:
+// The whole query pipeline in-process (parse -> look up -> write), every response decoded by ldns:
 // the answer table shared with the integration tests (answer_cases.h), then what only the
 // pipeline's caller sees (sizes, compression, truncation, dropped packets).
 #include "nines/dnsd/serve/query_pipeline.h"
