@@ -59,14 +59,16 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
+# The median of the space-separated numbers in s (awk has no sort of its own).
+median='function med(s,   n, v, i, j, t) {
+  n = split(s, v, " ")
+  for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] + 0 > t + 0; j--) v[j+1] = v[j]; v[j+1] = t }
+  return (n % 2) ? v[(n + 1) / 2] : (v[n/2] + v[n/2 + 1]) / 2
+}'
+
 echo
 echo "== pipeline_bench, ns/query (median of $rounds)"
-awk -F'\t' '
-  function med(s,   n, v, i, j, t) {
-    n = split(s, v, " ")
-    for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] + 0 > t + 0; j--) v[j+1] = v[j]; v[j+1] = t }
-    return (n % 2) ? v[(n + 1) / 2] : (v[n/2] + v[n/2 + 1]) / 2
-  }
+awk -F'\t' "$median"'
   { k = $2; if (!(k in seen)) { seen[k] = 1; order[++n] = k } ns[$1 SUBSEP k] = ns[$1 SUBSEP k] " " $3 }
   END {
     printf "%-40s %10s %10s %8s\n", "query", "other", "this", "this/other"
@@ -76,12 +78,7 @@ awk -F'\t' '
 
 echo
 echo "== blast, answers per second of server CPU, each over the UDP echo of its round (median of $rounds)"
-awk -F'\t' '
-  function med(s,   n, v, i, j, t) {
-    n = split(s, v, " ")
-    for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] + 0 > t + 0; j--) v[j+1] = v[j]; v[j+1] = t }
-    return (n % 2) ? v[(n + 1) / 2] : (v[n/2] + v[n/2 + 1]) / 2
-  }
+awk -F'\t' "$median"'
   # Rows come in round order: nines then limit for each set of each build.
   { key = $1 SUBSEP $3
     if ($2 == "limit") limit[key] = $4
