@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "ecs_scope.h"
 #include "select_internal.h"
 
 namespace nines::policy {

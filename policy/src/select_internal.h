@@ -76,13 +76,7 @@ struct ScopeWhy {
   std::uint8_t base = 0;     // weighted: the hashed subnet's length
 };
 
-// Rule 5 of select(): the ECS SCOPE PREFIX-LENGTH of an answer made from `order`, where `deepest`
-// is the position in the order of the last region that decided something and `ramp_decided`
-// says a ramping region up to there admitted or skipped this client. 0 without ECS or with source
-// prefix 0; never longer than the source prefix. Fills `why`.
-std::uint8_t ecsScope(const ServicePlan& plan, const Client& client, const RegionOrder& order,
-                      std::size_t deepest, bool ramp_decided, const ClientKey& key,
-                      ScopeWhy& why) noexcept;
+// Rule 5 of select(), ecsScope(), is in ecs_scope.h.
 
 // --- Explain (trace.cc) ----------------------------------------------------------------------
 

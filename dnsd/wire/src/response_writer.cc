@@ -48,14 +48,15 @@ class SectionWriter {
     return rrset.count;
   }
 
-  // The policy's addresses as one A or AAAA RRset.
+  // The policy's addresses as one A or AAAA RRset, claimed in one piece.
   std::uint16_t appendAddresses(const PlanEntry& entry) noexcept {
     const AddressRRset& rrset = plan_.addresses;
     const std::size_t address_size = rrset.type == type::A ? 4 : 16;
+    const std::size_t record_size = 2 + 10 + address_size;
+    std::uint8_t* p = out_.claim(rrset.count * record_size);
+    if (p == nullptr) return 0;
     const std::uint16_t owner = ownerPointer(entry);
-    for (std::uint8_t i = 0; i < rrset.count; ++i) {
-      std::uint8_t* p = out_.claim(2 + 10 + address_size);
-      if (p == nullptr) return 0;
+    for (std::uint8_t i = 0; i < rrset.count; ++i, p += record_size) {
       storeU16(p, owner);
       storeU16(p + 2, rrset.type);
       storeU16(p + 4, kClassIn);
