@@ -277,8 +277,10 @@ bool ReportDecoder::decode(std::string_view body, Report& report, std::string* e
     return fail(error, "report larger than " + std::to_string(kMaxReportBody) + " bytes");
   }
   Element root;
-  if (auto code = parser_->dom.parse(body.data(), body.size()).get(root);
-      code != simdjson::SUCCESS) {
+  // An empty view may have a null data(); simdjson copies from it, and memcpy from null is
+  // undefined even for zero octets.
+  const char* data = body.empty() ? "" : body.data();
+  if (auto code = parser_->dom.parse(data, body.size()).get(root); code != simdjson::SUCCESS) {
     return fail(
         error, std::string("report must be a JSON object (") + simdjson::error_message(code) + ")");
   }
