@@ -15,21 +15,22 @@ void HealthPublisher::deliver(View view, const Sink& sink, double now) {
   sink(std::move(view));
 }
 
+void HealthPublisher::buildAndDeliver(const Sink& sink) {
+  const double now = clock_();
+  last_rtt_build_ = now;
+  deliver(builder_.build(*services_), sink, now);
+}
+
 void HealthPublisher::publish(std::shared_ptr<const policy::ServiceSet> services,
                               const Sink& serve) {
   std::lock_guard lock(mutex_);
-  const double now = clock_();
   services_ = std::move(services);
-  last_rtt_build_ = now;
-  deliver(builder_.build(*services_), serve, now);
+  buildAndDeliver(serve);
 }
 
 void HealthPublisher::republish() {
   std::lock_guard lock(mutex_);
-  if (!services_) return;
-  const double now = clock_();
-  last_rtt_build_ = now;
-  deliver(builder_.build(*services_), sink_, now);
+  if (services_) buildAndDeliver(sink_);
 }
 
 bool HealthPublisher::tick() {

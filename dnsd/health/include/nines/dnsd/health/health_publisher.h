@@ -60,6 +60,8 @@ class HealthPublisher {
 
  private:
   void deliver(View view, const Sink& sink, double now);  // mutex_ held
+  // A full view of services_ (RTT matrix included) built now and delivered. mutex_ held.
+  void buildAndDeliver(const Sink& sink);
 
   HealthViewBuilder& builder_;
   const Clock clock_;
