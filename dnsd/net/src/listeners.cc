@@ -36,13 +36,6 @@ int openSocket(const SocketAddress& address, int type, std::string* error) {
   return fd;
 }
 
-SocketAddress localAddress(int fd) {
-  sockaddr_storage storage{};
-  socklen_t length = sizeof storage;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length);
-  return SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&storage), length);
-}
-
 // The UDP socket options of a worker: large buffers for bursts, a receive timeout so an idle
 // worker still sees its stop flag and lets go of old snapshots, and on a wildcard address the
 // destination of each datagram (IP_PKTINFO), so the reply leaves from it.
@@ -81,7 +74,7 @@ bool Listeners::open(const std::vector<SocketAddress>& addresses, unsigned udp_p
       return false;
     }
     tcp_.push_back(tcp);
-    address = localAddress(tcp);
+    address = SocketAddress::localOf(tcp);
     for (unsigned i = 0; i < udp_per_address; ++i) {
       int udp = openSocket(address, SOCK_DGRAM, error);
       if (udp < 0) return false;

@@ -114,4 +114,11 @@ SocketAddress SocketAddress::fromSockaddr(const sockaddr* source, socklen_t leng
   return address;
 }
 
+SocketAddress SocketAddress::localOf(int fd) {
+  sockaddr_storage storage{};
+  socklen_t length = sizeof storage;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length);
+  return fromSockaddr(reinterpret_cast<sockaddr*>(&storage), length);
+}
+
 }  // namespace nines::dnsd

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <new>
 
 #include "nines/dnsd/net/socket_address.h"
@@ -238,22 +239,19 @@ void TcpServer::updateInterest(Connection& connection) noexcept {
   epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, connection.fd, &event);
 }
 
-void TcpServer::close(int fd) noexcept {
-  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-  ::close(fd);
-  connections_.erase(fd);
+void TcpServer::close(int fd) noexcept { close(connections_.find(fd)); }
+
+TcpServer::ConnectionTable::iterator TcpServer::close(ConnectionTable::iterator it) noexcept {
+  if (it == connections_.end()) return it;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->first, nullptr);
+  ::close(it->first);
+  return connections_.erase(it);
 }
 
 void TcpServer::closeIdle() noexcept {
   const auto deadline = Clock::now() - limits_.idle_timeout;
   for (auto it = connections_.begin(); it != connections_.end();) {
-    if (it->second->last_activity < deadline) {
-      epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->first, nullptr);
-      ::close(it->first);
-      it = connections_.erase(it);
-    } else {
-      ++it;
-    }
+    it = it->second->last_activity < deadline ? close(it) : std::next(it);
   }
 }
 

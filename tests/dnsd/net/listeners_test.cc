@@ -10,12 +10,7 @@
 namespace nines::dnsd {
 namespace {
 
-std::uint16_t portOf(int fd) {
-  sockaddr_storage storage{};
-  socklen_t length = sizeof storage;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length);
-  return SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&storage), length).port();
-}
+std::uint16_t portOf(int fd) { return SocketAddress::localOf(fd).port(); }
 
 TEST(Listeners, PortZeroIsOnePortForTcpAndEveryUdpSocket) {
   std::string error;

@@ -26,6 +26,8 @@ struct SocketAddress {
   // Parses "ADDR:PORT" with a literal IPv4 address or a bracketed IPv6 one.
   static std::optional<SocketAddress> parse(std::string_view text, std::string* error);
   static SocketAddress fromSockaddr(const sockaddr* address, socklen_t length);
+  // The address socket `fd` is bound to (getsockname).
+  static SocketAddress localOf(int fd);
 };
 
 // The IP address of a peer, for policies (family 0 when it is neither IPv4 nor IPv6).

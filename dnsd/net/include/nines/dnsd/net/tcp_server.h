@@ -39,12 +39,15 @@ class TcpServer {
 
  private:
   struct Connection;
+  using ConnectionTable = std::unordered_map<int, std::unique_ptr<Connection>>;
   void accept(int listener) noexcept;
   void onReadable(Connection& connection) noexcept;
   void onWritable(Connection& connection) noexcept;
   void answerComplete(Connection& connection) noexcept;
   void updateInterest(Connection& connection) noexcept;
   void close(int fd) noexcept;
+  // Closes the connection at `it` (none at end()); the iterator after it.
+  ConnectionTable::iterator close(ConnectionTable::iterator it) noexcept;
   void closeIdle() noexcept;
 
   std::vector<int> listeners_;
@@ -52,7 +55,7 @@ class TcpServer {
   TcpLimits limits_;
   const std::atomic<bool>& stopping_;
   int epoll_fd_ = -1;
-  std::unordered_map<int, std::unique_ptr<Connection>> connections_;
+  ConnectionTable connections_;
   QueryContext context_;
   std::unique_ptr<std::uint8_t[]> response_;
 };
