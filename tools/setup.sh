@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libmaxminddb-dev libcli11-dev nlohmann-json3-dev libssl-dev
   libcpp-httplib-dev libsimdjson-dev
   dnsutils dnsperf curl jq libmaxmind-db-writer-perl mmdb-bin
+  prometheus chromium dnstap-ldns libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
 )
 
 missing=()

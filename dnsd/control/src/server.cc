@@ -92,6 +92,20 @@ void Server::loadZones(bool initial) {
   publisher_.publish(std::move(services), [&](HealthPublisher::View view) {
     publishServingState(table, std::move(view));
   });
+  {
+    std::lock_guard lock(reload_mutex_);
+    const double now = wallClock();
+    reload_record_.last_attempt_time = now;
+    reload_record_.last_ok = errors == 0;
+    reload_record_.errors.clear();
+    for (const auto& error : result.errors) reload_record_.errors.push_back(error.toString());
+    if (errors == 0) {
+      ++reload_record_.successes;
+      reload_record_.last_success_time = now;
+    } else {
+      ++reload_record_.failures;
+    }
+  }
   base::logInfo(std::string(initial ? "loaded " : "reloaded ") + std::to_string(count) +
                 " zone(s) from " + config_.server.zones +
                 (errors == 0 ? "" : " (" + std::to_string(errors) + " error(s))"));
@@ -234,6 +248,11 @@ int Server::setHealth(const HealthSelector& selector, const std::string& state, 
   return 200;
 }
 
+ReloadRecord Server::reloadRecord() const {
+  std::lock_guard lock(reload_mutex_);
+  return reload_record_;
+}
+
 std::string Server::statusJson(const StatusFilter& filter) const {
   auto current = state_.current();
   if (!current) return "{}";
@@ -245,6 +264,7 @@ std::string Server::statusJson(const StatusFilter& filter) const {
   sources.embedded = embedded_ != nullptr;
   sources.embedded_last_feed = embedded_ ? embedded_->lastFeed() : 0;
   sources.now = wallClock();
+  sources.reload = reloadRecord();
   return renderStatus(*current, sources, filter);
 }
 

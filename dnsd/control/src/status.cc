@@ -165,6 +165,17 @@ json servicesJson(const ServingState& state, const StatusSources& sources,
   return services;
 }
 
+json reloadJson(const ReloadRecord& record) {
+  auto time = [](double at) { return at > 0 ? json(rounded(at)) : json(nullptr); };
+  return {{"result", record.last_ok ? "success" : "failure"},
+          {"time", time(record.last_attempt_time)},
+          {"last_success_time", time(record.last_success_time)},
+          {"successes", record.successes},
+          {"failures", record.failures},
+          {"errors", record.errors},
+          {"restart_required", record.restart_required}};
+}
+
 }  // namespace
 
 std::string renderStatus(const ServingState& state, const StatusSources& sources,
@@ -173,7 +184,12 @@ std::string renderStatus(const ServingState& state, const StatusSources& sources
               {"services", servicesJson(state, sources, filter)},
               {"drains", sources.drains},
               {"now", rounded(sources.now)},
-              {"probers", probersJson(sources)}};
+              {"probers", probersJson(sources)},
+              {"reload", reloadJson(sources.reload)},
+              {"config_digest", sources.reload.config_digest},
+              {"expected_digest", sources.reload.expected_digest.empty()
+                                      ? json(nullptr)
+                                      : json(sources.reload.expected_digest)}};
   if (sources.health != nullptr) out["health"] = healthJson(sources);
   return out.dump(2);
 }

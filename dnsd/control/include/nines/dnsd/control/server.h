@@ -13,6 +13,7 @@
 
 #include "nines/dnsd/control/config.h"
 #include "nines/dnsd/control/http_api.h"
+#include "nines/dnsd/control/reload_record.h"
 #include "nines/dnsd/control/status.h"
 #include "nines/dnsd/health/embedded_prober.h"
 #include "nines/dnsd/health/health_publisher.h"
@@ -51,6 +52,8 @@ class Server {
 
   // The JSON of GET /v1/status.
   std::string statusJson(const StatusFilter& filter = {}) const;
+  // What the loads and reloads so far came to.
+  ReloadRecord reloadRecord() const;
 
  private:
   void loadZones(bool initial);
@@ -75,6 +78,8 @@ class Server {
   std::unique_ptr<EmbeddedProber> embedded_;  // only with no [[health.probers]]
   mutable std::mutex checks_mutex_;
   std::string checks_json_ = "[]";  // GET /v1/checks; guarded by checks_mutex_
+  mutable std::mutex reload_mutex_;
+  ReloadRecord reload_record_;  // guarded by reload_mutex_
   std::shared_ptr<const policy::ClientLocator> locator_;
   std::uint64_t generation_ = 0;  // of the last published state; only the publisher's calls
   std::atomic<bool> stopping_{false};

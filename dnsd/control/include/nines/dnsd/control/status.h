@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "nines/dnsd/control/config.h"
+#include "nines/dnsd/control/reload_record.h"
 #include "nines/dnsd/health/health_selector.h"
 #include "nines/dnsd/health/report_ingest.h"
 #include "nines/dnsd/health/vote_table.h"
@@ -23,6 +24,7 @@ struct StatusSources {
   bool embedded = false;                   // the embedded prober runs the checks
   double embedded_last_feed = 0;           // when it last fed the table (clock seconds; 0: never)
   double now = 0;                          // clock seconds
+  ReloadRecord reload;                     // the loads and reloads so far
 };
 
 // GET /v1/status?zone=Z&service=S&region=R&votes=0: only the zones, services and regions named
@@ -37,7 +39,9 @@ struct StatusFilter {
 // The document, pretty-printed. Per region: "state" ("up", "down" or "drained"), "drained_by"
 // ("zone_file", "api" or null), "usable_endpoints", "min_up", "ramp", "weight", "reason" (for
 // people; scripts read the fields), "since"; per endpoint: "state", "drained_by", "reason",
-// "since", "target" and "votes".
+// "since", "target" and "votes". At the top: "reload" (the last load's "result", "time",
+// "last_success_time", "successes", "failures", "errors", "restart_required"), "config_digest"
+// and "expected_digest" (null when not known).
 std::string renderStatus(const ServingState& state, const StatusSources& sources,
                          const StatusFilter& filter = {});
 
