@@ -29,6 +29,14 @@ struct ControlOptions {
 };
 int runDrain(const ControlOptions& options, bool drain);
 int runStatus(const ControlOptions& options);
+// POST /v1/reload: prints the result, the errors and what needs a restart; 1 when it failed.
+int runReload(const ControlOptions& options);
+
+// The whole configuration of dnsd.toml `config`, as a reload would load it: dnsd.toml, the zone
+// files, the geo database (opened), the prober keys (decoded) and the probe targets against
+// allow_nets. Every problem on stderr as file:line:col: message, then 1; when clean, the zones
+// and the config digest on stdout, then 0.
+int runCheckConfig(const std::string& config);
 
 // "http://host:port" of a dnsd.toml's first [http] listen address, "" with `error` when none.
 std::string serverFromConfig(const std::string& config, std::string* token, std::string* error);

@@ -88,6 +88,41 @@ int runDrain(const ControlOptions& options, bool drain) {
   return kExitOk;
 }
 
+int runReload(const ControlOptions& options) {
+  Target target;
+  if (!resolveTarget(options, target)) return kExitProblems;
+  httplib::Client client(target.server);
+  client.set_connection_timeout(3, 0);
+  // A reload loads every zone file: large zone sets take seconds.
+  client.set_read_timeout(120, 0);
+  httplib::Headers headers;
+  if (!target.token.empty()) headers.emplace("Authorization", "Bearer " + target.token);
+  auto result = client.Post("/v1/reload", headers, "", "application/json");
+  if (!result) {
+    std::fprintf(stderr, "ninesctl: cannot reach %s\n", target.server.c_str());
+    return kExitProblems;
+  }
+  json reply = json::parse(result->body, nullptr, false);
+  if (reply.is_discarded() || !reply.is_object() || !reply.contains("result")) {
+    std::string message = !reply.is_discarded() && reply.is_object() && reply.contains("error")
+                              ? reply["error"].get<std::string>()
+                              : result->body;
+    std::fprintf(stderr, "ninesctl: reload: HTTP %d: %s\n", result->status, message.c_str());
+    return kExitProblems;
+  }
+  for (const auto& error : reply["errors"]) {
+    std::fprintf(stderr, "%s\n", error.get<std::string>().c_str());
+  }
+  for (const auto& setting : reply["restart_required"]) {
+    std::printf("restart required: %s (not applied; the rest was)\n",
+                setting.get<std::string>().c_str());
+  }
+  const bool ok = result->status == 200 && reply.value("result", "") == "success";
+  std::printf("reload %s; config digest %s\n", ok ? "succeeded" : "failed",
+              reply.value("config_digest", "").c_str());
+  return ok ? kExitOk : kExitProblems;
+}
+
 int runStatus(const ControlOptions& options) {
   Target target;
   if (!resolveTarget(options, target)) return kExitProblems;

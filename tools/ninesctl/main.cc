@@ -1,6 +1,8 @@
 // ninesctl: the operator's tool. One function per subcommand; each returns the exit status.
 //
 //   ninesctl check PATH                       validate zone files (a directory or one file)
+//   ninesctl check --config dnsd.toml         validate the whole configuration; print its digest
+//   ninesctl reload  --config dnsd.toml | --server URL [--token T]
 //   ninesctl explain NAME TYPE --client ADDR [--ecs CIDR] --config dnsd.toml [--json]
 //   ninesctl status  --config dnsd.toml | --server URL
 //   ninesctl drain   --config dnsd.toml [--zone Z] [--service S] [--region R] [--endpoint E]
@@ -22,12 +24,24 @@ constexpr int kExitProblems = 1;
 
 struct CheckOptions {
   std::string path;
+  std::string config;  // dnsd.toml: the whole configuration instead of zone files alone
 };
 
 // Prints every error as "file:line:col: message" on stderr and returns 1; when everything loads,
 // prints one line per zone on stdout and returns 0. No zone file at all is a problem too: a
 // deployment with an empty zone directory would answer nothing.
 int runCheck(const CheckOptions& options) {
+  if (!options.config.empty()) {
+    if (!options.path.empty()) {
+      std::fprintf(stderr, "ninesctl: check takes PATH or --config, not both\n");
+      return kExitProblems;
+    }
+    return nines::ctl::runCheckConfig(options.config);
+  }
+  if (options.path.empty()) {
+    std::fprintf(stderr, "ninesctl: check needs PATH (zone files) or --config dnsd.toml\n");
+    return kExitProblems;
+  }
   nines::zones::LoadResult result = nines::zones::loadZones(options.path);
   for (const nines::base::Diagnostic& error : result.errors) {
     std::fprintf(stderr, "%s\n", error.toString().c_str());
@@ -53,9 +67,12 @@ int main(int argc, char** argv) {
 
   CheckOptions check_options;
   CLI::App* check = app.add_subcommand(
-      "check", "Validate zone files; print every problem as file:line:col: message");
-  check->add_option("PATH", check_options.path, "A directory of *.toml zone files, or one file")
-      ->required();
+      "check",
+      "Validate zone files, or with --config the whole configuration; print every "
+      "problem as file:line:col: message");
+  check->add_option("PATH", check_options.path, "A directory of *.toml zone files, or one file");
+  check->add_option("--config", check_options.config,
+                    "dnsd.toml: check it, its zone files, geo database and prober keys");
   check->callback([&] { status = runCheck(check_options); });
 
   nines::ctl::ExplainOptions explain_options;
@@ -93,6 +110,10 @@ int main(int argc, char** argv) {
     command->add_option("--endpoint", control_options.endpoint, "Endpoint address");
     command->callback([&, drain] { status = nines::ctl::runDrain(control_options, drain); });
   }
+  CLI::App* reload = app.add_subcommand(
+      "reload", "Have dnsd re-read dnsd.toml, the zone files and the geo database");
+  add_target(reload);
+  reload->callback([&] { status = nines::ctl::runReload(control_options); });
   CLI::App* status_command = app.add_subcommand("status", "Zones, services and region health");
   add_target(status_command);
   status_command->add_flag("--json", control_options.json, "The raw /v1/status JSON");

@@ -114,6 +114,8 @@ void loadGeo(const toml::table& geo, const std::string& file, const std::filesys
     } else if (!database.as_string()->get().empty()) {
       std::filesystem::path p = database.as_string()->get();
       config.database = (p.is_absolute() ? p : base / p).lexically_normal().string();
+      const auto& begin = database.node()->source().begin;
+      config.database_at = {file, begin.line, begin.column};
     }
   }
   const auto& nets_node = geo["nets"];
@@ -227,7 +229,7 @@ void loadProbers(const toml::node& node, const std::string& file, HealthConfig& 
           at(file, element.source(), "[[health.probers]] entries must be tables with id and key"));
       continue;
     }
-    rejectUnknownKeys(*entry, {"id", "key"}, "[[health.probers]]", file, errors);
+    rejectUnknownKeys(*entry, {"id", "key", "previous_key"}, "[[health.probers]]", file, errors);
     ProberKey prober;
     const auto& id = (*entry)["id"];
     if (!id) {
@@ -258,6 +260,17 @@ void loadProbers(const toml::node& node, const std::string& file, HealthConfig& 
     } else {
       errors.push_back(
           at(file, key.node()->source(), "key" + whose + " must be base64 of at least 16 bytes"));
+    }
+    if (const auto& previous = (*entry)["previous_key"]) {
+      if (!previous.is_string()) {
+        errors.push_back(
+            at(file, previous.node()->source(), "previous_key" + whose + " must be a string"));
+      } else if (auto raw = probers::decodeKey(previous.as_string()->get())) {
+        prober.previous_key = std::move(*raw);
+      } else {
+        errors.push_back(at(file, previous.node()->source(),
+                            "previous_key" + whose + " must be base64 of at least 16 bytes"));
+      }
     }
     if (!prober.id.empty() && !prober.key.empty()) config.probers.push_back(std::move(prober));
   }
@@ -329,10 +342,10 @@ ConfigResult loadServerConfig(const std::string& path) {
     errors.push_back({{path, 0, 0}, "missing [server] table"});
     return result;
   }
-  rejectUnknownKeys(
-      *server,
-      {"listen", "zones", "threads", "udp_payload", "tcp_idle_timeout", "tcp_max_connections"},
-      "[server]", path, errors);
+  rejectUnknownKeys(*server,
+                    {"listen", "zones", "threads", "udp_payload", "tcp_idle_timeout",
+                     "tcp_max_connections", "digest_file"},
+                    "[server]", path, errors);
 
   if (const auto* listen = (*server)["listen"].as_array()) {
     loadListen((*server)["listen"], path, config.listen, errors);
@@ -346,6 +359,15 @@ ConfigResult loadServerConfig(const std::string& path) {
     config.zones = (p.is_absolute() ? p : base / p).lexically_normal().string();
   } else {
     errors.push_back(at(path, server->source(), "[server] needs zones = \"DIRECTORY\""));
+  }
+
+  if (const auto& digest_file = (*server)["digest_file"]) {
+    if (!digest_file.is_string() || digest_file.as_string()->get().empty()) {
+      errors.push_back(at(path, digest_file.node()->source(), "digest_file must be a path string"));
+    } else {
+      std::filesystem::path p = digest_file.as_string()->get();
+      config.digest_file = (p.is_absolute() ? p : base / p).lexically_normal().string();
+    }
   }
 
   auto integer = [&](const char* key, long long min, long long max, auto& out) {

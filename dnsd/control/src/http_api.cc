@@ -122,7 +122,25 @@ int bindServer(httplib::Server& server, const SocketAddress& address) {
 }  // namespace
 
 HttpApi::HttpApi(HttpConfig config, ControlHandlers handlers)
-    : config_(std::move(config)), handlers_(std::move(handlers)) {}
+    : config_(std::move(config)), token_(config_.token), handlers_(std::move(handlers)) {}
+
+void HttpApi::setToken(std::string token) {
+  std::lock_guard lock(token_mutex_);
+  token_ = std::move(token);
+}
+
+bool HttpApi::authorized(const httplib::Request& request, httplib::Response& response) const {
+  std::string token;
+  {
+    std::lock_guard lock(token_mutex_);
+    token = token_;
+  }
+  if (tokenMatches(token, request.get_header_value("Authorization"))) return true;
+  reply(response, token.empty() ? 403 : 401,
+        errorBody(token.empty() ? "control API disabled: no [http] token configured"
+                                : "missing or wrong bearer token"));
+  return false;
+}
 
 HttpApi::~HttpApi() { stop(); }
 
@@ -182,6 +200,7 @@ void HttpApi::addRoutes(httplib::Server& server) {
   server.Get("/v1/checks", [this](const Request& q, Response& r) { getChecks(q, r); });
   server.Post("/v1/drain", [this](const Request& q, Response& r) { postDrain(q, r, true); });
   server.Post("/v1/undrain", [this](const Request& q, Response& r) { postDrain(q, r, false); });
+  server.Post("/v1/reload", [this](const Request& q, Response& r) { postReload(q, r); });
   if (config_.test_hooks) {
     server.Post("/v1/test/health", [this](const Request& q, Response& r) { postTestHealth(q, r); });
   }
@@ -219,12 +238,7 @@ void HttpApi::getChecks(const httplib::Request&, httplib::Response& response) {
 
 void HttpApi::postDrain(const httplib::Request& request, httplib::Response& response,
                         bool drained) {
-  if (!tokenMatches(config_.token, request.get_header_value("Authorization"))) {
-    reply(response, config_.token.empty() ? 403 : 401,
-          errorBody(config_.token.empty() ? "drain API disabled: no [http] token configured"
-                                          : "missing or wrong bearer token"));
-    return;
-  }
+  if (!authorized(request, response)) return;
   HealthSelector selector;
   std::string problem, body;
   if (!parseSelector(request.body, selector, nullptr, problem)) {
@@ -232,6 +246,17 @@ void HttpApi::postDrain(const httplib::Request& request, httplib::Response& resp
     return;
   }
   const int status = handlers_.drain(selector, drained, body);
+  reply(response, status, body);
+}
+
+void HttpApi::postReload(const httplib::Request& request, httplib::Response& response) {
+  if (!authorized(request, response)) return;
+  if (!handlers_.reload) {
+    reply(response, 404, errorBody("reloads are not taken here"));
+    return;
+  }
+  std::string body;
+  const int status = handlers_.reload(body);
   reply(response, status, body);
 }
 

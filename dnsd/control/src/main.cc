@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     timespec tick{1, 0};
     int signal_number = sigtimedwait(&signals, nullptr, &tick);
     if (signal_number == SIGHUP) {
-      base::logInfo("SIGHUP: reloading zones");
+      base::logInfo("SIGHUP: reloading dnsd.toml, the zone files and the geo database");
       server.reload();
     } else if (signal_number == SIGTERM || signal_number == SIGINT) {
       base::logInfo("stopping");

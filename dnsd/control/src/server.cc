@@ -61,12 +61,12 @@ std::vector<zones::Zone> Server::keepFailedZones(zones::LoadResult& result) cons
   return next;
 }
 
-void Server::updateChecks(const std::vector<zones::Zone>& zones) {
+void Server::updateChecks(const std::vector<zones::Zone>& zones,
+                          const std::vector<zones::Cidr>& allow_nets) {
   // Probe refusals are errors at every load, in both modes: a mistyped address is refused here
   // instead of probed.
   base::Diagnostics refused;
-  std::vector<probers::CheckTarget> targets =
-      probers::buildTargets(zones, config_.health.allow_nets, &refused);
+  std::vector<probers::CheckTarget> targets = probers::buildTargets(zones, allow_nets, &refused);
   for (const auto& error : refused) base::logError(error.toString());
   std::vector<std::string> ids;
   ids.reserve(targets.size());
@@ -79,36 +79,43 @@ void Server::updateChecks(const std::vector<zones::Zone>& zones) {
   if (embedded_) embedded_->setTargets(std::move(targets));
 }
 
-void Server::loadZones(bool initial) {
-  zones::LoadResult result = zones::loadZones(config_.server.zones);
-  for (const auto& error : result.errors) base::logError(error.toString());
-  const std::size_t errors = result.errors.size();
-  std::vector<zones::Zone> next = initial ? std::move(result.zones) : keepFailedZones(result);
+std::size_t Server::serveZones(zones::LoadResult& loaded, bool initial,
+                               const std::vector<zones::Cidr>& allow_nets) {
+  for (const auto& error : loaded.errors) base::logError(error.toString());
+  std::vector<zones::Zone> next = initial ? std::move(loaded.zones) : keepFailedZones(loaded);
   const std::size_t count = next.size();
-  updateChecks(next);
+  updateChecks(next, allow_nets);
   std::shared_ptr<const ZoneTable> table = ZoneTable::build(std::move(next));
   // The services live in the table: the publisher holds them through it.
   std::shared_ptr<const policy::ServiceSet> services(table, &table->services());
   publisher_.publish(std::move(services), [&](HealthPublisher::View view) {
     publishServingState(table, std::move(view));
   });
-  {
-    std::lock_guard lock(reload_mutex_);
-    const double now = wallClock();
-    reload_record_.last_attempt_time = now;
-    reload_record_.last_ok = errors == 0;
-    reload_record_.errors.clear();
-    for (const auto& error : result.errors) reload_record_.errors.push_back(error.toString());
-    if (errors == 0) {
-      ++reload_record_.successes;
-      reload_record_.last_success_time = now;
-    } else {
-      ++reload_record_.failures;
-    }
+  return count;
+}
+
+void Server::recordAttempt(const Configuration& loaded, const std::vector<std::string>& restart,
+                           bool applied) {
+  std::vector<std::string> errors;
+  for (const auto& error : loaded.errors) errors.push_back(error.toString());
+  for (const auto& error : loaded.zones.errors) errors.push_back(error.toString());
+  std::lock_guard lock(reload_mutex_);
+  const double now = wallClock();
+  ReloadRecord& record = reload_record_;
+  record.last_attempt_time = now;
+  record.last_ok = errors.empty();
+  record.errors = std::move(errors);
+  if (record.last_ok) {
+    ++record.successes;
+    record.last_success_time = now;
+  } else {
+    ++record.failures;
   }
-  base::logInfo(std::string(initial ? "loaded " : "reloaded ") + std::to_string(count) +
-                " zone(s) from " + config_.server.zones +
-                (errors == 0 ? "" : " (" + std::to_string(errors) + " error(s))"));
+  if (applied) {
+    record.restart_required = restart;
+    record.config_digest = loaded.digest;
+    record.expected_digest = loaded.expected_digest;
+  }
 }
 
 void Server::publishServingState(std::shared_ptr<const ZoneTable> zones,
@@ -118,7 +125,10 @@ void Server::publishServingState(std::shared_ptr<const ZoneTable> zones,
   next->generation = ++generation_;
   next->health = std::move(health);
   next->zones = std::move(zones);
-  next->locator = locator_;
+  {
+    std::lock_guard lock(locator_mutex_);
+    next->locator = locator_;
+  }
   state_.publish(std::move(next));
 }
 
@@ -142,6 +152,15 @@ ControlHandlers Server::handlers() {
     reply = std::move(result.body);
     return result.status;
   };
+  handlers.reload = [this](std::string& body) {
+    const ReloadRecord record = reload();
+    body = nlohmann::json{{"result", record.last_ok ? "success" : "failure"},
+                          {"errors", record.errors},
+                          {"restart_required", record.restart_required},
+                          {"config_digest", record.config_digest}}
+               .dump();
+    return record.last_ok ? 200 : 422;
+  };
   handlers.checks = [this] {
     std::lock_guard lock(checks_mutex_);
     return checks_json_;
@@ -158,13 +177,20 @@ bool Server::open(std::string* error) {
     base::logInfo("health: reports taken from " + std::to_string(config_.health.probers.size()) +
                   " prober(s): " + ids);
   }
-  std::string geo_error;
-  locator_ = policy::ClientLocator::create(config_.geo.nets, config_.geo.database, &geo_error);
-  if (!locator_) {
-    *error = "[geo] database " + config_.geo.database + ": " + geo_error;
+  Configuration first = completeConfiguration(config_);
+  if (!first.errors.empty()) {
+    *error = first.errors.front().toString();
     return false;
   }
-  loadZones(true);
+  for (const auto& warning : first.warnings) base::logWarning(warning);
+  locator_ = first.locator;
+  const std::size_t count = serveZones(first.zones, true, config_.health.allow_nets);
+  recordAttempt(first, {}, true);
+  base::logInfo("loaded " + std::to_string(count) + " zone(s) from " + config_.server.zones +
+                (first.zones.errors.empty()
+                     ? ""
+                     : " (" + std::to_string(first.zones.errors.size()) + " error(s))") +
+                "; config digest " + first.digest);
   if (!config_.http.listen.empty()) {
     http_ = std::make_unique<HttpApi>(config_.http, handlers());
     if (!http_->open(error)) return false;
@@ -207,7 +233,48 @@ void Server::start() {
   if (http_) http_->start();
 }
 
-void Server::reload() { loadZones(false); }
+ReloadRecord Server::reload() {
+  std::lock_guard serial(reload_serial_);
+  Configuration next = loadConfiguration(config_.server.file);
+  for (const auto& warning : next.warnings) base::logWarning(warning);
+  if (!next.errors.empty()) {
+    for (const auto& error : next.errors) base::logError(error.toString());
+    recordAttempt(next, {}, false);
+    base::logError("reload failed: " + std::to_string(next.errors.size()) +
+                   " error(s); nothing changed, the previous configuration keeps serving");
+    return reloadRecord();
+  }
+  const std::vector<std::string> restart = restartRequired(config_, next.config);
+  Config applied = applicableConfig(config_, std::move(next.config));
+  // Everything below was validated above: from here on, each part takes its new settings.
+  if (http_) http_->setToken(applied.http.token);
+  votes_.setOptions({applied.health.quorum, applied.health.report_ttl});
+  if (!embedded_) ingest_.setProbers(applied.health.probers, applied.health.max_skew);
+  {
+    std::lock_guard lock(locator_mutex_);
+    locator_ = next.locator;
+  }
+  const std::size_t count = serveZones(next.zones, false, applied.health.allow_nets);
+  {
+    std::lock_guard lock(config_mutex_);
+    config_ = std::move(applied);
+  }
+  recordAttempt(next, restart, true);
+  std::string restart_text;
+  for (const auto& setting : restart) restart_text += (restart_text.empty() ? "" : ", ") + setting;
+  const std::size_t zone_errors = next.zones.errors.size();
+  const std::string summary =
+      "reloaded " + std::to_string(count) + " zone(s) from " + config_.server.zones +
+      "; config digest " + next.digest +
+      (restart.empty() ? "" : "; restart required for " + restart_text + " (the rest applied)");
+  if (zone_errors == 0) {
+    base::logInfo(summary);
+  } else {
+    base::logError(summary + "; reload failed: " + std::to_string(zone_errors) +
+                   " zone file error(s), their zones keep their previous version");
+  }
+  return reloadRecord();
+}
 
 int Server::drain(const HealthSelector& selector, bool drained, std::string& body) {
   auto current = state_.current();
@@ -258,7 +325,12 @@ std::string Server::statusJson(const StatusFilter& filter) const {
   if (!current) return "{}";
   StatusSources sources;
   sources.drains = health_.drains();
-  sources.health = &config_.health;
+  HealthConfig health;
+  {
+    std::lock_guard lock(config_mutex_);
+    health = config_.health;
+  }
+  sources.health = &health;
   sources.votes = &votes_;
   sources.probers = ingest_.stats();
   sources.embedded = embedded_ != nullptr;

@@ -1,5 +1,6 @@
 #include "nines/dnsd/health/report_ingest.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -138,7 +139,10 @@ IngestReply ReportIngest::ingest(std::string_view prober, std::string_view signa
                       : "not a prober listed in [[health.probers]]");
   }
   ProberReportStats& stats = known->stats;
-  if (signature.empty() || !probers::verifySignature(known->key.key, body, signature)) {
+  if (signature.empty() ||
+      !(probers::verifySignature(known->key.key, body, signature) ||
+        (!known->key.previous_key.empty() &&
+         probers::verifySignature(known->key.previous_key, body, signature)))) {
     return refuse(stats, prober, ReportOutcome::BadSignature, 401,
                   signature.empty()
                       ? std::string("missing ") + probers::kSignatureHeader + " header"
@@ -184,6 +188,35 @@ IngestReply ReportIngest::ingest(std::string_view prober, std::string_view signa
   return {
       200, ReportOutcome::Accepted,
       nlohmann::json{{"applied", applied}, {"ignored", report.results.size() - applied}}.dump()};
+}
+
+void ReportIngest::setProbers(std::vector<ProberKey> probers, double max_skew) {
+  std::vector<std::string> removed;
+  {
+    std::lock_guard lock(mutex_);
+    std::vector<Prober> next;
+    for (auto& key : probers) {
+      Prober prober;
+      prober.stats.id = key.id;
+      for (auto& old : probers_) {
+        if (old.key.id == key.id) prober.stats = old.stats;
+      }
+      prober.key = std::move(key);
+      next.push_back(std::move(prober));
+    }
+    for (const auto& old : probers_) {
+      const bool kept = std::any_of(next.begin(), next.end(),
+                                    [&](const Prober& p) { return p.key.id == old.key.id; });
+      if (!kept) removed.push_back(old.key.id);
+    }
+    probers_ = std::move(next);
+    max_skew_ = max_skew;
+  }
+  // Outside mutex_: apply() takes the table's lock under ours, never the other way round.
+  for (const auto& id : removed) {
+    table_.forgetProber(id);
+    log_(base::LogLevel::Info, "prober " + id + " is no longer configured: its votes are dropped");
+  }
 }
 
 std::vector<ProberReportStats> ReportIngest::stats() const {

@@ -45,6 +45,26 @@ double median(std::vector<double>& values) {
 VoteTable::VoteTable(VoteTableOptions options, Clock clock)
     : options_(options), clock_(std::move(clock)) {}
 
+void VoteTable::setOptions(VoteTableOptions options) {
+  std::lock_guard lock(mutex_);
+  options_ = options;
+  recount_all_ = true;
+}
+
+bool VoteTable::forgetProber(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  for (std::size_t p = 0; p < probers_.size(); ++p) {
+    if (probers_[p].id != id) continue;
+    const auto at = static_cast<std::ptrdiff_t>(p);
+    probers_.erase(probers_.begin() + at);
+    votes_.erase(votes_.begin() + at);
+    order_.erase(order_.begin() + at);
+    recount_all_ = true;
+    return true;
+  }
+  return false;
+}
+
 void VoteTable::setTargets(const std::vector<std::string>& ids) {
   std::lock_guard lock(mutex_);
   // The ids back to back in one buffer, in index order: a report walks its targets in that order,

@@ -25,7 +25,7 @@ struct Fixture {
   double now = kStart;
   std::vector<std::string> logs;
   VoteTable table{{0.5, 10.0}, [this] { return now; }};
-  ReportIngest ingest{{{"eu-1", kEuKey}, {"us-1", kUsKey}},
+  ReportIngest ingest{{{"eu-1", kEuKey, ""}, {"us-1", kUsKey, ""}},
                       30.0,
                       table,
                       [this] { return now; },
@@ -237,6 +237,46 @@ TEST(ReportIngest, WithNoProbersConfiguredEveryReportIsRefused) {
   EXPECT_EQ(reply.status, 403);
   EXPECT_NE(reply.body.find("runs its checks itself"), std::string::npos) << reply.body;
   EXPECT_EQ(table.verdict(kTarget, now).reason, "no votes yet");
+}
+
+}  // namespace
+}  // namespace nines::dnsd
+
+namespace nines::dnsd {
+namespace {
+
+// A key rotation over two reloads: key = new, previous_key = old; then the old key dropped.
+TEST(ReportIngestRotation, PreviousKeyIsAcceptedUntilDroppedAndTheSequenceCarriesOver) {
+  const std::string new_key = "eu-1 new secret key, 32 bytes!!!";
+  Fixture f;
+  auto post = [&](const std::string& key, std::uint64_t seq) {
+    const std::string body = probers::encodeReport(report("eu-1", seq, f.now, true));
+    return f.ingest.ingest("eu-1", probers::signBody(key, body), body).status;
+  };
+  ASSERT_EQ(post(kEuKey, 1), 200);
+  f.ingest.setProbers({{"eu-1", new_key, kEuKey}, {"us-1", kUsKey, ""}}, 30.0);
+  EXPECT_EQ(post(kEuKey, 2), 200);   // not switched yet
+  EXPECT_EQ(post(new_key, 3), 200);  // switched
+  EXPECT_EQ(post(new_key, 3), 409);  // the sequence number survived the reload
+  EXPECT_EQ(f.stats("eu-1").counts[0], 3u);
+  EXPECT_EQ(f.table.verdict(kTarget, f.now).state, policy::EndpointState::Up);
+  f.ingest.setProbers({{"eu-1", new_key, ""}, {"us-1", kUsKey, ""}}, 30.0);
+  EXPECT_EQ(post(kEuKey, 4), 401);  // the old key, no longer accepted
+  EXPECT_EQ(post(new_key, 5), 200);
+}
+
+TEST(ReportIngestRotation, RemovedProberLosesItsVotesAndANewOneStartsClean) {
+  Fixture f;
+  const std::string body = probers::encodeReport(report("eu-1", 7, f.now, true));
+  ASSERT_EQ(f.ingest.ingest("eu-1", probers::signBody(kEuKey, body), body).status, 200);
+  ASSERT_EQ(f.table.votes(kTarget, f.now).size(), 1u);
+  f.ingest.setProbers({{"us-1", kUsKey, ""}}, 30.0);
+  EXPECT_TRUE(f.table.votes(kTarget, f.now).empty());
+  EXPECT_EQ(f.ingest.ingest("eu-1", probers::signBody(kEuKey, body), body).status, 403);
+  // Back again: it starts clean, so seq 7 is taken.
+  f.ingest.setProbers({{"us-1", kUsKey, ""}, {"eu-1", kEuKey, ""}}, 30.0);
+  EXPECT_FALSE(f.stats("eu-1").has_seq);
+  EXPECT_EQ(f.ingest.ingest("eu-1", probers::signBody(kEuKey, body), body).status, 200);
 }
 
 }  // namespace

@@ -22,6 +22,9 @@ struct ServerConfig {
   std::size_t udp_payload = 1232;     // our EDNS payload size (RFC 6891 §6.2.5)
   double tcp_idle_timeout = 10.0;     // seconds a TCP connection may stay silent (RFC 7766 §6.2.3)
   std::size_t tcp_max_connections = 1024;
+  // A file holding the config digest this nameserver was deployed with (ReloadRecord's
+  // expected_digest), resolved; empty: none.
+  std::string digest_file;
 };
 
 struct HttpConfig {
@@ -32,6 +35,7 @@ struct HttpConfig {
 
 struct GeoConfig {
   std::string database;                   // MaxMind DB path, resolved; empty: none
+  base::SourceLocation database_at;       // where dnsd.toml names it, for errors in the file
   std::vector<policy::NetLocation> nets;  // [geo.nets]
 };
 

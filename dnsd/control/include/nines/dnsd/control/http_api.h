@@ -1,7 +1,7 @@
 // dnsd's HTTP port (DESIGN.md "HTTP API"): GET /v1/status, POST /v1/reports (signed prober
 // reports), GET /v1/checks (the check targets, for remote probers), POST /v1/drain and
-// /v1/undrain (bearer token), GET / (status page), and with test hooks on, POST /v1/test/health.
-// Control plane only, never on the query path.
+// /v1/undrain and POST /v1/reload (bearer token), GET / (status page), and with test hooks on, POST
+// /v1/test/health. Control plane only, never on the query path.
 //
 // Bodies: a report may be up to probers::kMaxReportBody; every other request body up to 64 KiB.
 // A body over its limit is refused with 413 from its Content-Length, before it is read; a request
@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,6 +43,9 @@ struct ControlHandlers {
   std::function<int(const std::string& prober, std::size_t length, std::string& reply)>
       reportTooLarge;
   std::function<std::string()> checks;  // GET /v1/checks: JSON
+  // POST /v1/reload (bearer token): {result, errors, restart_required, config_digest}; 200 when
+  // the reload applied with no error, 422 when it failed.
+  std::function<int(std::string& body)> reload;
 };
 
 class HttpApi {
@@ -56,6 +60,8 @@ class HttpApi {
   void start();
   void stop();
   const std::vector<SocketAddress>& boundAddresses() const noexcept { return bound_; }
+  // A reload's [http] token: the next request is checked against it.
+  void setToken(std::string token);
 
  private:
   // Threads, timeouts, keep-alive and body limits (refused before the body is read).
@@ -68,8 +74,13 @@ class HttpApi {
   void getChecks(const httplib::Request& request, httplib::Response& response);
   void postDrain(const httplib::Request& request, httplib::Response& response, bool drained);
   void postTestHealth(const httplib::Request& request, httplib::Response& response);
+  void postReload(const httplib::Request& request, httplib::Response& response);
+  // Whether the request carries the bearer token; if not, the refusal is already in `response`.
+  bool authorized(const httplib::Request& request, httplib::Response& response) const;
 
   HttpConfig config_;
+  mutable std::mutex token_mutex_;
+  std::string token_;  // config_.token, then each reload's; guarded by token_mutex_
   ControlHandlers handlers_;
   std::vector<std::unique_ptr<httplib::Server>> servers_;
   std::vector<std::thread> threads_;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "nines/dnsd/control/config.h"
+#include "nines/dnsd/control/configuration.h"
 #include "nines/dnsd/control/http_api.h"
 #include "nines/dnsd/control/reload_record.h"
 #include "nines/dnsd/control/status.h"
@@ -43,8 +44,13 @@ class Server {
   bool open(std::string* error);
   // Starts the worker threads.
   void start();
-  // Re-reads the zone files. Zones that fail keep serving their previous version.
-  void reload();
+  // Re-reads everything (configuration.h): dnsd.toml, the zone files and the geo database, built
+  // and validated here, off the query path, then put in force whole. An error in dnsd.toml or the
+  // geo database changes nothing; a zone file with errors keeps its last good version while the
+  // rest applies. Restart-only settings are reported, the rest applied. Health state, votes,
+  // drains and slow-start ramps carry over for everything that still exists. One reload at a
+  // time; returns the record as it stands after this one.
+  ReloadRecord reload();
   // Frees snapshots no worker uses any more; call from the control thread now and then.
   void reapRetired() { state_.reap(); }
   // Stops the workers and waits for them.
@@ -56,12 +62,19 @@ class Server {
   ReloadRecord reloadRecord() const;
 
  private:
-  void loadZones(bool initial);
+  // Serves `loaded` (what a load of the zone files came to) with the current health; on a
+  // reload, a zone whose file failed keeps its last good version. Returns how many zones.
+  std::size_t serveZones(zones::LoadResult& loaded, bool initial,
+                         const std::vector<zones::Cidr>& allow_nets);
+  // Records an attempt (the first load, or a reload) and logs its result.
+  void recordAttempt(const Configuration& loaded, const std::vector<std::string>& restart,
+                     bool applied);
   // The zones to serve after a load: what loaded, plus the last good version of every zone whose
   // file now fails.
   std::vector<zones::Zone> keepFailedZones(zones::LoadResult& result) const;
   // Hands the checks of `zones` to the vote table, GET /v1/checks and the embedded prober.
-  void updateChecks(const std::vector<zones::Zone>& zones);
+  void updateChecks(const std::vector<zones::Zone>& zones,
+                    const std::vector<zones::Cidr>& allow_nets);
   // Makes `zones` with `health` (built for zones->services()) what queries read. Called by the
   // publisher only, one call at a time.
   void publishServingState(std::shared_ptr<const ZoneTable> zones, HealthPublisher::View health);
@@ -69,7 +82,12 @@ class Server {
   int drain(const HealthSelector& selector, bool drained, std::string& body);
   int setHealth(const HealthSelector& selector, const std::string& state, std::string& body);
 
+  // What is in force: the start-up configuration, then each applied reload's (with the
+  // restart-only settings of start-up). Written by reloads (config_mutex_ held), read by the
+  // control threads under it; the fields reload never changes are read freely.
+  mutable std::mutex config_mutex_;
   Config config_;
+  std::mutex reload_serial_;  // one reload at a time
   SnapshotHolder<ServingState> state_;
   VoteTable votes_;  // prober votes, by check target
   HealthViewBuilder health_;
@@ -80,7 +98,8 @@ class Server {
   std::string checks_json_ = "[]";  // GET /v1/checks; guarded by checks_mutex_
   mutable std::mutex reload_mutex_;
   ReloadRecord reload_record_;  // guarded by reload_mutex_
-  std::shared_ptr<const policy::ClientLocator> locator_;
+  mutable std::mutex locator_mutex_;
+  std::shared_ptr<const policy::ClientLocator> locator_;  // guarded by locator_mutex_
   std::uint64_t generation_ = 0;  // of the last published state; only the publisher's calls
   std::atomic<bool> stopping_{false};
   Listeners listeners_;

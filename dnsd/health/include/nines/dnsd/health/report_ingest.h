@@ -7,7 +7,7 @@
 //   body over probers::kMaxReportBody          413 (before it is read: http_api.cc)
 //   no X-Nines-Prober header                   401
 //   X-Nines-Prober names no configured prober  403 (also every report when none are configured)
-//   X-Nines-Signature missing or wrong         401
+//   X-Nines-Signature missing or wrong         401 (the key, or during a rotation the previous_key)
 //   body is not a well-formed report           400
 //   body's "prober" differs from the header    400
 //   |time - our clock| > max_skew              422 (well-formed, but not acceptable now)
@@ -82,6 +82,11 @@ class ReportIngest {
   // A body over the limit, refused before it was read: counted and logged like the others.
   IngestReply tooLarge(std::string_view prober, std::size_t length);
 
+  // A reload's probers and max_skew. A prober still listed keeps its counters and its last
+  // sequence number (a replay stays refused across a key rotation); a new one starts clean; one
+  // no longer listed is forgotten, its votes dropped from the table. Thread-safe.
+  void setProbers(std::vector<ProberKey> probers, double max_skew);
+
   // Configured probers in configuration order, then kUnknownProber when anything came under it.
   std::vector<ProberReportStats> stats() const;
 
@@ -96,7 +101,7 @@ class ReportIngest {
   void logLimited(const std::string& who, ReportOutcome outcome, base::LogLevel level,
                   const std::string& message);  // mutex_ held
 
-  const double max_skew_;
+  double max_skew_;  // guarded by mutex_
   VoteTable& table_;
   const Clock clock_;
   const Logger log_;

@@ -72,7 +72,16 @@ class VoteTable {
   VoteTable& operator=(const VoteTable&) = delete;
 
   double now() const { return clock_(); }
-  const VoteTableOptions& options() const noexcept { return options_; }
+  VoteTableOptions options() const {
+    std::lock_guard lock(mutex_);
+    return options_;
+  }
+  // A reload's new quorum and report_ttl: the next verdicts use them (every target is tallied
+  // anew); the votes stay.
+  void setOptions(VoteTableOptions options);
+  // Drops every vote of prober `id` (a prober taken out of dnsd.toml by a reload); the others'
+  // stay. Returns whether it had voted.
+  bool forgetProber(const std::string& id);
 
   // The targets votes are kept for (buildTargets of the served zones, after allow_nets). Votes for
   // other targets are ignored; votes of targets no longer listed are dropped. Each call numbers
@@ -140,7 +149,7 @@ class VoteTable {
   };
   static constexpr std::uint32_t kNoTarget = ~std::uint32_t{0};
 
-  const VoteTableOptions options_;
+  VoteTableOptions options_;  // guarded by mutex_
   const Clock clock_;
   mutable std::mutex mutex_;
   std::uint64_t version_ = 0;  // moves on with every setTargets

@@ -1,0 +1,172 @@
+#include "nines/dnsd/control/configuration.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <utility>
+
+namespace nines::dnsd {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct NamedFile {
+  std::string name;  // canonical: independent of the directory the files are in
+  std::string path;
+};
+
+std::vector<NamedFile> configFiles(const Config& config) {
+  std::vector<NamedFile> files;
+  files.push_back({"dnsd.toml", config.server.file});
+  // The zone files as zones::loadZones() finds them: a directory's *.toml, or one file.
+  std::error_code ec;
+  const fs::path zones = config.server.zones;
+  if (fs::is_directory(zones, ec)) {
+    for (const auto& entry : fs::directory_iterator(zones, ec)) {
+      if (entry.path().extension() == ".toml" && entry.is_regular_file(ec)) {
+        files.push_back({"zones/" + entry.path().filename().string(), entry.path().string()});
+      }
+    }
+  } else if (!config.server.zones.empty()) {
+    files.push_back({"zones/" + zones.filename().string(), zones.string()});
+  }
+  if (!config.geo.database.empty()) {
+    files.push_back(
+        {"geo/" + fs::path(config.geo.database).filename().string(), config.geo.database});
+  }
+  std::sort(files.begin(), files.end(),
+            [](const NamedFile& a, const NamedFile& b) { return a.name < b.name; });
+  return files;
+}
+
+bool readFile(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return !in.bad();
+}
+
+std::string hex(const unsigned char* bytes, unsigned size) {
+  static const char* const kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < size; ++i) {
+    out += kDigits[bytes[i] >> 4];
+    out += kDigits[bytes[i] & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string configDigest(const Config& config, std::string* error) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                  EVP_MD_CTX_free);
+  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
+    if (error) *error = "SHA-256 unavailable";
+    return "";
+  }
+  std::string content;
+  for (const auto& file : configFiles(config)) {
+    if (!readFile(file.path, content)) {
+      if (error) *error = file.path + ": cannot be read for the config digest";
+      return "";
+    }
+    // "NAME\0LENGTH\n" then the bytes: no two different sets of files frame to the same stream.
+    const std::string frame = file.name + '\0' + std::to_string(content.size()) + '\n';
+    EVP_DigestUpdate(context.get(), frame.data(), frame.size());
+    EVP_DigestUpdate(context.get(), content.data(), content.size());
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned size = 0;
+  EVP_DigestFinal_ex(context.get(), digest, &size);
+  return hex(digest, size);
+}
+
+Configuration completeConfiguration(Config config) {
+  Configuration out;
+  out.config = std::move(config);
+  const Config& c = out.config;
+  std::string geo_error;
+  out.locator = policy::ClientLocator::create(c.geo.nets, c.geo.database, &geo_error);
+  if (!out.locator) {
+    out.errors.push_back(
+        {c.geo.database_at.file.empty() ? base::SourceLocation{c.server.file} : c.geo.database_at,
+         "[geo] database " + c.geo.database + ": " + geo_error});
+  }
+  out.zones = zones::loadZones(c.server.zones);
+  std::string digest_error;
+  out.digest = configDigest(c, &digest_error);
+  if (out.digest.empty()) out.warnings.push_back(digest_error);
+  if (!c.server.digest_file.empty()) {
+    std::string text;
+    if (readFile(c.server.digest_file, text)) {
+      std::istringstream words(text);
+      words >> out.expected_digest;  // the first word: `sha256sum`-style lines work as they are
+    } else {
+      out.warnings.push_back(c.server.digest_file +
+                             ": digest_file cannot be read: no expected digest");
+    }
+  }
+  return out;
+}
+
+Configuration loadConfiguration(const std::string& path) {
+  ConfigResult loaded = loadServerConfig(path);
+  if (!loaded.errors.empty()) {
+    Configuration out;
+    out.config = std::move(loaded.config);
+    out.errors = std::move(loaded.errors);
+    return out;
+  }
+  return completeConfiguration(std::move(loaded.config));
+}
+
+std::vector<std::string> restartRequired(const Config& running, const Config& next) {
+  std::vector<std::string> out;
+  auto addresses = [](const std::vector<SocketAddress>& list) {
+    std::vector<std::string> text;
+    for (const auto& address : list) text.push_back(address.toString());
+    return text;
+  };
+  const ServerConfig &a = running.server, &b = next.server;
+  if (addresses(a.listen) != addresses(b.listen)) out.push_back("[server] listen");
+  if (a.threads != b.threads) out.push_back("[server] threads");
+  // Baked into the UDP workers and the TCP thread at start: applying them live would put a load
+  // of shared state on every query.
+  if (a.udp_payload != b.udp_payload) out.push_back("[server] udp_payload");
+  if (a.tcp_idle_timeout != b.tcp_idle_timeout) out.push_back("[server] tcp_idle_timeout");
+  if (a.tcp_max_connections != b.tcp_max_connections) {
+    out.push_back("[server] tcp_max_connections");
+  }
+  if (addresses(running.http.listen) != addresses(next.http.listen)) {
+    out.push_back("[http] listen");
+  }
+  if (running.http.test_hooks != next.http.test_hooks) out.push_back("[http] test_hooks");
+  // The embedded prober runs only when no remote prober is configured, and is started with the
+  // server.
+  if (running.health.probers.empty() != next.health.probers.empty()) {
+    out.push_back("[[health.probers]] (between the embedded prober and remote probers)");
+  }
+  return out;
+}
+
+Config applicableConfig(const Config& running, Config next) {
+  next.server.listen = running.server.listen;
+  next.server.threads = running.server.threads;
+  next.server.udp_payload = running.server.udp_payload;
+  next.server.tcp_idle_timeout = running.server.tcp_idle_timeout;
+  next.server.tcp_max_connections = running.server.tcp_max_connections;
+  next.http.listen = running.http.listen;
+  next.http.test_hooks = running.http.test_hooks;
+  if (running.health.probers.empty() != next.health.probers.empty()) {
+    next.health.probers = running.health.probers;
+  }
+  return next;
+}
+
+}  // namespace nines::dnsd
