@@ -1,8 +1,8 @@
 // Reload of everything (dnsd.toml, zone files, geo database) on the real dnsd: SIGHUP and
 // POST /v1/reload, a failed reload of each kind of file, restart-only settings, the config digest,
 // a prober key rotation, health and drains across reloads, and twenty reloads under query load.
-#include <gtest/gtest.h>
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,9 +22,9 @@
 namespace nines::integration {
 namespace {
 
-using nlohmann::json;
 using nines::testing::binaryPath;
 using nines::testing::runCommand;
+using nlohmann::json;
 
 constexpr const char* kToken = "reload-test-token";
 
@@ -237,8 +237,7 @@ TEST(ReloadDigest, SameFilesInOtherDirectoriesHaveTheSameDigest) {
   // A changed zone file changes it; the digest_file is read at each load.
   b.writeZone("short.test.toml", shortTtlZone() + "# a comment\n");
   b.dir().write("deployed.sha256", digest_a.get<std::string>() + "  -\n");
-  b.dir().write("dnsd.toml",
-                dnsdToml(httpSection(), "digest_file = \"deployed.sha256\"\n"));
+  b.dir().write("dnsd.toml", dnsdToml(httpSection(), "digest_file = \"deployed.sha256\"\n"));
   ASSERT_EQ(postReload(b.httpPort()).status, 200);
   json status = statusJson(b.httpPort(), "?votes=0");
   EXPECT_NE(status["config_digest"], digest_a);
@@ -256,8 +255,8 @@ TEST(ReloadCli, CheckConfigPrintsEveryProblemAndReloadReportsTheResult) {
   EXPECT_EQ(reload.status, 0) << reload.err;
   EXPECT_NE(reload.out.find("reload succeeded"), std::string::npos) << reload.out;
   // Two problems in two files: both printed, exit 1; dnsd's reload fails the same way.
-  const std::string bad_toml = dnsdToml(httpSection()) +
-                               "[[health.probers]]\nid = \"p1\"\nkey = \"not base64!\"\n";
+  const std::string bad_toml =
+      dnsdToml(httpSection()) + "[[health.probers]]\nid = \"p1\"\nkey = \"not base64!\"\n";
   server.dir().write("dnsd.toml", bad_toml);
   auto check = runCommand({ctl, "check", "--config", server.configPath()});
   EXPECT_EQ(check.status, 1);
@@ -283,9 +282,7 @@ TEST(ReloadGeo, ChangedNetsAndDatabaseApplyAndABadDatabaseChangesNothing) {
   DnsdServer server({{"gslb.test.toml", gslbZone()}}, DnsdServer::Options{}, gslbSections());
   ASSERT_TRUE(server.ready());
   const std::uint16_t http = server.httpPort();
-  auto region = [&] {
-    return regionsOf(server.askEcs("www.gslb.test.", "A", ecs).answer);
-  };
+  auto region = [&] { return regionsOf(server.askEcs("www.gslb.test.", "A", ecs).answer); };
   ASSERT_EQ(region().front(), "eu-west");  // [geo.nets]: EU/IE
   // [geo.nets] now puts that network in India.
   std::string sections = gslbSections();
@@ -299,10 +296,9 @@ TEST(ReloadGeo, ChangedNetsAndDatabaseApplyAndABadDatabaseChangesNothing) {
   const std::string make = "perl '" + std::string(NINES_SOURCE_DIR) +
                            "/tests/policy/make_test_mmdb.pl' '" + (dir / "geo.mmdb").string() + "'";
   ASSERT_EQ(std::system(make.c_str()), 0);
-  sections = std::regex_replace(gslbSections(), std::regex(R"("198\.51\.100\.0/24" = \{[^\n]*\n)"),
-                                "");
-  server.dir().write("dnsd.toml",
-                     dnsdToml(sections + "[geo]\ndatabase = \"geo.mmdb\"\n"));
+  sections =
+      std::regex_replace(gslbSections(), std::regex(R"("198\.51\.100\.0/24" = \{[^\n]*\n)"), "");
+  server.dir().write("dnsd.toml", dnsdToml(sections + "[geo]\ndatabase = \"geo.mmdb\"\n"));
   // [geo] after [geo.nets]: TOML allows defining the parent table later.
   HttpReply reply = postReload(http, kGslbToken);
   ASSERT_EQ(reply.status, 200) << reply.body;
@@ -341,14 +337,13 @@ TEST(ReloadHealth, KeyRotationKeepsVotesSequenceAndDrains) {
   ASSERT_TRUE(waitUntil([&] { return drained()["state"] == "drained"; })) << drained();
 
   // Step 1: dnsd takes both keys (by SIGHUP); the prober has not switched yet.
-  server.dir().write("dnsd.toml", dnsdToml(sections("key = \"" + new_key.key_base64 +
-                                                    "\"\nprevious_key = \"" +
-                                                    old_key.key_base64 + "\"\n")));
+  server.dir().write("dnsd.toml",
+                     dnsdToml(sections("key = \"" + new_key.key_base64 + "\"\nprevious_key = \"" +
+                                       old_key.key_base64 + "\"\n")));
   const auto successes = statusJson(http, "?votes=0")["reload"]["successes"].get<int>();
   server.process().signal(SIGHUP);
-  ASSERT_TRUE(waitUntil([&] {
-    return statusJson(http, "?votes=0")["reload"]["successes"].get<int>() > successes;
-  }));
+  ASSERT_TRUE(waitUntil(
+      [&] { return statusJson(http, "?votes=0")["reload"]["successes"].get<int>() > successes; }));
   EXPECT_EQ(state(), "down");  // the vote survived the reload
   EXPECT_EQ(postSigned(http, old_key, ++seq, votes), 200);
   // Step 2: the prober switches.
@@ -356,8 +351,7 @@ TEST(ReloadHealth, KeyRotationKeepsVotesSequenceAndDrains) {
   EXPECT_EQ(postSigned(http, new_key, seq, votes), 409);  // its sequence survived as well
   EXPECT_EQ(state(), "down");
   // Step 3: the old key is dropped (by POST /v1/reload).
-  server.dir().write("dnsd.toml",
-                     dnsdToml(sections("key = \"" + new_key.key_base64 + "\"\n")));
+  server.dir().write("dnsd.toml", dnsdToml(sections("key = \"" + new_key.key_base64 + "\"\n")));
   ASSERT_EQ(postReload(http).status, 200);
   EXPECT_EQ(state(), "down");
   EXPECT_EQ(postSigned(http, old_key, ++seq, votes), 401);
@@ -376,8 +370,7 @@ TEST(ReloadHealth, KeyRotationKeepsVotesSequenceAndDrains) {
 // between two addresses: no query lost, no SERVFAIL, every answer one of the two versions.
 TEST(ReloadUnderLoad, TwentyReloadsLoseNoQueryAndAnswerNothingWrong) {
   const std::string a = "192.0.2.10", b = "192.0.2.20";
-  DnsdServer server({{"example.test.toml", exampleZone(a)}}, DnsdServer::Options{},
-                    httpSection());
+  DnsdServer server({{"example.test.toml", exampleZone(a)}}, DnsdServer::Options{}, httpSection());
   ASSERT_TRUE(server.ready());
   const std::uint16_t port = server.port(), http = server.httpPort();
 

@@ -177,6 +177,10 @@ const BadCase kHealthBadCases[] = {
     {"[[health.probers]]\nid = \"eu-1\"\nkey = \"" + kKey +
          "\"\n[[health.probers]]\nid = \"eu-1\"\nkey = \"" + kKey + "\"\n",
      {{5, "\"eu-1", "prober \"eu-1\" is listed twice"}}},
+    {"[[health.probers]]\nid = \"eu-1\"\nkey = \"" + kKey + "\"\nprevious_key = \"c2hvcnQ=\"\n",
+     {{4, "\"c2h", "previous_key of prober \"eu-1\" must be base64 of at least 16 bytes"}}},
+    {"[[health.probers]]\nid = \"eu-1\"\nkey = \"" + kKey + "\"\nprevious_key = 7\n",
+     {{4, "7", "previous_key of prober \"eu-1\" must be a string"}}},
 };
 
 TEST(ServerConfig, ReportsEachHealthProblemAtItsPlace) {

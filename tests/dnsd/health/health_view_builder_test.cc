@@ -261,6 +261,22 @@ TEST_F(HealthViewBuilderTest, AReloadKeepsWhatIsStillServed) {
   EXPECT_EQ(builder_.build(*reloaded)->services[www].regions[0].endpoints, (States{kDown, kUp}));
 }
 
+// A reload in the middle of a slow start neither restarts the ramp nor ends it.
+TEST_F(HealthViewBuilderTest, AReloadMidRampKeepsTheRampGoing) {
+  vote("us-1", "127.0.0.21", false);
+  builder_.build(*services_);
+  now_ += 40;
+  vote("us-1", "127.0.0.21", true);
+  builder_.build(*services_);  // seen back: the ramp starts
+  now_ += 6;
+  EXPECT_NEAR(builder_.build(*services_)->services[slot("www")].regions[1].ramp, 0.2, 1e-9);
+  auto reloaded = load(kZone, /*renumber=*/true);
+  ASSERT_NE(reloaded, nullptr);
+  ASSERT_NE(reloaded->id, services_->id);
+  now_ += 9;
+  EXPECT_NEAR(builder_.build(*reloaded)->services[slot("www")].regions[1].ramp, 0.5, 1e-9);
+}
+
 TEST_F(HealthViewBuilderTest, RttMatrixComesWithTheView) {
   auto before = builder_.build(*services_);
   EXPECT_TRUE(before->rtt.vantages.empty());

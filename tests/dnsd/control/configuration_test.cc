@@ -1,0 +1,96 @@
+// The whole configuration as a reload loads it (configuration.h): the config digest, the
+// restart-only settings, and where a geo database error points.
+#include "nines/dnsd/control/configuration.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "answer_cases.h"
+#include "process.h"
+
+namespace nines::dnsd {
+namespace {
+
+using nines::testing::TempDir;
+using Strings = std::vector<std::string>;
+
+const std::string kToml = "[server]\nlisten = [\"127.0.0.1:0\"]\nzones = \"zones\"\n";
+const std::string kZone = nines::testing::exampleZone();
+
+Configuration loadIn(const TempDir& dir, const std::string& toml, const std::string& zone) {
+  dir.write("zones/example.test.toml", zone);
+  return loadConfiguration(dir.write("dnsd.toml", toml));
+}
+
+TEST(ConfigDigest, SameFilesAnywhereSameDigestAndEveryFileCounts) {
+  TempDir one, two;
+  Configuration a = loadIn(one, kToml, kZone);
+  Configuration b = loadIn(two, kToml, kZone);
+  ASSERT_TRUE(a.errors.empty() && a.zones.errors.empty()) << a.zones.errors.size();
+  EXPECT_EQ(a.digest.size(), 64u);
+  EXPECT_EQ(a.digest, b.digest);
+  EXPECT_NE(loadIn(two, kToml + "# changed\n", kZone).digest, a.digest);
+  EXPECT_NE(loadIn(two, kToml, kZone + "# changed\n").digest, a.digest);
+  two.write("zones/other.test.toml", "");  // a new (broken) zone file is part of it too
+  EXPECT_NE(loadIn(two, kToml, kZone).digest, a.digest);
+}
+
+TEST(ConfigDigest, DigestFileIsReadAsTheExpectedDigest) {
+  TempDir dir;
+  dir.write("deployed", "0123abcd  dnsd.toml\n");
+  EXPECT_EQ(loadIn(dir, kToml + "digest_file = \"deployed\"\n", kZone).expected_digest, "0123abcd");
+  Configuration missing = loadIn(dir, kToml + "digest_file = \"nowhere\"\n", kZone);
+  EXPECT_TRUE(missing.errors.empty());
+  EXPECT_EQ(missing.expected_digest, "");
+  EXPECT_EQ(missing.warnings.size(), 1u);
+}
+
+TEST(Configuration, AnUnreadableGeoDatabaseIsAnErrorAtItsKey) {
+  TempDir dir;
+  dir.write("geo.mmdb", "not a database");
+  Configuration c = loadIn(dir, kToml + "[geo]\ndatabase = \"geo.mmdb\"\n", kZone);
+  ASSERT_EQ(c.errors.size(), 1u);
+  EXPECT_EQ(c.errors[0].where.file, dir.path() + "/dnsd.toml");
+  EXPECT_EQ(c.errors[0].where.line, 5u);
+  EXPECT_EQ(c.errors[0].where.column, 12u);
+  EXPECT_EQ(c.locator, nullptr);
+}
+
+TEST(RestartRequired, ListsWhatOnlyARestartApplies) {
+  struct Case {
+    std::string extra;  // added to [server] of the reloaded file
+    std::string sections;
+    Strings restart;
+  };
+  const std::vector<Case> cases = {
+      {"", "", {}},
+      {"threads = 4\n", "", {"[server] threads"}},
+      {"udp_payload = 1400\ntcp_max_connections = 5\n",
+       "",
+       {"[server] udp_payload", "[server] tcp_max_connections"}},
+      {"", "[http]\nlisten = \"127.0.0.1:9\"\n", {"[http] listen"}},
+      {"", "[http]\ntoken = \"t\"\n[health]\nquorum = 0.7\nallow_nets = [\"127.0.0.0/8\"]\n", {}},
+      {"",
+       "[[health.probers]]\nid = \"p\"\nkey = \"bmluZXMtdGVzdC1rZXktb2YtcHJvYmVyLXAxLTAwMDE=\"\n",
+       {"[[health.probers]] (between the embedded prober and remote probers)"}},
+  };
+  TempDir dir;
+  ConfigResult running = loadServerConfig(dir.write("dnsd.toml", kToml));
+  ASSERT_TRUE(running.errors.empty());
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.extra + c.sections);
+    ConfigResult next = loadServerConfig(dir.write("next.toml", kToml + c.extra + c.sections));
+    ASSERT_TRUE(next.errors.empty()) << next.errors.front().toString();
+    EXPECT_EQ(restartRequired(running.config, next.config), c.restart);
+    // What applies keeps the running values of those settings.
+    Config applied = applicableConfig(running.config, next.config);
+    EXPECT_TRUE(restartRequired(running.config, applied).empty());
+    EXPECT_EQ(applied.health.quorum, next.config.health.quorum);
+    EXPECT_EQ(applied.http.token, next.config.http.token);
+  }
+}
+
+}  // namespace
+}  // namespace nines::dnsd
