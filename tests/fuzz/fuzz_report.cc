@@ -54,7 +54,7 @@ std::vector<std::string> reportInvariantsBroken(const std::uint8_t* data, std::s
   dnsd::VoteTable table({0.5, 10.0}, [] { return 1000.0; });
   table.setTargets({"a", "b", "gslb.example.test.|web|127.0.0.21"});
   dnsd::ReportIngest ingest(
-      {{"fuzz", kKey}}, 1e300, table, [] { return 1000.0; },
+      {{"fuzz", kKey, ""}}, 1e300, table, [] { return 1000.0; },
       [](base::LogLevel, const std::string&) {});
   const std::string prober = report ? report->prober : "fuzz";
   dnsd::IngestReply reply = ingest.ingest(prober, probers::signBody(kKey, body), body);

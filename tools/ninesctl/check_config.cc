@@ -1,5 +1,6 @@
 // ninesctl check --config dnsd.toml: everything a reload of that file would load, checked.
 #include <cstdio>
+#include <utility>
 
 #include "commands.h"
 #include "nines/dnsd/control/configuration.h"
@@ -8,15 +9,17 @@
 namespace nines::ctl {
 
 int runCheckConfig(const std::string& config) {
-  dnsd::Configuration loaded = dnsd::loadConfiguration(config);
+  // dnsd.toml must be read before its zones and database can be found.
+  dnsd::ConfigResult parsed = dnsd::loadServerConfig(config);
+  for (const auto& error : parsed.errors) std::fprintf(stderr, "%s\n", error.toString().c_str());
+  if (!parsed.errors.empty()) return kExitProblems;
+  dnsd::Configuration loaded = dnsd::completeConfiguration(std::move(parsed.config));
   std::size_t problems = 0;
   auto problem = [&](const std::string& line) {
     std::fprintf(stderr, "%s\n", line.c_str());
     ++problems;
   };
   for (const auto& error : loaded.errors) problem(error.toString());
-  // dnsd.toml must parse before its zones and database can be found.
-  if (!loaded.errors.empty() && !loaded.locator) return kExitProblems;
   for (const auto& error : loaded.zones.errors) problem(error.toString());
   base::Diagnostics refused;
   probers::buildTargets(loaded.zones.zones, loaded.config.health.allow_nets, &refused);

@@ -152,6 +152,10 @@ std::vector<std::string> restartRequired(const Config& running, const Config& ne
   if (running.health.probers.empty() != next.health.probers.empty()) {
     out.push_back("[[health.probers]] (between the embedded prober and remote probers)");
   }
+  // The embedded prober refreshes its votes at a pace set from report_ttl at start.
+  if (running.health.probers.empty() && running.health.report_ttl != next.health.report_ttl) {
+    out.push_back("[health] report_ttl (with the embedded prober)");
+  }
   return out;
 }
 
@@ -166,6 +170,7 @@ Config applicableConfig(const Config& running, Config next) {
   if (running.health.probers.empty() != next.health.probers.empty()) {
     next.health.probers = running.health.probers;
   }
+  if (running.health.probers.empty()) next.health.report_ttl = running.health.report_ttl;
   return next;
 }
 

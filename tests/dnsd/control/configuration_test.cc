@@ -72,6 +72,7 @@ TEST(RestartRequired, ListsWhatOnlyARestartApplies) {
        {"[server] udp_payload", "[server] tcp_max_connections"}},
       {"", "[http]\nlisten = \"127.0.0.1:9\"\n", {"[http] listen"}},
       {"", "[http]\ntoken = \"t\"\n[health]\nquorum = 0.7\nallow_nets = [\"127.0.0.0/8\"]\n", {}},
+      {"", "[health]\nreport_ttl = 3\n", {"[health] report_ttl (with the embedded prober)"}},
       {"",
        "[[health.probers]]\nid = \"p\"\nkey = \"bmluZXMtdGVzdC1rZXktb2YtcHJvYmVyLXAxLTAwMDE=\"\n",
        {"[[health.probers]] (between the embedded prober and remote probers)"}},

@@ -44,7 +44,7 @@ std::string configDigest(const Config& config, std::string* error);
 
 // The settings `next` changes against `running` that only a restart applies (listen addresses,
 // threads, the HTTP listen addresses, the socket limits, switching between the embedded prober
-// and remote probers), each as "[section] key".
+// and remote probers, report_ttl with the embedded prober), each as "[section] key".
 std::vector<std::string> restartRequired(const Config& running, const Config& next);
 // `next`, with the restart-only settings of `running`: what a reload puts in force.
 Config applicableConfig(const Config& running, Config next);
