@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
+#include <iterator>
 #include <limits>
 #include <sstream>
 
@@ -37,17 +39,20 @@ std::string compilerName() {
 #endif
 }
 
-// Families in the order they are first asked for.
+// Families in the order they are first asked for. A deque, so that the reference family()
+// returns stays valid while later families are added.
 class Families {
  public:
   MetricFamily& family(const std::string& name, const std::string& help, MetricType type) {
     families_.push_back({name, help, type, {}});
     return families_.back();
   }
-  std::vector<MetricFamily>& all() { return families_; }
+  std::vector<MetricFamily> take() {
+    return {std::make_move_iterator(families_.begin()), std::make_move_iterator(families_.end())};
+  }
 
  private:
-  std::vector<MetricFamily> families_;
+  std::deque<MetricFamily> families_;
 };
 
 void addSample(MetricFamily& family, Labels labels, double value) {
@@ -239,7 +244,7 @@ std::string renderMetrics(const MetricsSources& sources) {
   addProbers(families, sources);
   addReloads(families, sources.reload);
   std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, families.all());
+  prometheus::TextSerializer().Serialize(out, families.take());
   return out.str();
 }
 
