@@ -84,6 +84,8 @@ struct Trace {
   bool fail_open = false;
   // How the answer came out: "answered from eu-west", "NODATA: ...", "fail open: ...".
   std::string outcome;
+  // decisionOutcomeName() of the decision: the outcome label /metrics counts it under.
+  std::string decision_outcome;
 };
 
 // Fills `decision` for a query of `family` (A: V4, AAAA: V6). `rtt` may be null (nothing
