@@ -84,6 +84,7 @@ struct Collector {
   Decision& decision;
   std::size_t deepest = 0;  // position in the order of the last region that decided something
   std::int32_t primary = -1;
+  std::size_t primary_position = 0;  // of `primary` in the order
   bool skip_ramping = false;  // slow start in force: skip regions that do not admit this client
   bool ramp_decided = false;  // a ramping region up to `deepest` made the answer client-specific
 
@@ -117,6 +118,7 @@ struct Collector {
     decision.count = 0;
     deepest = 0;
     primary = -1;
+    primary_position = 0;
     ramp_decided = false;
     std::size_t first = order.count;
     for (std::size_t pos = 0; pos < order.count; ++pos) {
@@ -127,6 +129,7 @@ struct Collector {
     }
     if (first == order.count) return Result::NoRegion;
     primary = order.slots[first];
+    primary_position = first;
     deepest = first;
     if (detail::familyEndpoints(plan.regions[order.slots[first]], family).empty()) {
       return finish(level, Result::NoData);
@@ -163,7 +166,47 @@ struct Collector {
   }
 };
 
+// The DecisionOutcome (select.h) of a decision the health filter answered (Level::Healthy).
+DecisionOutcome healthyOutcome(const ServicePlan& plan, const ServiceHealth& health,
+                               const RegionOrder& order, const Collector& collector,
+                               const Decision& decision) noexcept {
+  if (collector.primary_position == 0) {
+    for (std::uint8_t i = 0; i < decision.count; ++i) {
+      if (decision.picks[i].region != collector.primary) return DecisionOutcome::Spillover;
+    }
+    return DecisionOutcome::Primary;
+  }
+  const std::size_t first = order.slots[0];
+  const RegionHealth* state = detail::regionHealth(health, first);
+  if (plan.regions[first].drain || (state != nullptr && state->drained)) {
+    return DecisionOutcome::DrainedSkip;
+  }
+  // Usable and yet not the primary: slow start passed it over for this client.
+  if (usableAt(plan, health, first, Level::Healthy)) return DecisionOutcome::SlowStartSkip;
+  return DecisionOutcome::Fallback;
+}
+
 }  // namespace
+
+const char* decisionOutcomeName(DecisionOutcome outcome) noexcept {
+  switch (outcome) {
+    case DecisionOutcome::Primary:
+      return "primary";
+    case DecisionOutcome::Spillover:
+      return "spillover";
+    case DecisionOutcome::Fallback:
+      return "fallback";
+    case DecisionOutcome::FailOpen:
+      return "fail_open";
+    case DecisionOutcome::DrainedSkip:
+      return "drained_skip";
+    case DecisionOutcome::SlowStartSkip:
+      return "slow_start_skip";
+    case DecisionOutcome::Unanswered:
+      break;
+  }
+  return "unanswered";
+}
 
 void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatrix* rtt,
             const Client& client, Family family, Decision& decision, Trace* trace) noexcept {
@@ -192,6 +235,8 @@ void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatri
   Collector collector{plan, health, order, key, family, want, decision};
   detail::Outcome outcome;
   Result result = collector.run(Level::Healthy);
+  const bool healthy = result == Result::Answered || result == Result::NoData;
+  if (healthy) decision.outcome = healthyOutcome(plan, health, order, collector, decision);
   if (result == Result::NoRegion || result == Result::Empty) {
     if (plan.fallback == zones::Fallback::All) {
       // Fail open: answer as if every non-drained region and endpoint were up; if drains leave
@@ -208,6 +253,9 @@ void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatri
       outcome.no_region = true;
       decision.count = 0;
     }
+  }
+  if (!healthy) {
+    decision.outcome = decision.fail_open ? DecisionOutcome::FailOpen : DecisionOutcome::Unanswered;
   }
   if (result != Result::Answered) {
     decision.count = 0;

@@ -236,6 +236,7 @@ void fillTrace(const ServicePlan& plan, const ServiceHealth& health, const RttMa
   trace.scope_reason = describeScope(plan, client, order, decision, why);
   trace.fail_open = decision.fail_open;
   trace.outcome = describeOutcome(plan, family, decision, outcome);
+  trace.decision_outcome = decisionOutcomeName(decision.outcome);
 }
 
 }  // namespace nines::policy::detail

@@ -237,6 +237,7 @@ TEST_F(PolicyExplain, WithServerItSeesTheLiveDrainsAndHealth) {
   json explained = json::parse(run.out, nullptr, false);
   ASSERT_TRUE(explained.is_object()) << run.out << run.err;
   EXPECT_TRUE(explained["decision"].value("fail_open", false)) << run.out;
+  EXPECT_EQ(explained["decision"].value("outcome", ""), "fail_open") << run.out;
 
   Prng prng(7);
   compareRandomClients(prng, 40, /*live=*/true);

@@ -62,7 +62,7 @@ const std::vector<Module>& modules() {
        "dnsd/control",
        {"dnsd/control/include"},
        {"net", "serve", "wire", "health", "probe_protocol", "policy", "zones", "base"},
-       {"httplib", "nlohmann", "toml", "openssl", "posix", "cli"}},
+       {"httplib", "nlohmann", "toml", "openssl", "posix", "cli", "prometheus"}},
   };
   return kModules;
 }
@@ -84,6 +84,7 @@ const std::map<std::string, std::regex>& libraries() {
   static const std::map<std::string, std::regex> kLibraries = {
       {"curl", std::regex("^curl/")},
       {"httplib", std::regex("^httplib\\.h$")},
+      {"prometheus", std::regex("^prometheus/")},
       {"nlohmann", std::regex("^nlohmann/")},
       {"simdjson", std::regex("^simdjson")},
       {"openssl", std::regex("^openssl/")},

@@ -52,6 +52,7 @@ TEST(SelectTrace, Geo) {
       << t.regions[3];
   EXPECT_EQ(t.answer, Strings{"192.0.2.99"});
   EXPECT_EQ(t.outcome, "answered from lab");
+  EXPECT_EQ(t.decision_outcome, "fallback");  // ap-south, first in the order, is down
   EXPECT_TRUE(contains(t.scope_reason, "/24: the client location decided")) << t.scope_reason;
   EXPECT_FALSE(t.fail_open);
 }
@@ -75,6 +76,7 @@ TEST(SelectTrace, FailOpenAndNoData) {
   EXPECT_TRUE(open.fail_open);
   EXPECT_EQ(open.answer, Strings{"198.51.100.10"});
   EXPECT_TRUE(contains(open.outcome, "fail open")) << open.outcome;
+  EXPECT_EQ(open.decision_outcome, "fail_open");
   Trace nodata = explain(zones::PolicyKind::Geo, dublin(), "", Family::V6);
   EXPECT_TRUE(nodata.answer.empty());
   EXPECT_TRUE(contains(nodata.outcome, "NODATA: the primary region eu-west has no IPv6"))

@@ -2,9 +2,11 @@
 // adds on top of the kernel's UDP path, per query type. Complements run.sh, which measures whole
 // servers; this one says where user-space time goes.
 //
-//   pipeline_bench --zones DIR [--config dnsd.toml] [--seconds 1] QUERY...
+//   pipeline_bench --zones DIR [--config dnsd.toml] [--seconds 1] [--counters] QUERY...
 //   QUERY: NAME/TYPE or NAME/TYPE/ECS-CIDR, e.g. www.example.test/A
 //   geo.example.test/A/198.51.100.0/24
+//   --counters: count every response in a worker's QueryCounters, as dnsd's workers do (what
+//   /metrics costs the query path; tools/bench/metrics.sh compares the two)
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +15,7 @@
 
 #include "nines/dnsd/control/config.h"
 #include "nines/dnsd/serve/explain.h"
+#include "nines/dnsd/serve/query_counters.h"
 #include "nines/dnsd/serve/query_pipeline.h"
 #include "nines/dnsd/wire/message.h"
 #include "nines/zones/ldns.h"
@@ -27,6 +30,8 @@ int main(int argc, char** argv) {
   app.add_option("--zones", zones_dir, "Zone directory")->required();
   app.add_option("--config", config_path, "dnsd.toml for [geo] (optional)");
   app.add_option("--seconds", seconds, "Time per query")->capture_default_str();
+  bool counted = false;
+  app.add_flag("--counters", counted, "count responses as dnsd's workers do");
   app.add_option("QUERY", queries, "NAME/TYPE[/ECS]")->required();
   CLI11_PARSE(app, argc, argv);
 
@@ -48,6 +53,8 @@ int main(int argc, char** argv) {
   }
   auto source = *zones::IpAddress::parse("127.0.0.1");
   auto context = std::make_unique<dnsd::QueryContext>();
+  dnsd::QueryCounters counters;
+  if (counted) context->counters = &counters;
   std::vector<std::uint8_t> out(dnsd::kMaxTcpMessage);
 
   for (const auto& spec : queries) {

@@ -203,10 +203,15 @@ void printJson(const ExplainOptions& options, const dnsd::Explanation& explanati
                 {"additional", response.additional},
                 {"ecs", response.ecs}}}};
   if (explanation.service) {
-    out["decision"] = {{"policy", trace.policy},      {"location", trace.location},
-                       {"rule", trace.rule},          {"order", trace.order},
-                       {"regions", trace.regions},    {"answer", trace.answer},
-                       {"scope", trace.scope_reason}, {"fail_open", trace.fail_open}};
+    out["decision"] = {{"policy", trace.policy},
+                       {"location", trace.location},
+                       {"rule", trace.rule},
+                       {"order", trace.order},
+                       {"regions", trace.regions},
+                       {"answer", trace.answer},
+                       {"scope", trace.scope_reason},
+                       {"fail_open", trace.fail_open},
+                       {"outcome", trace.decision_outcome}};
   }
   std::printf("%s\n", out.dump(2).c_str());
 }
@@ -233,6 +238,8 @@ void printText(const ExplainOptions& options, const dnsd::Explanation& explanati
     std::printf("scope:    %s\n", trace.scope_reason.c_str());
     std::printf("fail-open: %s\n",
                 trace.fail_open ? "yes (every region down; answering anyway)" : "no");
+    std::printf("outcome:  %s (nines_decisions_total's outcome label)\n",
+                trace.decision_outcome.c_str());
   } else {
     std::printf("static:   not a service name; answered from the zone's records\n");
   }

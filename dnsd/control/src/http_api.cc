@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nines/base/log.h"
+#include "nines/dnsd/control/metrics.h"
 #include "nines/probers/report.h"
 #include "status_page.h"
 
@@ -198,6 +199,7 @@ void HttpApi::addRoutes(httplib::Server& server) {
   server.Get("/v1/status", [this](const Request& q, Response& r) { getStatus(q, r); });
   server.Post(kReportsPath, [this](const Request& q, Response& r) { postReport(q, r); });
   server.Get("/v1/checks", [this](const Request& q, Response& r) { getChecks(q, r); });
+  server.Get("/metrics", [this](const Request& q, Response& r) { getMetrics(q, r); });
   server.Post("/v1/drain", [this](const Request& q, Response& r) { postDrain(q, r, true); });
   server.Post("/v1/undrain", [this](const Request& q, Response& r) { postDrain(q, r, false); });
   server.Post("/v1/reload", [this](const Request& q, Response& r) { postReload(q, r); });
@@ -234,6 +236,14 @@ void HttpApi::postReport(const httplib::Request& request, httplib::Response& res
 
 void HttpApi::getChecks(const httplib::Request&, httplib::Response& response) {
   reply(response, 200, handlers_.checks ? handlers_.checks() : "[]");
+}
+
+void HttpApi::getMetrics(const httplib::Request&, httplib::Response& response) {
+  if (!handlers_.metrics) {
+    reply(response, 404, errorBody("no metrics here"));
+    return;
+  }
+  response.set_content(handlers_.metrics(), kMetricsContentType);
 }
 
 void HttpApi::postDrain(const httplib::Request& request, httplib::Response& response,

@@ -6,6 +6,7 @@
 
 #include "nines/base/log.h"
 #include "nines/dnsd/control/http_api.h"
+#include "nines/dnsd/control/metrics.h"
 #include "nines/dnsd/control/status.h"
 #include "nines/dnsd/net/tcp_server.h"
 #include "nines/probers/check_target.h"
@@ -86,6 +87,7 @@ std::size_t Server::serveZones(zones::LoadResult& loaded, bool initial,
   const std::size_t count = next.size();
   updateChecks(next, allow_nets);
   std::shared_ptr<const ZoneTable> table = ZoneTable::build(std::move(next));
+  query_counts_.addTable(*table);  // before any worker can count under it
   // The services live in the table: the publisher holds them through it.
   std::shared_ptr<const policy::ServiceSet> services(table, &table->services());
   publisher_.publish(std::move(services), [&](HealthPublisher::View view) {
@@ -161,6 +163,7 @@ ControlHandlers Server::handlers() {
                .dump();
     return record.last_ok ? 200 : 422;
   };
+  handlers.metrics = [this] { return metricsText(); };
   handlers.checks = [this] {
     std::lock_guard lock(checks_mutex_);
     return checks_json_;
@@ -203,8 +206,11 @@ bool Server::open(std::string* error) {
 
 void Server::start() {
   for (std::size_t i = 0; i < listeners_.udp().size(); ++i) {
+    counters_.push_back(std::make_unique<QueryCounters>());
+    query_counts_.addWorker(counters_.back().get());
     workers_.push_back(std::make_unique<UdpWorker>(listeners_.udp()[i], listeners_.udpWildcard()[i],
-                                                   state_, config_.server.udp_payload, stopping_));
+                                                   state_, config_.server.udp_payload, stopping_,
+                                                   counters_.back().get()));
   }
   for (auto& worker : workers_) {
     threads_.emplace_back([w = worker.get()] { w->run(); });
@@ -214,7 +220,10 @@ void Server::start() {
       std::chrono::milliseconds(static_cast<long>(config_.server.tcp_idle_timeout * 1000));
   limits.max_connections = config_.server.tcp_max_connections;
   limits.advertised_payload = config_.server.udp_payload;
-  tcp_ = std::make_unique<TcpServer>(listeners_.tcp(), state_, limits, stopping_);
+  counters_.push_back(std::make_unique<QueryCounters>());
+  query_counts_.addWorker(counters_.back().get());
+  tcp_ = std::make_unique<TcpServer>(listeners_.tcp(), state_, limits, stopping_,
+                                     counters_.back().get());
   threads_.emplace_back([t = tcp_.get()] { t->run(); });
   if (embedded_) embedded_->start();
   // The embedded prober's votes must be refreshed well inside report_ttl, or a down endpoint's
@@ -318,6 +327,19 @@ int Server::setHealth(const HealthSelector& selector, const std::string& state, 
 ReloadRecord Server::reloadRecord() const {
   std::lock_guard lock(reload_mutex_);
   return reload_record_;
+}
+
+std::string Server::metricsText() {
+  auto current = state_.current();
+  MetricsSources sources;
+  sources.state = current.get();
+  sources.queries = query_counts_.totals();
+  sources.probers = ingest_.stats();
+  sources.embedded = embedded_ != nullptr;
+  sources.embedded_last_feed = embedded_ ? embedded_->lastFeed() : 0;
+  sources.reload = reloadRecord();
+  sources.now = wallClock();
+  return renderMetrics(sources);
 }
 
 std::string Server::statusJson(const StatusFilter& filter) const {

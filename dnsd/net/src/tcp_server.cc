@@ -49,13 +49,14 @@ struct TcpServer::Connection {
 };
 
 TcpServer::TcpServer(std::vector<int> listeners, SnapshotHolder<ServingState>& state,
-                     TcpLimits limits, const std::atomic<bool>& stopping)
+                     TcpLimits limits, const std::atomic<bool>& stopping, QueryCounters* counters)
     : listeners_(std::move(listeners)),
       state_(state),
       limits_(limits),
       stopping_(stopping),
       response_(new std::uint8_t[kMaxTcpMessage + 2]) {
   connections_.reserve(limits_.max_connections);  // the table never rehashes while serving
+  context_.counters = counters;
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   for (int fd : listeners_) {
     epoll_event event{};

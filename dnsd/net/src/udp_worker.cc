@@ -20,7 +20,8 @@ struct UdpWorker::Slot {
 };
 
 UdpWorker::UdpWorker(int fd, bool wildcard, SnapshotHolder<ServingState>& state,
-                     std::size_t udp_payload, const std::atomic<bool>& stopping)
+                     std::size_t udp_payload, const std::atomic<bool>& stopping,
+                     QueryCounters* counters)
     : fd_(fd),
       wildcard_(wildcard),
       state_(state),
@@ -28,7 +29,9 @@ UdpWorker::UdpWorker(int fd, bool wildcard, SnapshotHolder<ServingState>& state,
       stopping_(stopping),
       slots_(new Slot[kBatch]),
       in_(kBatch),
-      out_(kBatch) {}
+      out_(kBatch) {
+  context_.counters = counters;
+}
 
 UdpWorker::~UdpWorker() = default;
 

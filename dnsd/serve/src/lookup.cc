@@ -208,6 +208,7 @@ LookupOutcome lookUp(const ServingState& state, const Query& query, const zones:
                      PolicyContext& policy, AnswerPlan& plan) noexcept {
   plan.reset();
   policy.service = nullptr;
+  policy.zone = nullptr;
   switch (query.qtype) {
     case rr::OPT:  // RFC 6891 §6.1.1: OPT is not a question
       plan.rcode = rcode::FormErr;
@@ -235,6 +236,7 @@ LookupOutcome lookUp(const ServingState& state, const Query& query, const zones:
     plan.rcode = rcode::Refused;
     return LookupOutcome::Refused;
   }
+  policy.zone = zone;
   return Lookup(state, *zone, query, source, policy, plan).run();
 }
 

@@ -1,5 +1,6 @@
 #include "nines/dnsd/serve/query_pipeline.h"
 
+#include "nines/dnsd/serve/query_counters.h"
 #include "nines/dnsd/wire/message.h"
 #include "nines/dnsd/wire/response_writer.h"
 
@@ -14,6 +15,8 @@ QueryResult processQuery(const ServingState& state, const std::uint8_t* data, st
   QueryResult result;
   result.parse = parseQuery(data, size, query);
   plan.reset();
+  context.policy.service = nullptr;
+  context.policy.zone = nullptr;
   switch (result.parse) {
     case ParseOutcome::Drop:
       return result;
@@ -36,6 +39,9 @@ QueryResult processQuery(const ServingState& state, const std::uint8_t* data, st
   result.size = writeResponse(data, query, plan, WriteLimits{limit, udp_payload}, out);
   result.rcode = plan.rcode;
   result.truncated = (out[2] & 0x02) != 0;
+  if (context.counters != nullptr && result.size != 0) {
+    context.counters->count(state, query, result, transport, context.policy);
+  }
   return result;
 }
 

@@ -194,6 +194,7 @@ std::shared_ptr<const ZoneTable> ZoneTable::build(std::vector<zones::Zone> zone_
     if (served->label_count < 64) {
       table->origin_label_counts_ |= std::uint64_t{1} << served->label_count;
     }
+    served->slot = static_cast<std::uint32_t>(table->zones_.size());
     table->zones_.push_back(std::move(served));
   }
   std::vector<std::pair<std::string_view, const ServedZone*>> zone_entries;

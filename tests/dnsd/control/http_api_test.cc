@@ -60,6 +60,7 @@ class HttpApiTest : public ::testing::Test {
       return 413;
     };
     handlers.checks = [] { return std::string(R"([{"id":"z|web|127.0.0.1"}])"); };
+    handlers.metrics = [] { return std::string("nines_build_info{version=\"x\"} 1\n"); };
     api_ = std::make_unique<HttpApi>(config, std::move(handlers));
     std::string error;
     ASSERT_TRUE(api_->open(&error)) << error;
@@ -196,6 +197,13 @@ TEST_F(HttpApiTest, ChecksAreServed) {
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.content_type, "application/json");
   EXPECT_EQ(reply.body, R"([{"id":"z|web|127.0.0.1"}])");
+}
+
+TEST_F(HttpApiTest, MetricsAreServedAsPrometheusText) {
+  auto reply = httpGet(port_, "/metrics");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.content_type, "text/plain; version=0.0.4");
+  EXPECT_EQ(reply.body, "nines_build_info{version=\"x\"} 1\n");
 }
 
 }  // namespace

@@ -26,6 +26,38 @@ struct Client {
 
 enum class Family : std::uint8_t { V4, V6 };
 
+// Why a decision answered from where it did, for nines_decisions_total{service,outcome}. The
+// policy orders the regions (rule 1 of select()); the *first region* is the head of that order
+// and the *primary* is the first region the health filter let through. Exactly one applies:
+//   FailOpen       every region was down and fallback = "all" answered anyway (fail_open set)
+//   Unanswered     nothing to answer with: every region down and fallback = "none", or nothing
+//                  configured at all even failing open (NODATA)
+//   Primary        the first region is the primary and every address came from it (also a
+//                  NODATA because the primary has no address of the family)
+//   Spillover      the first region is the primary but had fewer usable addresses of the family
+//                  than `answers`, so later regions filled the rest
+//   DrainedSkip    the first region is drained (zone file or API): a later region is the primary
+//   SlowStartSkip  the first region is usable but ramping (slow_start) and did not admit this
+//                  client's subnet: a later region is the primary (geo, latency, failover; a
+//                  weighted ramp lowers the region's weight instead, so never this)
+//   Fallback       the first region is down (fewer than min_up endpoints up or unknown): a later
+//                  region is the primary
+// Only the first region decides between the last three, so a client whose first region is
+// drained counts as drained_skip even when its second is down as well.
+enum class DecisionOutcome : std::uint8_t {
+  Primary,
+  Spillover,
+  Fallback,
+  FailOpen,
+  DrainedSkip,
+  SlowStartSkip,
+  Unanswered,
+};
+inline constexpr std::size_t kDecisionOutcomes = 7;
+// "primary", "spillover", "fallback", "fail_open", "drained_skip", "slow_start_skip",
+// "unanswered": the outcome label of nines_decisions_total.
+const char* decisionOutcomeName(DecisionOutcome outcome) noexcept;
+
 struct Decision {
   // The endpoints to answer with, as (region slot, endpoint index) pairs, in answer order.
   struct Pick {
@@ -37,6 +69,7 @@ struct Decision {
   std::uint8_t scope = 0;  // ECS SCOPE PREFIX-LENGTH for the response (<= source prefix)
   bool fail_open = false;  // every region was down and fallback = "all" answered anyway
   bool nodata = false;     // nothing of this family to give (or fallback = "none")
+  DecisionOutcome outcome = DecisionOutcome::Primary;
 };
 
 // A human-readable account of one decision, filled only when asked for (explain).
@@ -51,6 +84,8 @@ struct Trace {
   bool fail_open = false;
   // How the answer came out: "answered from eu-west", "NODATA: ...", "fail open: ...".
   std::string outcome;
+  // decisionOutcomeName() of the decision: the outcome label /metrics counts it under.
+  std::string decision_outcome;
 };
 
 // Fills `decision` for a query of `family` (A: V4, AAAA: V6). `rtt` may be null (nothing

@@ -1,7 +1,7 @@
-// dnsd's HTTP port (DESIGN.md "HTTP API"): GET /v1/status, POST /v1/reports (signed prober
-// reports), GET /v1/checks (the check targets, for remote probers), POST /v1/drain and
-// /v1/undrain and POST /v1/reload (bearer token), GET / (status page), and with test hooks on, POST
-// /v1/test/health. Control plane only, never on the query path.
+// dnsd's HTTP port (DESIGN.md "HTTP API"): GET /metrics (Prometheus), GET /v1/status, POST
+// /v1/reports (signed prober reports), GET /v1/checks (the check targets, for remote probers), POST
+// /v1/drain, /v1/undrain and /v1/reload (bearer token), GET / (status page), and with test hooks
+// on, POST /v1/test/health. Control plane only, never on the query path.
 //
 // Bodies: a report may be up to probers::kMaxReportBody; every other request body up to 64 KiB.
 // A body over its limit is refused with 413 from its Content-Length, before it is read; a request
@@ -42,10 +42,11 @@ struct ControlHandlers {
   // A report whose body is over the limit, refused unread (counted like the other refusals).
   std::function<int(const std::string& prober, std::size_t length, std::string& reply)>
       reportTooLarge;
-  std::function<std::string()> checks;  // GET /v1/checks: JSON
   // POST /v1/reload (bearer token): {result, errors, restart_required, config_digest}; 200 when
   // the reload applied with no error, 422 when it failed.
   std::function<int(std::string& body)> reload;
+  std::function<std::string()> checks;   // GET /v1/checks: JSON
+  std::function<std::string()> metrics;  // GET /metrics: Prometheus text format 0.0.4
 };
 
 class HttpApi {
@@ -72,6 +73,7 @@ class HttpApi {
   void getStatus(const httplib::Request& request, httplib::Response& response);
   void postReport(const httplib::Request& request, httplib::Response& response);
   void getChecks(const httplib::Request& request, httplib::Response& response);
+  void getMetrics(const httplib::Request& request, httplib::Response& response);
   void postDrain(const httplib::Request& request, httplib::Response& response, bool drained);
   void postTestHealth(const httplib::Request& request, httplib::Response& response);
   void postReload(const httplib::Request& request, httplib::Response& response);

@@ -14,6 +14,7 @@
 #include "nines/dnsd/control/config.h"
 #include "nines/dnsd/control/configuration.h"
 #include "nines/dnsd/control/http_api.h"
+#include "nines/dnsd/control/query_count_fold.h"
 #include "nines/dnsd/control/reload_record.h"
 #include "nines/dnsd/control/status.h"
 #include "nines/dnsd/health/embedded_prober.h"
@@ -52,7 +53,11 @@ class Server {
   // time; returns the record as it stands after this one.
   ReloadRecord reload();
   // Frees snapshots no worker uses any more; call from the control thread now and then.
-  void reapRetired() { state_.reap(); }
+  // Also folds the query counters of retired zone tables into the metrics' totals.
+  void reapRetired() {
+    state_.reap();
+    query_counts_.foldRetired();
+  }
   // Stops the workers and waits for them.
   void stop();
 
@@ -60,6 +65,8 @@ class Server {
   std::string statusJson(const StatusFilter& filter = {}) const;
   // What the loads and reloads so far came to.
   ReloadRecord reloadRecord() const;
+  // The exposition of GET /metrics (metrics.h).
+  std::string metricsText();
 
  private:
   // Serves `loaded` (what a load of the zone files came to) with the current health; on a
@@ -103,6 +110,8 @@ class Server {
   std::uint64_t generation_ = 0;  // of the last published state; only the publisher's calls
   std::atomic<bool> stopping_{false};
   Listeners listeners_;
+  std::vector<std::unique_ptr<QueryCounters>> counters_;  // one per UDP worker, one for TCP
+  QueryCountFold query_counts_;                           // their sums, by name
   std::vector<std::unique_ptr<UdpWorker>> workers_;
   std::unique_ptr<TcpServer> tcp_;
   std::unique_ptr<HttpApi> http_;

@@ -28,9 +28,10 @@ struct TcpLimits {
 
 class TcpServer {
  public:
-  // `listeners` are bound, listening, non-blocking sockets owned by the caller.
+  // `listeners` are bound, listening, non-blocking sockets owned by the caller. `counters`, when
+  // given, counts every response and must outlive the server; only this server's thread writes it.
   TcpServer(std::vector<int> listeners, SnapshotHolder<ServingState>& state, TcpLimits limits,
-            const std::atomic<bool>& stopping);
+            const std::atomic<bool>& stopping, QueryCounters* counters = nullptr);
   ~TcpServer();
   TcpServer(const TcpServer&) = delete;
   TcpServer& operator=(const TcpServer&) = delete;

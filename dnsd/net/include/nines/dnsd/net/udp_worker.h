@@ -22,9 +22,10 @@ class UdpWorker {
   static constexpr std::size_t kMaxQuery = 4096;
 
   // `fd` is owned by the caller and must outlive the worker. `wildcard` sockets receive the
-  // destination address with each datagram (IP_PKTINFO) so replies leave from it.
+  // destination address with each datagram (IP_PKTINFO) so replies leave from it. `counters`,
+  // when given, counts every response and must outlive the worker; only this worker writes it.
   UdpWorker(int fd, bool wildcard, SnapshotHolder<ServingState>& state, std::size_t udp_payload,
-            const std::atomic<bool>& stopping);
+            const std::atomic<bool>& stopping, QueryCounters* counters = nullptr);
   ~UdpWorker();
   UdpWorker(const UdpWorker&) = delete;
   UdpWorker& operator=(const UdpWorker&) = delete;

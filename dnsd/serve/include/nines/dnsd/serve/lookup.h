@@ -33,6 +33,8 @@ struct PolicyContext {
   // Set by lookUp() when a policy answered: the service and its decision; null otherwise.
   const policy::ServicePlan* service = nullptr;
   policy::Decision decision;
+  // Set by lookUp(): the zone the question's name is in; null for none (or no lookup).
+  const ServedZone* zone = nullptr;
 };
 
 // Fills `plan` for a query that parsed as Ok and came from `source`. Never allocates (with a null

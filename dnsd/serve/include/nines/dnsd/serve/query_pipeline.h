@@ -17,6 +17,8 @@ namespace nines::dnsd {
 
 enum class Transport : std::uint8_t { Udp, Tcp };
 
+class QueryCounters;
+
 // What one query came to, for counters (rcode) and tests.
 struct QueryResult {
   std::size_t size = 0;  // response octets; 0: dropped, send nothing
@@ -41,6 +43,8 @@ struct QueryContext {
   LocationCache locations;
   DecisionCache decisions;
   PolicyContext policy;  // with the two caches above; explain sets its trace
+  // The worker's counters (query_counters.h), bumped for every response; null: not counted.
+  QueryCounters* counters = nullptr;
 };
 
 // `source` is the address the query came from. `out` must hold at least kMaxTcpMessage octets

@@ -54,6 +54,7 @@ struct Node {
 };
 
 struct ServedZone {
+  std::uint32_t slot = 0;  // its index in ZoneTable::zones()
   zones::Name origin;
   std::string key;  // lowercased wire origin
   std::uint8_t label_count = 0;

@@ -1,0 +1,296 @@
+#include "nines/dnsd/control/metrics.h"
+
+#include <openssl/evp.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <iterator>
+#include <limits>
+#include <sstream>
+
+#include "nines/dnsd/health/embedded_prober.h"
+#include "nines/policy/select.h"
+
+#ifndef NINES_VERSION
+#define NINES_VERSION "unknown"
+#endif
+
+namespace nines::dnsd {
+
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+using Labels = std::vector<ClientMetric::Label>;
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+std::string compilerName() {
+#if defined(__clang__)
+  return std::string("clang ") + __clang_version__;
+#elif defined(__GNUC__)
+  return std::string("gcc ") + __VERSION__;
+#else
+  return "unknown";
+#endif
+}
+
+// Families in the order they are first asked for. A deque, so that the reference family()
+// returns stays valid while later families are added.
+class Families {
+ public:
+  MetricFamily& family(const std::string& name, const std::string& help, MetricType type) {
+    families_.push_back({name, help, type, {}});
+    return families_.back();
+  }
+  std::vector<MetricFamily> take() {
+    return {std::make_move_iterator(families_.begin()), std::make_move_iterator(families_.end())};
+  }
+
+ private:
+  std::deque<MetricFamily> families_;
+};
+
+void addSample(MetricFamily& family, Labels labels, double value) {
+  ClientMetric metric;
+  metric.label = std::move(labels);
+  switch (family.type) {
+    case MetricType::Counter:
+      metric.counter.value = value;
+      break;
+    default:
+      metric.gauge.value = value;
+      break;
+  }
+  family.metric.push_back(std::move(metric));
+}
+
+void addInfo(Families& out, const MetricsSources& sources) {
+  addSample(out.family("nines_build_info", "dnsd's version and the compiler that built it.",
+                       MetricType::Gauge),
+            {{"version", NINES_VERSION}, {"compiler", compilerName()}}, 1);
+  addSample(out.family("nines_config_info",
+                       "Digest of the loaded configuration and zones (the same files give the "
+                       "same digest on every nameserver).",
+                       MetricType::Gauge),
+            {{"digest", sources.reload.config_digest}}, 1);
+  if (sources.state != nullptr) {
+    addSample(out.family("nines_health_view_info",
+                         "Digest of the health verdicts being served (regions and endpoints).",
+                         MetricType::Gauge),
+              {{"digest", healthViewDigest(*sources.state)}}, 1);
+  }
+}
+
+void addQueryCounts(Families& out, const QueryTotals& totals) {
+  MetricFamily& queries = out.family(
+      "nines_dns_queries_total",
+      "DNS responses sent, by zone of the question (none: no loaded zone), query type bucket, "
+      "response code bucket and transport.",
+      MetricType::Counter);
+  for (const auto& [zone, counts] : totals.queries) {
+    for (std::size_t q = 0; q < kQtypeBuckets; ++q) {
+      for (std::size_t r = 0; r < kRcodeBuckets; ++r) {
+        for (std::size_t t = 0; t < kTransports; ++t) {
+          const std::uint64_t n = counts[QueryTotals::queryIndex(q, r, t)];
+          if (n == 0) continue;
+          addSample(queries,
+                    {{"zone", zone},
+                     {"qtype", qtypeBucketName(q)},
+                     {"rcode", rcodeBucketName(r)},
+                     {"transport", transportName(t)}},
+                    static_cast<double>(n));
+        }
+      }
+    }
+  }
+  MetricFamily& answers = out.family(
+      "nines_dns_answers_total",
+      "Policy answers of a service that carried addresses of a region (each region in an "
+      "answer counted once).",
+      MetricType::Counter);
+  for (const auto& [service, regions] : totals.answers) {
+    for (const auto& [region, n] : regions) {
+      addSample(answers, {{"service", service}, {"region", region}}, static_cast<double>(n));
+    }
+  }
+  MetricFamily& decisions =
+      out.family("nines_decisions_total",
+                 "Policy decisions answered, by service and why the answer came from where it "
+                 "did (policy/select.h DecisionOutcome).",
+                 MetricType::Counter);
+  for (const auto& [service, counts] : totals.decisions) {
+    for (std::size_t o = 0; o < policy::kDecisionOutcomes; ++o) {
+      addSample(decisions,
+                {{"service", service},
+                 {"outcome", policy::decisionOutcomeName(static_cast<policy::DecisionOutcome>(o))}},
+                static_cast<double>(counts[o]));
+    }
+  }
+}
+
+void addHealth(Families& out, const MetricsSources& sources) {
+  const ServingState* state = sources.state;
+  if (state == nullptr) return;
+  MetricFamily& endpoint_up =
+      out.family("nines_endpoint_up", "1 when the probers' quorum says the endpoint is up.",
+                 MetricType::Gauge);
+  MetricFamily& endpoint_unknown =
+      out.family("nines_endpoint_unknown",
+                 "1 when no fresh vote covers the endpoint (it counts as up).", MetricType::Gauge);
+  MetricFamily& endpoint_drained = out.family(
+      "nines_endpoint_drained", "1 when the endpoint is drained by the API.", MetricType::Gauge);
+  MetricFamily& region_up =
+      out.family("nines_region_up",
+                 "1 when the region can take traffic (not drained, at least min_up endpoints up "
+                 "or unknown).",
+                 MetricType::Gauge);
+  MetricFamily& region_drained =
+      out.family("nines_region_drained", "1 when the region is drained (zone file or API).",
+                 MetricType::Gauge);
+  MetricFamily& region_ramp =
+      out.family("nines_region_ramp",
+                 "Slow start: the share of its full traffic a region gets now (1: not ramping).",
+                 MetricType::Gauge);
+  const auto& plans = state->zones->services().plans;
+  for (std::size_t slot = 0; slot < plans.size(); ++slot) {
+    const policy::ServicePlan& plan = plans[slot];
+    const policy::ServiceHealth& health = state->serviceHealth(slot);
+    const std::string service = plan.owner.toText();
+    for (std::size_t r = 0; r < plan.regions.size(); ++r) {
+      const policy::RegionPlan& region = plan.regions[r];
+      const policy::RegionHealth* region_health =
+          r < health.regions.size() ? &health.regions[r] : nullptr;
+      const bool drained = region.drain || (region_health != nullptr && region_health->drained);
+      double ramp = region_health != nullptr ? region_health->ramp : 1.0;
+      if (!(ramp >= 0 && ramp <= 1)) ramp = 1.0;  // NaN or out of range: not ramping
+      addSample(region_up, {{"service", service}, {"region", region.name}},
+                policy::regionUsable(region, region_health) ? 1 : 0);
+      addSample(region_drained, {{"service", service}, {"region", region.name}}, drained ? 1 : 0);
+      addSample(region_ramp, {{"service", service}, {"region", region.name}}, ramp);
+      for (std::size_t e = 0; e < region.endpoints.size(); ++e) {
+        const policy::EndpointState endpoint =
+            region_health != nullptr && e < region_health->endpoints.size()
+                ? region_health->endpoints[e]
+                : policy::EndpointState::Unknown;
+        const std::string address = region.endpoints[e].toString();
+        const Labels labels{{"service", service}, {"region", region.name}, {"endpoint", address}};
+        addSample(endpoint_up, labels, endpoint == policy::EndpointState::Up ? 1 : 0);
+        addSample(endpoint_unknown, labels, endpoint == policy::EndpointState::Unknown ? 1 : 0);
+        addSample(endpoint_drained, labels, endpoint == policy::EndpointState::Drained ? 1 : 0);
+      }
+    }
+  }
+  if (state->health) {
+    addSample(
+        out.family("nines_health_view_age_seconds",
+                   "Seconds since the health view being served was built.", MetricType::Gauge),
+        {}, std::max(0.0, sources.now - state->health->built_at));
+  }
+}
+
+void addProbers(Families& out, const MetricsSources& sources) {
+  MetricFamily& age = out.family("nines_prober_last_report_age_seconds",
+                                 "Seconds since the prober's last accepted report (+Inf: none "
+                                 "since dnsd started).",
+                                 MetricType::Gauge);
+  auto ageOf = [&](double at) { return at > 0 ? std::max(0.0, sources.now - at) : kInf; };
+  if (sources.embedded)
+    addSample(age, {{"prober", kEmbeddedProber}}, ageOf(sources.embedded_last_feed));
+  for (const auto& stats : sources.probers) {
+    if (stats.id == kUnknownProber) continue;
+    addSample(age, {{"prober", stats.id}}, ageOf(stats.last_report));
+  }
+  MetricFamily& reports = out.family(
+      "nines_reports_total",
+      "Prober reports received, by prober (\"(unknown)\": a name no configured prober has) and "
+      "result (accepted, or why it was refused).",
+      MetricType::Counter);
+  for (const auto& stats : sources.probers) {
+    for (std::size_t i = 0; i < kReportOutcomes; ++i) {
+      addSample(reports,
+                {{"prober", stats.id}, {"result", outcomeName(static_cast<ReportOutcome>(i))}},
+                static_cast<double>(stats.counts[i]));
+    }
+  }
+}
+
+void addReloads(Families& out, const ReloadRecord& record) {
+  MetricFamily& reloads =
+      out.family("nines_reloads_total", "Loads and reloads, by result (the first load counts).",
+                 MetricType::Counter);
+  addSample(reloads, {{"result", "success"}}, static_cast<double>(record.successes));
+  addSample(reloads, {{"result", "failure"}}, static_cast<double>(record.failures));
+  addSample(out.family("nines_config_last_reload_successful",
+                       "1 when the last load or reload applied with no error.", MetricType::Gauge),
+            {}, record.last_ok ? 1 : 0);
+  addSample(out.family("nines_config_last_reload_success_timestamp_seconds",
+                       "Unix time of the last load or reload that applied with no error (0: none).",
+                       MetricType::Gauge),
+            {}, record.last_success_time);
+}
+
+}  // namespace
+
+std::string renderMetrics(const MetricsSources& sources) {
+  Families families;
+  addInfo(families, sources);
+  addQueryCounts(families, sources.queries);
+  addHealth(families, sources);
+  addProbers(families, sources);
+  addReloads(families, sources.reload);
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families.take());
+  return out.str();
+}
+
+std::string healthViewDigest(const ServingState& state) {
+  std::vector<std::string> lines;
+  const auto& plans = state.zones->services().plans;
+  for (std::size_t slot = 0; slot < plans.size(); ++slot) {
+    const policy::ServicePlan& plan = plans[slot];
+    const policy::ServiceHealth& health = state.serviceHealth(slot);
+    const std::string service = plan.owner.toText();
+    for (std::size_t r = 0; r < plan.regions.size(); ++r) {
+      const policy::RegionPlan& region = plan.regions[r];
+      const policy::RegionHealth* region_health =
+          r < health.regions.size() ? &health.regions[r] : nullptr;
+      const bool drained = region.drain || (region_health != nullptr && region_health->drained);
+      const std::string prefix = service + ' ' + region.name;
+      lines.push_back(prefix + (policy::regionUsable(region, region_health) ? " up" : " down") +
+                      (drained ? " drained" : ""));
+      for (std::size_t e = 0; e < region.endpoints.size(); ++e) {
+        const policy::EndpointState endpoint =
+            region_health != nullptr && e < region_health->endpoints.size()
+                ? region_health->endpoints[e]
+                : policy::EndpointState::Unknown;
+        lines.push_back(prefix + ' ' + region.endpoints[e].toString() + ' ' +
+                        policy::endpointStateName(endpoint));
+      }
+    }
+  }
+  std::sort(lines.begin(), lines.end());
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestInit_ex(context, EVP_sha256(), nullptr);
+  for (const auto& line : lines) {
+    EVP_DigestUpdate(context, line.data(), line.size());
+    EVP_DigestUpdate(context, "\n", 1);
+  }
+  EVP_DigestFinal_ex(context, digest, &length);
+  EVP_MD_CTX_free(context);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text;
+  for (unsigned int i = 0; i < 8 && i < length; ++i) {
+    text += kHex[digest[i] >> 4];
+    text += kHex[digest[i] & 15];
+  }
+  return text;
+}
+
+}  // namespace nines::dnsd
