@@ -199,15 +199,15 @@ TEST_F(ReloadTest, AFailedReloadOfEachKindOfFileKeepsTheOldStateAndSaysWhere) {
 
 TEST_F(ReloadTest, RestartOnlySettingsAreReportedAndTheRestApplies) {
   start({{"example.test.toml", exampleZone("192.0.2.10")}}, httpSection());
-  std::string text = dnsdToml(httpSection("the-new-token"), "tcp_idle_timeout = 3.0\n");
+  std::string text =
+      dnsdToml(httpSection("the-new-token"), "tcp_idle_timeout = 0.5\nudp_payload = 1400\n");
   text.replace(text.find("threads = 1"), 11, "threads = 2");
   writeConfig(text);
   server_->writeZone("example.test.toml", exampleZone("192.0.2.20"));
   HttpReply reply = postReload(http_);
   ASSERT_EQ(reply.status, 200) << reply.body;
   json body = json::parse(reply.body);
-  EXPECT_EQ(body["restart_required"],
-            json::array({"[server] threads", "[server] tcp_idle_timeout"}));
+  EXPECT_EQ(body["restart_required"], json::array({"[server] threads", "[server] udp_payload"}));
   EXPECT_EQ(reloadStatus()["restart_required"], body["restart_required"]);
   EXPECT_NE(server_->process().log().find("restart required for [server] threads"),
             std::string::npos);
@@ -215,6 +215,13 @@ TEST_F(ReloadTest, RestartOnlySettingsAreReportedAndTheRestApplies) {
   EXPECT_EQ(wwwAddress(*server_), "192.0.2.20");
   EXPECT_EQ(postReload(http_, kToken).status, 401);
   EXPECT_EQ(postReload(http_, "the-new-token").status, 200);
+  // The TCP idle timeout too: down from 10 s to 0.5 s, a silent connection is closed well before
+  // the old timeout.
+  nines::testing::TcpConnection silent(server_->port());
+  ASSERT_TRUE(silent.connected());
+  const auto opened = std::chrono::steady_clock::now();
+  EXPECT_TRUE(silent.waitClosedByPeer(7000));
+  EXPECT_LT(std::chrono::steady_clock::now() - opened, std::chrono::seconds(8));
 }
 
 TEST(ReloadDigest, SameFilesInOtherDirectoriesHaveTheSameDigest) {

@@ -136,13 +136,10 @@ std::vector<std::string> restartRequired(const Config& running, const Config& ne
   const ServerConfig &a = running.server, &b = next.server;
   if (addresses(a.listen) != addresses(b.listen)) out.push_back("[server] listen");
   if (a.threads != b.threads) out.push_back("[server] threads");
-  // Baked into the UDP workers and the TCP thread at start: applying them live would put a load
-  // of shared state on every query.
+  // Baked into the UDP workers and the TCP thread's responses at start: applying it live would put
+  // a load of shared state on every query. (The TCP idle timeout and connection limit are applied
+  // live: the TCP thread takes them at its idle sweep.)
   if (a.udp_payload != b.udp_payload) out.push_back("[server] udp_payload");
-  if (a.tcp_idle_timeout != b.tcp_idle_timeout) out.push_back("[server] tcp_idle_timeout");
-  if (a.tcp_max_connections != b.tcp_max_connections) {
-    out.push_back("[server] tcp_max_connections");
-  }
   if (addresses(running.http.listen) != addresses(next.http.listen)) {
     out.push_back("[http] listen");
   }
@@ -163,8 +160,6 @@ Config applicableConfig(const Config& running, Config next) {
   next.server.listen = running.server.listen;
   next.server.threads = running.server.threads;
   next.server.udp_payload = running.server.udp_payload;
-  next.server.tcp_idle_timeout = running.server.tcp_idle_timeout;
-  next.server.tcp_max_connections = running.server.tcp_max_connections;
   next.http.listen = running.http.listen;
   next.http.test_hooks = running.http.test_hooks;
   if (running.health.probers.empty() != next.health.probers.empty()) {

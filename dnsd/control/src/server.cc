@@ -257,6 +257,11 @@ ReloadRecord Server::reload() {
   Config applied = applicableConfig(config_, std::move(next.config));
   // Everything below was validated above: from here on, each part takes its new settings.
   if (http_) http_->setToken(applied.http.token);
+  if (tcp_) {
+    tcp_->setLimits(
+        std::chrono::milliseconds(static_cast<long>(applied.server.tcp_idle_timeout * 1000)),
+        applied.server.tcp_max_connections);
+  }
   votes_.setOptions({applied.health.quorum, applied.health.report_ttl});
   if (!embedded_) ingest_.setProbers(applied.health.probers, applied.health.max_skew);
   {

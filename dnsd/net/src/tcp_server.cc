@@ -97,6 +97,12 @@ void TcpServer::run() noexcept {
       if (events[i].events & EPOLLIN) onReadable(connection);
     }
     if (Clock::now() >= next_sweep) {
+      if (limits_changed_.exchange(false)) {
+        std::lock_guard lock(next_limits_mutex_);
+        limits_.idle_timeout = next_limits_.idle_timeout;
+        limits_.max_connections = next_limits_.max_connections;
+        connections_.reserve(limits_.max_connections);
+      }
       closeIdle();
       next_sweep = Clock::now() + std::chrono::milliseconds(250);
     }
@@ -247,6 +253,13 @@ TcpServer::ConnectionTable::iterator TcpServer::close(ConnectionTable::iterator 
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->first, nullptr);
   ::close(it->first);
   return connections_.erase(it);
+}
+
+void TcpServer::setLimits(std::chrono::milliseconds idle_timeout, std::size_t max_connections) {
+  std::lock_guard lock(next_limits_mutex_);
+  next_limits_.idle_timeout = idle_timeout;
+  next_limits_.max_connections = max_connections;
+  limits_changed_.store(true);
 }
 
 void TcpServer::closeIdle() noexcept {

@@ -43,7 +43,7 @@ Configuration completeConfiguration(Config config);
 std::string configDigest(const Config& config, std::string* error);
 
 // The settings `next` changes against `running` that only a restart applies (listen addresses,
-// threads, the HTTP listen addresses, the socket limits, switching between the embedded prober
+// threads, the HTTP listen addresses, udp_payload, switching between the embedded prober
 // and remote probers, report_ttl with the embedded prober), each as "[section] key".
 std::vector<std::string> restartRequired(const Config& running, const Config& next);
 // `next`, with the restart-only settings of `running`: what a reload puts in force.

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -37,6 +38,10 @@ class TcpServer {
   TcpServer& operator=(const TcpServer&) = delete;
 
   void run() noexcept;
+  // A reload's idle timeout and connection limit: the server's thread takes them at its next idle
+  // sweep (within a quarter of a second), so nothing on the query path reads shared state.
+  // Thread-safe.
+  void setLimits(std::chrono::milliseconds idle_timeout, std::size_t max_connections);
 
  private:
   struct Connection;
@@ -54,6 +59,9 @@ class TcpServer {
   std::vector<int> listeners_;
   SnapshotHolder<ServingState>::Reader state_;
   TcpLimits limits_;
+  std::mutex next_limits_mutex_;
+  TcpLimits next_limits_;                    // guarded by next_limits_mutex_
+  std::atomic<bool> limits_changed_{false};  // next_limits_ is waiting to be taken
   const std::atomic<bool>& stopping_;
   int epoll_fd_ = -1;
   ConnectionTable connections_;
