@@ -210,10 +210,11 @@ say "Prometheus scrapes $([[ $dnsd_metrics == 1 ]] && echo "both targets" || ech
 prober_families=" nines_prober_checks_total nines_probe_duration_seconds nines_prober_reports_total nines_prober_round_lateness_seconds nines_build_info "
 only_prober() {
   local name
-  for name in $(grep -o 'nines_[a-z_]*' <<<"$1" | sed 's/_\(bucket\|count\|sum\)$//' | sort -u); do
+  while read -r name; do
     [[ $prober_families == *" $name "* ]] || return 1
-  done
+  done < <(grep -o 'nines_[a-z_]*' <<<"$1" | sed 's/_\(bucket\|count\|sum\)$//' | sort -u)
 }
+# shellcheck disable=SC2016  # the $ are Grafana's, not the shell's
 substitute() {
   sed -e 's/\$__rate_interval/10s/g; s/\$__interval/5s/g; s/\$__range/1m/g' \
     -e 's/\$dnsd_job/nines-dnsd/g; s/\${dnsd_job}/nines-dnsd/g' \
