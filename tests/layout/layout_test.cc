@@ -45,7 +45,7 @@ const std::vector<Module>& modules() {
        "probers",
        {"probers/include"},
        {"probe_protocol", "zones", "base"},
-       {"curl", "toml", "sockets", "posix", "cli"}},
+       {"curl", "toml", "sockets", "posix", "cli", "httplib", "prometheus"}},
       {"wire", "dnsd/wire", {"dnsd/wire/include"}, {}, {}},
       {"serve", "dnsd/serve", {"dnsd/serve/include"}, {"wire", "policy", "zones", "base"}, {}},
       {"health",
@@ -93,9 +93,8 @@ const std::map<std::string, std::regex>& libraries() {
       {"maxminddb", std::regex("^maxminddb")},
       {"cli", std::regex("^CLI/")},
       {"sockets", std::regex("^(sys/socket|sys/epoll|netinet/.*|arpa/inet)\\.h$")},
-      {"posix",
-       std::regex(
-           "^(unistd|signal|pthread|fcntl|sys/(resource|time|signalfd|types|stat|wait))\\.h$")},
+      {"posix", std::regex("^(unistd|signal|pthread|fcntl|pwd|grp|sys/"
+                           "(resource|time|signalfd|types|stat|wait))\\.h$")},
   };
   return kLibraries;
 }

@@ -2,6 +2,9 @@
 
 #include <utility>
 
+#include "nines/base/log.h"
+#include "nines/dnsd/health/health_change_log.h"
+
 namespace nines::dnsd {
 
 HealthPublisher::HealthPublisher(HealthViewBuilder& builder, Clock clock, Sink sink)
@@ -10,6 +13,13 @@ HealthPublisher::HealthPublisher(HealthViewBuilder& builder, Clock clock, Sink s
 HealthPublisher::~HealthPublisher() { stop(); }
 
 void HealthPublisher::deliver(View view, const Sink& sink, double now) {
+  // After a reload the previous view is of other services: nothing to compare it with.
+  if (published_ && published_set_ == services_->id) {
+    for (const auto& line : describeHealthChanges(*services_, *published_, *view)) {
+      base::logInfo(line);
+    }
+  }
+  published_set_ = services_->id;
   published_ = view;
   last_publish_ = now;
   sink(std::move(view));

@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "nines/base/diagnostic.h"
+#include "nines/base/log.h"
+#include "nines/dnsd/control/privileges.h"
 #include "nines/dnsd/health/prober_key.h"
 #include "nines/dnsd/net/socket_address.h"
 #include "nines/policy/location.h"
@@ -22,6 +25,7 @@ struct ServerConfig {
   std::size_t udp_payload = 1232;     // our EDNS payload size (RFC 6891 §6.2.5)
   double tcp_idle_timeout = 10.0;     // seconds a TCP connection may stay silent (RFC 7766 §6.2.3)
   std::size_t tcp_max_connections = 1024;
+  std::optional<RunAs> run_as;  // [server] user: who dnsd becomes after binding; none: stays
 };
 
 struct HttpConfig {
@@ -49,6 +53,7 @@ struct Config {
   HttpConfig http;
   GeoConfig geo;
   HealthConfig health;
+  base::LogSettings log;  // [log] format, level
 };
 
 struct ConfigResult {

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -69,8 +70,9 @@ class HealthPublisher {
   std::mutex mutex_;                                    // one publication at a time
   std::shared_ptr<const policy::ServiceSet> services_;  // what is served; guarded by mutex_
   View published_;                                      // its view; guarded by mutex_
-  double last_publish_ = 0;                             // clock seconds; mutex_
-  double last_rtt_build_ = 0;  // clock seconds of the last full build; mutex_
+  std::uint64_t published_set_ = 0;  // the ServiceSet::id published_ was built for; mutex_
+  double last_publish_ = 0;          // clock seconds; mutex_
+  double last_rtt_build_ = 0;        // clock seconds of the last full build; mutex_
   std::mutex wait_mutex_;
   std::condition_variable wake_;  // stop() wakes the loop
   bool stopping_ = false;         // guarded by wait_mutex_
