@@ -10,7 +10,11 @@ HealthPublisher::HealthPublisher(HealthViewBuilder& builder, Clock clock, Sink s
 HealthPublisher::~HealthPublisher() { stop(); }
 
 void HealthPublisher::deliver(View view, const Sink& sink, double now) {
+  if (changes_ != nullptr && published_ && published_services_) {
+    changes_->record(viewChanges(*published_services_, *published_, *services_, *view, now));
+  }
   published_ = view;
+  published_services_ = services_;
   last_publish_ = now;
   sink(std::move(view));
 }
@@ -62,6 +66,11 @@ bool HealthPublisher::tick() {
   if (!due(published_ ? compareViews(*published_, *view) : ViewChange::States)) return false;
   deliver(std::move(view), sink_, now);
   return true;
+}
+
+void HealthPublisher::recordChangesIn(StateChangeLog* log) {
+  std::lock_guard lock(mutex_);
+  changes_ = log;
 }
 
 void HealthPublisher::start(std::chrono::milliseconds period, std::function<void()> before_tick) {
