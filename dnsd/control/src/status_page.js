@@ -165,9 +165,11 @@ function renderServices(status) {
 let lastGood = 0;
 async function refresh() {
   try {
+    const started = performance.now();
     const reply = await fetch('/v1/status?votes=0&events=100');
     if (!reply.ok) throw new Error('HTTP ' + reply.status);
     const status = await reply.json();
+    const fetched = performance.now();
     renderSummary(status);
     renderReload(status);
     renderEvents(status);
@@ -175,6 +177,9 @@ async function refresh() {
     lastGood = Date.now();
     $('updated').className = 'muted';
     $('updated').textContent = `updated ${clock(status.now)}, every ${refreshSeconds} s`;
+    // How long the last refresh took to fetch and to render, for tests and the curious.
+    document.body.dataset.fetchMs = String(Math.round(fetched - started));
+    document.body.dataset.renderMs = String(Math.round(performance.now() - fetched));
     document.body.dataset.refreshes = String(Number(document.body.dataset.refreshes || 0) + 1);
   } catch (error) {
     $('updated').className = 'stale';
