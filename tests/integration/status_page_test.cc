@@ -25,6 +25,7 @@ using Stopwatch = std::chrono::steady_clock;
 constexpr auto kRefresh = std::chrono::seconds(2);
 constexpr auto kSlack = std::chrono::seconds(8);
 constexpr auto kStartUp = std::chrono::seconds(60);  // a cold browser on a busy machine
+constexpr const char* kToken = "status-page-token";
 
 double secondsSince(Stopwatch::time_point start) {
   return std::chrono::duration<double>(Stopwatch::now() - start).count();
@@ -47,7 +48,8 @@ class StatusPageTest : public ::testing::Test {
   // dnsd serving `zones`, with [http] test hooks and the test's three probers.
   void startDnsd(const std::map<std::string, std::string>& zones) {
     std::string sections = healthSections(0, 600, testProbers());
-    sections.replace(sections.find("\n[health]"), 1, "\ntest_hooks = true\n");
+    sections.replace(sections.find("\n[health]"), 1,
+                     "\ntest_hooks = true\ntoken = \"" + std::string(kToken) + "\"\n");
     server_ = std::make_unique<DnsdServer>(zones, DnsdServer::Options{}, sections);
     ASSERT_TRUE(server_->ready());
     http_ = server_->httpPort();
@@ -77,7 +79,7 @@ class StatusPageTest : public ::testing::Test {
 };
 
 TEST_F(StatusPageTest, ARegionTakenDownIsShownDownWithinTheRefreshInterval) {
-  startDnsd({{"health.test.toml", healthZone(9, {}, 0)}});
+  startDnsd({{"health.test.toml", healthZone(9, {}, /*slow_start=*/600)}});
   std::vector<std::pair<std::string, bool>> all_up;
   for (const auto& address : kHealthEndpoints) all_up.emplace_back(address, true);
   for (const auto& prober : testProbers()) ASSERT_EQ(postSigned(http_, prober, 1, all_up), 200);
@@ -124,6 +126,34 @@ TEST_F(StatusPageTest, ARegionTakenDownIsShownDownWithinTheRefreshInterval) {
       << browser_->error();
   EXPECT_TRUE(waitFor(row + ".includes('p1: up, 1.0 ms')", true, kRefresh + kSlack));
   EXPECT_TRUE(waitFor(row + ".includes('p3: up, 1.0 ms')", true, kRefresh + kSlack));
+
+  // The start-up load is the oldest change.
+  EXPECT_EQ(browser_->evaluate("(document.querySelector('#events tr[data-event=\"reload\"]') || "
+                               "{dataset: {}}).dataset.to"),
+            json("success"));
+
+  // A region coming back under slow start is ramping; one drained by the API is drained.
+  ASSERT_EQ(httpPost(http_, "/v1/test/health",
+                     R"({"service": "ramp", "region": "ap-south", "state": "down"})")
+                .status,
+            200);
+  ASSERT_TRUE(waitFor(tileState("ramp.health.test./ap-south"), "down", kRefresh + kSlack));
+  ASSERT_EQ(httpPost(http_, "/v1/test/health",
+                     R"({"service": "ramp", "region": "ap-south", "state": "up"})")
+                .status,
+            200);
+  ASSERT_EQ(
+      httpPost(http_, "/v1/drain", R"({"service": "ramp", "region": "us-east"})", kToken).status,
+      200);
+  EXPECT_TRUE(waitFor(tileState("ramp.health.test./ap-south"), "ramping", kRefresh + kSlack));
+  EXPECT_TRUE(waitFor(tileState("ramp.health.test./us-east"), "drained", kRefresh + kSlack));
+  // Each state is written out, not told by colour alone.
+  EXPECT_EQ(browser_->evaluate("document.querySelector('#services "
+                               "[data-region=\"ramp.health.test./ap-south\"]').textContent"
+                               ".includes('ramping')"),
+            json(true));
+  EXPECT_EQ(browser_->evaluate("!!document.querySelector('#events tr[data-event=\"drain\"]')"),
+            json(true));
 
   // Strings from the JSON go into the page escaped.
   EXPECT_EQ(browser_->evaluate("esc('<img src=x onerror=alert(1)>\"')"),

@@ -166,7 +166,7 @@ let lastGood = 0;
 async function refresh() {
   try {
     const started = performance.now();
-    const reply = await fetch('/v1/status?votes=0&events=100');
+    const reply = await fetch('/v1/status?votes=0');
     if (!reply.ok) throw new Error('HTTP ' + reply.status);
     const status = await reply.json();
     const fetched = performance.now();

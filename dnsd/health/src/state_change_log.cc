@@ -31,32 +31,34 @@ const char* regionStateName(const policy::RegionNote& note) noexcept {
 StateChangeLog::StateChangeLog(std::size_t capacity)
     : capacity_(std::max<std::size_t>(capacity, 1)) {}
 
+void StateChangeLog::append(StateChange change) {
+  change.seq = next_seq_++;
+  auto& changes = change.kind == ChangeKind::Endpoint ? endpoint_changes_ : other_changes_;
+  changes.push_back(std::move(change));
+  if (changes.size() > capacity_) changes.pop_front();
+}
+
 void StateChangeLog::record(StateChange change) {
   std::lock_guard lock(mutex_);
-  change.seq = next_seq_++;
-  changes_.push_back(std::move(change));
-  while (changes_.size() > capacity_) changes_.pop_front();
+  append(std::move(change));
 }
 
 void StateChangeLog::record(std::vector<StateChange> changes) {
-  if (changes.empty()) return;
   std::lock_guard lock(mutex_);
-  // Only the newest capacity_ of a large batch (every endpoint of a start-up) can stay.
-  const std::size_t skip = changes.size() > capacity_ ? changes.size() - capacity_ : 0;
-  next_seq_ += skip;
-  for (std::size_t i = skip; i < changes.size(); ++i) {
-    changes[i].seq = next_seq_++;
-    changes_.push_back(std::move(changes[i]));
-  }
-  while (changes_.size() > capacity_) changes_.pop_front();
+  for (auto& change : changes) append(std::move(change));
 }
 
 std::vector<StateChange> StateChangeLog::recent(std::size_t limit) const {
   std::lock_guard lock(mutex_);
   std::vector<StateChange> out;
-  out.reserve(std::min(limit, changes_.size()));
-  for (auto it = changes_.rbegin(); it != changes_.rend() && out.size() < limit; ++it) {
-    out.push_back(*it);
+  out.reserve(std::min(limit, endpoint_changes_.size() + other_changes_.size()));
+  auto endpoint = endpoint_changes_.rbegin();
+  auto other = other_changes_.rbegin();
+  while (out.size() < limit &&
+         (endpoint != endpoint_changes_.rend() || other != other_changes_.rend())) {
+    const bool take_endpoint = other == other_changes_.rend() ||
+                               (endpoint != endpoint_changes_.rend() && endpoint->seq > other->seq);
+    out.push_back(take_endpoint ? *endpoint++ : *other++);
   }
   return out;
 }

@@ -39,15 +39,24 @@ TEST(StateChangeLog, KeepsTheNewestWithinItsCapacityNewestFirst) {
   EXPECT_TRUE(log.recent(0).empty());
 }
 
-TEST(StateChangeLog, ABatchLargerThanTheCapacityKeepsItsNewestAndCountsTheRest) {
+TEST(StateChangeLog, ABatchOfEndpointChangesKeepsItsNewestAndLeavesRegionChangesAlone) {
   StateChangeLog log(2);
-  log.record(named("first"));
-  log.record(std::vector<StateChange>{named("a"), named("b"), named("c"), named("d")});
+  log.record(named("region"));  // a region change
+  std::vector<StateChange> endpoints;
+  for (const char* region : {"a", "b", "c", "d"}) {
+    endpoints.push_back(named(region));
+    endpoints.back().kind = ChangeKind::Endpoint;
+  }
+  log.record(endpoints);
   const auto recent = log.recent();
-  EXPECT_EQ(regionsOf(recent), (std::vector<std::string>{"d", "c"}));
-  EXPECT_EQ(recent[0].seq, 5u);  // "a" and "b" were numbered though never kept
+  EXPECT_EQ(regionsOf(recent), (std::vector<std::string>{"d", "c", "region"}));
+  EXPECT_EQ(recent[0].seq, 5u);  // "a" and "b" were numbered though no longer kept
+  EXPECT_EQ(recent[2].seq, 1u);
   log.record(named("next"));
+  EXPECT_EQ(regionsOf(log.recent()), (std::vector<std::string>{"next", "d", "c", "region"}));
   EXPECT_EQ(log.recent(1)[0].seq, 6u);
+  log.record(named("last"));  // the oldest region change goes, the endpoint changes stay
+  EXPECT_EQ(regionsOf(log.recent()), (std::vector<std::string>{"last", "next", "d", "c"}));
 }
 
 class StateChangesTest : public HealthFixture {

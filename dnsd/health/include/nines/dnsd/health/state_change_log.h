@@ -3,6 +3,10 @@
 // undrains, and loads and reloads. Bounded (the oldest go first) and kept in memory only: the
 // page answers "what just happened", the logs and metrics keep the history.
 //
+// Endpoint changes are kept apart from the rest (regions, drains, reloads), each up to the
+// capacity: a start-up or a network blip flips thousands of endpoints at once, and must not push
+// the region changes an engineer is looking for out of the log.
+//
 // Written by the publication loop (changes between views) and by the control plane (drains,
 // reloads); read by /v1/status. Never on the query path: guarded by a mutex.
 #pragma once
@@ -38,24 +42,27 @@ struct StateChange {
 
 class StateChangeLog {
  public:
-  // Why 200: a region flapping once a minute stays on the page for hours, and the whole log is
+  // Why 200: a region flapping once a minute stays on the page for hours, and 200 changes are
   // about 40 KB of JSON, small enough to send with every refresh of the page.
   static constexpr std::size_t kDefaultCapacity = 200;
 
   explicit StateChangeLog(std::size_t capacity = kDefaultCapacity);
 
-  // Appends `change` (its seq is set here), dropping the oldest beyond the capacity.
+  // Appends `change` (its seq is set here), dropping the oldest of its class (endpoint changes,
+  // or the rest) beyond the capacity.
   void record(StateChange change);
   void record(std::vector<StateChange> changes);  // in order
-  // The newest `limit` changes, newest first.
+  // The newest `limit` changes of both classes, newest first (by seq).
   std::vector<StateChange> recent(std::size_t limit = static_cast<std::size_t>(-1)) const;
   std::size_t capacity() const noexcept { return capacity_; }
 
  private:
   const std::size_t capacity_;
   mutable std::mutex mutex_;
-  std::deque<StateChange> changes_;  // oldest first; guarded by mutex_
-  std::uint64_t next_seq_ = 1;       // guarded by mutex_
+  void append(StateChange change);            // mutex_ held
+  std::deque<StateChange> endpoint_changes_;  // oldest first; guarded by mutex_
+  std::deque<StateChange> other_changes_;     // regions, drains, reloads; oldest first; mutex_
+  std::uint64_t next_seq_ = 1;                // guarded by mutex_
 };
 
 // The changes from `before` (a view built for `before_services`) to `after` (built for
