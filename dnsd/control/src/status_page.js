@@ -41,10 +41,10 @@ function tile(service, region) {
 function renderSummary(status) {
   const regions = Object.fromEntries(STATES.map((s) => [s, 0]));
   const endpoints = {up: 0, down: 0, unknown: 0, drained: 0};
-  const services = {all: 0, degraded: 0, 'all regions down': 0};
+  const services = {total: 0, degraded: 0, 'all regions down': 0};
   const attention = [];
   for (const service of status.services) {
-    services.all++;
+    services.total++;
     let usable = 0, notUp = 0;
     for (const region of service.regions) {
       const state = regionState(region);
@@ -105,7 +105,7 @@ function renderEvents(status) {
           return `<tr data-event="${esc(e.kind)}" data-event-region="${esc((e.service || '') + '/' + (e.region || ''))}"` +
                  ` data-endpoint="${esc(e.endpoint || '')}" data-to="${esc(to)}">` +
                  `<td>${esc(clock(e.time))}<br><span class="muted">${esc(ago(status.now, e.time))}</span></td>` +
-                 `<td>${esc(e.kind)}: ${esc(what)}</td><td>${e.from ? `<span class="tile ${esc(e.from)}">${esc(e.from)}</span> → ` : ''}` +
+                 `<td>${esc(e.kind)}: ${esc(what)}</td><td class="change">${e.from ? `<span class="tile ${esc(e.from)}">${esc(e.from)}</span> → ` : ''}` +
                  `<span class="tile ${esc(to)}">${esc(to)}</span></td><td>${esc(e.reason)}</td></tr>`;
         }).join('') + '</table>';
 }
