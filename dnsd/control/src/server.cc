@@ -11,6 +11,7 @@
 #include "nines/dnsd/net/tcp_server.h"
 #include "nines/probers/check_target.h"
 #include "nines/zones/loader.h"
+#include "recent_changes.h"
 
 namespace nines::dnsd {
 
@@ -37,6 +38,7 @@ Server::Server(Config config)
                  }),
       ingest_(config_.health.probers, config_.health.max_skew, votes_, wallClock) {
   if (config_.health.probers.empty()) embedded_ = std::make_unique<EmbeddedProber>(votes_);
+  publisher_.recordChangesIn(&events_);
 }
 
 Server::~Server() {
@@ -107,6 +109,7 @@ void Server::loadZones(bool initial) {
     } else {
       ++reload_record_.failures;
     }
+    events_.record(reloadChange(reload_record_, initial));
   }
   base::logInfo(std::string(initial ? "loaded " : "reloaded ") + std::to_string(count) +
                 " zone(s) from " + config_.server.zones +
@@ -227,6 +230,7 @@ int Server::drain(const HealthSelector& selector, bool drained, std::string& bod
     return error.rfind("no pool", 0) == 0 ? 404 : 400;
   }
   publisher_.republish();
+  events_.record(drainChange(selector, drained, matched, wallClock()));
   base::logInfo(std::string(drained ? "drained " : "undrained ") + describe(selector) + " (" +
                 std::to_string(matched) + " match(es))");
   body = nlohmann::json{{"matched", matched}, {"drained", drained}}.dump();
@@ -287,6 +291,7 @@ std::string Server::statusJson(const StatusFilter& filter) const {
   sources.embedded_last_feed = embedded_ ? embedded_->lastFeed() : 0;
   sources.now = wallClock();
   sources.reload = reloadRecord();
+  sources.events = events_.recent(filter.events);
   return renderStatus(*current, sources, filter);
 }
 

@@ -13,14 +13,14 @@ HealthPublisher::HealthPublisher(HealthViewBuilder& builder, Clock clock, Sink s
 HealthPublisher::~HealthPublisher() { stop(); }
 
 void HealthPublisher::deliver(View view, const Sink& sink, double now) {
-  // After a reload the previous view is of other services: nothing to compare it with.
-  if (published_ && published_set_ == services_->id) {
-    for (const auto& line : describeHealthChanges(*services_, *published_, *view)) {
-      base::logInfo(line);
-    }
+  if (published_ && published_services_) {
+    std::vector<StateChange> changes =
+        viewChanges(*published_services_, *published_, *services_, *view, now);
+    for (const auto& line : describeHealthChanges(changes)) base::logInfo(line);
+    if (changes_ != nullptr) changes_->record(std::move(changes));
   }
-  published_set_ = services_->id;
   published_ = view;
+  published_services_ = services_;
   last_publish_ = now;
   sink(std::move(view));
 }
@@ -72,6 +72,11 @@ bool HealthPublisher::tick() {
   if (!due(published_ ? compareViews(*published_, *view) : ViewChange::States)) return false;
   deliver(std::move(view), sink_, now);
   return true;
+}
+
+void HealthPublisher::recordChangesIn(StateChangeLog* log) {
+  std::lock_guard lock(mutex_);
+  changes_ = log;
 }
 
 void HealthPublisher::start(std::chrono::milliseconds period, std::function<void()> before_tick) {

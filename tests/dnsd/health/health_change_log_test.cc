@@ -1,6 +1,7 @@
-// describeHealthChanges(): the operator log's lines when health changes, from two real views
-// built by the view builder. One line per region in or out of answers, one per check target, the
-// reason in each, nothing when nothing changed, and a bounded number of lines in a mass event.
+// describeHealthChanges(): the operator log's lines when health changes, from the changes
+// between two real views built by the view builder. One line per region in or out of answers, one
+// per check target, the reason in each, nothing when nothing changed, and a bounded number of lines
+// in a mass event.
 #include "nines/dnsd/health/health_change_log.h"
 
 #include <gtest/gtest.h>
@@ -12,14 +13,20 @@ namespace {
 
 using namespace test;
 
-class HealthChangeLogTest : public HealthFixture {};
+class HealthChangeLogTest : public HealthFixture {
+ protected:
+  std::vector<std::string> lines(const policy::HealthView& before,
+                                 const policy::HealthView& after) {
+    return describeHealthChanges(viewChanges(*services_, before, *services_, after, now_));
+  }
+};
 
 TEST_F(HealthChangeLogTest, NothingChangedNothingSaid) {
   vote("us-1", "127.0.0.11", true);
   auto before = builder_.build(*services_);
   now_ += 1;
   auto after = builder_.build(*services_);
-  EXPECT_TRUE(describeHealthChanges(*services_, *before, *after).empty());
+  EXPECT_TRUE(lines(*before, *after).empty());
 }
 
 TEST_F(HealthChangeLogTest, ARegionLeavingAndComingBackSaysWhy) {
@@ -28,7 +35,7 @@ TEST_F(HealthChangeLogTest, ARegionLeavingAndComingBackSaysWhy) {
   vote("eu-1", "127.0.0.21", false);
   auto down = builder_.build(*services_);
   // api is not checked: its eu-west stays in answers.
-  EXPECT_EQ(describeHealthChanges(*services_, *up, *down),
+  EXPECT_EQ(lines(*up, *down),
             (std::vector<std::string>{
                 "health: www.gslb.test. region eu-west out of answers (0/1 endpoints up or "
                 "unknown, min_up 1)",
@@ -37,7 +44,7 @@ TEST_F(HealthChangeLogTest, ARegionLeavingAndComingBackSaysWhy) {
             }));
   vote("eu-1", "127.0.0.21", true);
   auto back = builder_.build(*services_);
-  auto lines = describeHealthChanges(*services_, *down, *back);
+  auto lines = lines(*down, *back);
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0].rfind("health: www.gslb.test. region eu-west back in answers (", 0), 0u)
       << lines[0];
@@ -51,7 +58,7 @@ TEST_F(HealthChangeLogTest, AnEndpointThatKeepsItsRegionUpIsOneLine) {
   vote("us-1", "127.0.0.12", false);
   auto after = builder_.build(*services_);
   EXPECT_EQ(
-      describeHealthChanges(*services_, *before, *after),
+      lines(*before, *after),
       std::vector<std::string>{"health: gslb.test.|web|127.0.0.12 up -> down (0/1 fresh votes "
                                "up (quorum > 0.5); us-1: refused)"});
 }
@@ -81,7 +88,7 @@ TEST_F(HealthChangeLogTest, AMassEventIsBounded) {
   auto before = builder_.build(*services_);
   vote_all(false);
   auto after = builder_.build(*services_);
-  auto lines = describeHealthChanges(*services_, *before, *after);
+  auto lines = lines(*before, *after);
   ASSERT_EQ(lines.size(), kMaxHealthChangeLines + 1);
   // 201 changes (the region and 200 endpoints), 50 told one by one.
   EXPECT_EQ(lines.back(), "health: 151 more change(s) in this publication");

@@ -20,6 +20,7 @@
 #include "nines/dnsd/health/health_publisher.h"
 #include "nines/dnsd/health/health_view_builder.h"
 #include "nines/dnsd/health/report_ingest.h"
+#include "nines/dnsd/health/state_change_log.h"
 #include "nines/dnsd/health/vote_table.h"
 #include "nines/dnsd/net/listeners.h"
 #include "nines/dnsd/net/udp_worker.h"
@@ -80,6 +81,7 @@ class Server {
   SnapshotHolder<ServingState> state_;
   VoteTable votes_;  // prober votes, by check target
   HealthViewBuilder health_;
+  StateChangeLog events_;  // recent state changes, drains and reloads: /v1/status "events"
   HealthPublisher publisher_;
   ReportIngest ingest_;
   std::unique_ptr<EmbeddedProber> embedded_;  // only with no [[health.probers]]
