@@ -47,9 +47,21 @@ Live health (zones/examples/live.example.test.toml): backends on 127.0.0.21 (us-
   curl -s http://127.0.0.1:8053/v1/status      # each endpoint's state, reason and votes
 
 Two remote probers instead of the embedded one: tools/demo/two-probers.sh.
-
-Stop it with Ctrl-C.
 TRY
 build/bin/dnsd --config tools/demo/dnsd.toml &
-pids+=("$!")
-wait "$!"
+dnsd_pid=$!
+pids+=("$dnsd_pid")
+cat <<OPERATE
+
+Operating it (deploy/ has the systemd units, Prometheus config, alerts and Grafana dashboard):
+
+  status page:  http://127.0.0.1:8053/
+  metrics:      http://127.0.0.1:8053/metrics      (curl -s http://127.0.0.1:8053/metrics | grep '^nines_')
+  reload:       kill -HUP $dnsd_pid     (or: build/bin/ninesctl reload --config tools/demo/dnsd.toml)
+  JSON logs:    build/bin/dnsd --config tools/demo/dnsd.toml --log-format json
+  Prometheus:   tools/ops/prometheus-check.sh   (a real Prometheus scraping dnsd and a prober,
+                every panel of deploy/grafana/nines.json queried)
+
+Stop it with Ctrl-C.
+OPERATE
+wait "$dnsd_pid"

@@ -182,6 +182,7 @@ bool ProbeEngine::Impl::finish(detail::Outcomes& outcomes) {
     TargetStatus& status = slot->status;
     ++status.checks;
     status.last_ok = outcome.ok;
+    if (options.on_result) options.on_result(slot->target, outcome.ok, now - slot->started);
     status.reason = std::move(outcome.reason);
     if (outcome.ok) {
       status.rtt_ms = std::max(0.0, (now - slot->started) * 1000);

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 
@@ -149,6 +150,62 @@ std::optional<std::string> normalizeBaseUrl(const std::string& text) {
   return out;
 }
 
+// "ADDRESS:PORT" or "[V6]:PORT", port 0 allowed (the kernel picks one; the log says which).
+void loadMetricsListen(const toml::node& node, ConfigReader& reader, ProberConfig& config) {
+  const auto* text = node.as_string();
+  if (!text) {
+    reader.error(node, "metrics_listen must be \"ADDRESS:PORT\" like \"127.0.0.1:9154\"");
+    return;
+  }
+  const std::string& value = text->get();
+  if (value.empty()) return;  // no metrics server
+  const auto colon = value.rfind(':');
+  std::string host = colon == std::string::npos ? "" : value.substr(0, colon);
+  const std::string port_text = colon == std::string::npos ? "" : value.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+    if (host.find(':') == std::string::npos) host.clear();
+  } else if (host.find(':') != std::string::npos) {
+    host.clear();  // an IPv6 address needs brackets
+  }
+  char* end = nullptr;
+  const long port = port_text.empty() ? -1 : std::strtol(port_text.c_str(), &end, 10);
+  if (host.empty() || !zones::IpAddress::parse(host) || port < 0 || port > 65535 || *end != '\0') {
+    reader.error(node, "metrics_listen \"" + value +
+                           "\" must be \"ADDRESS:PORT\" like \"127.0.0.1:9154\" or \"[::1]:9154\"");
+    return;
+  }
+  config.metrics_host = host;
+  config.metrics_port = static_cast<std::uint16_t>(port);
+}
+
+void loadLog(const toml::node& node, ConfigReader& reader, ProberConfig& config) {
+  const auto* log = node.as_table();
+  if (!log) {
+    reader.error(node, "log must be a [log] table");
+    return;
+  }
+  reader.unknownKeys(*log, {"format", "level"}, "[log]");
+  if (const toml::node* format = log->get("format")) {
+    auto parsed =
+        format->is_string() ? base::parseLogFormat(format->as_string()->get()) : std::nullopt;
+    if (!parsed) {
+      reader.error(*format, "format must be \"text\" or \"json\"");
+    } else {
+      config.log.format = *parsed;
+    }
+  }
+  if (const toml::node* level = log->get("level")) {
+    auto parsed =
+        level->is_string() ? base::parseLogLevel(level->as_string()->get()) : std::nullopt;
+    if (!parsed) {
+      reader.error(*level, "level must be \"debug\", \"info\", \"warning\" or \"error\"");
+    } else {
+      config.log.level = *parsed;
+    }
+  }
+}
+
 ProberConfigResult loadProberConfig(const std::string& path) {
   ProberConfigResult result;
   ProberConfig& config = result.config;
@@ -163,7 +220,7 @@ ProberConfigResult loadProberConfig(const std::string& path) {
   ConfigReader reader(path, result.errors);
   reader.unknownKeys(root,
                      {"id", "region", "location", "key", "dnsd", "zones", "checks_from",
-                      "checks_refresh", "report_interval", "health"},
+                      "checks_refresh", "report_interval", "health", "metrics_listen", "log"},
                      "prober.toml");
   reader.name(root, "id", config.id);
   reader.name(root, "region", config.region);
@@ -224,6 +281,10 @@ ProberConfigResult loadProberConfig(const std::string& path) {
       reader.error(*health, "health must be a [health] table");
     }
   }
+  if (const toml::node* metrics = root.get("metrics_listen")) {
+    loadMetricsListen(*metrics, reader, config);
+  }
+  if (const toml::node* log = root.get("log")) loadLog(*log, reader, config);
   // In file order (TOML++ walks keys sorted); problems without a place (missing keys) last.
   std::stable_sort(result.errors.begin(), result.errors.end(), [](const auto& a, const auto& b) {
     auto order = [](const base::Diagnostic& d) {

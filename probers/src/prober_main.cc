@@ -12,10 +12,12 @@
 #include <thread>
 #include <unordered_map>
 
+#include "metrics_server.h"
 #include "nines/base/log.h"
 #include "nines/base/signals.h"
 #include "nines/probers/probe_engine.h"
 #include "nines/probers/prober_config.h"
+#include "nines/probers/prober_metrics.h"
 #include "nines/probers/report.h"
 #include "nines/probers/report_sender.h"
 #include "nines/probers/target_source.h"
@@ -73,7 +75,7 @@ Report buildReport(const ProberConfig& config, const std::vector<TargetStatus>& 
   return report;
 }
 
-void reportLoop(const ProberConfig& config, const ProbeEngine& engine,
+void reportLoop(const ProberConfig& config, const ProbeEngine& engine, ProberMetrics& metrics,
                 const std::atomic<bool>& stop) {
   SenderOptions options;
   options.dnsd = config.dnsd;
@@ -81,6 +83,9 @@ void reportLoop(const ProberConfig& config, const ProbeEngine& engine,
   options.interval = config.report_interval;
   options.timeout = kPostTimeout;
   options.max_backoff = kMaxBackoff;
+  options.on_result = [&metrics](std::size_t dnsd, DeliveryResult result) {
+    metrics.countReport(dnsd, result);
+  };
   ReportSender sender(std::move(options));
   // From the wall clock in ms: a restarted prober continues above every seq it sent before.
   auto seq = static_cast<std::uint64_t>(wallSeconds() * 1000);
@@ -88,6 +93,7 @@ void reportLoop(const ProberConfig& config, const ProbeEngine& engine,
   while (!stop.load()) {
     double now = steadySeconds();
     if (now >= next) {
+      metrics.setRoundLateness(now - next);
       Report report = buildReport(config, engine.snapshot());
       report.seq = seq;
       // More results than one body holds go out as several reports, each with its own seq.
@@ -169,8 +175,13 @@ int main(int argc, char** argv) {
   CLI::App app{"prober: Nines health-check agent"};
   std::string config_path = "prober.toml";
   app.add_option("-c,--config", config_path, "prober.toml to run")->capture_default_str();
+  std::string log_format;
+  app.add_option("--log-format", log_format, "text or json; overrides [log] format")
+      ->check(CLI::IsMember({"text", "json"}));
   CLI11_PARSE(app, argc, argv);
   nines::base::setLogProgram("prober");
+  // The command line's format applies from the first line (config errors included).
+  if (!log_format.empty()) base::setLogFormat(*base::parseLogFormat(log_format));
 
   ProberConfigResult loaded = loadProberConfig(config_path);
   if (!loaded.errors.empty()) {
@@ -178,11 +189,33 @@ int main(int argc, char** argv) {
     return 1;
   }
   const ProberConfig& config = loaded.config;
+  base::setLogLevel(config.log.level);
+  if (log_format.empty()) base::setLogFormat(config.log.format);
 
   sigset_t signals = nines::base::blockControlSignals();
   raiseFileLimit();
 
-  ProbeEngine engine;
+  ProberMetrics metrics(config.id, config.region, config.dnsd);
+  nines::probers::detail::MetricsServer metrics_server([&metrics] { return metrics.render(); });
+  if (!config.metrics_host.empty()) {
+    std::string error;
+    const std::uint16_t port =
+        metrics_server.start(config.metrics_host, config.metrics_port, &error);
+    if (port == 0) {
+      base::logError(error);
+      return 1;
+    }
+    const bool v6 = config.metrics_host.find(':') != std::string::npos;
+    base::logInfo("metrics listening on http://" +
+                  (v6 ? "[" + config.metrics_host + "]" : config.metrics_host) + ":" +
+                  std::to_string(port) + "/metrics");
+  }
+
+  EngineOptions engine_options;
+  engine_options.on_result = [&metrics](const CheckTarget& target, bool ok, double seconds) {
+    metrics.observeCheck(target.check.name, ok, seconds);
+  };
+  ProbeEngine engine(std::move(engine_options));
   if (!config.zones.empty() && !loadZoneTargets(config, engine)) return 1;
 
   // One line per state change, written on the engine thread.
@@ -199,7 +232,7 @@ int main(int argc, char** argv) {
 
   std::atomic<bool> stop{false}, fetch_now{false};
   std::thread engine_thread([&] { engine.run(stop); });
-  std::thread report_thread([&] { reportLoop(config, engine, stop); });
+  std::thread report_thread([&] { reportLoop(config, engine, metrics, stop); });
   std::thread fetch_thread;
   if (!config.checks_from.empty()) {
     fetch_thread = std::thread([&] { fetchLoop(config, engine, stop, fetch_now); });
@@ -231,6 +264,7 @@ int main(int argc, char** argv) {
   engine_thread.join();
   report_thread.join();
   if (fetch_thread.joinable()) fetch_thread.join();
+  metrics_server.stop();
   base::logInfo("stopped");
   return 0;
 }

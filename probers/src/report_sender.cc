@@ -51,6 +51,7 @@ struct ReportSender::Impl {
     double started = 0;
     double next_attempt = 0;
     double last_logged = -1e18;
+    std::size_t index = 0;  // in options.dnsd
   };
 
   explicit Impl(SenderOptions sender_options) : options(std::move(sender_options)) {
@@ -61,6 +62,7 @@ struct ReportSender::Impl {
       auto dnsd = std::make_unique<Dnsd>();
       dnsd->delivery.url = url;
       dnsd->endpoint = url + "/v1/reports";
+      dnsd->index = dnsds.size();
       dnsds.push_back(std::move(dnsd));
     }
   }
@@ -85,6 +87,9 @@ struct ReportSender::Impl {
   // Posts part `next_part` of the dnsd's round.
   void start(Dnsd& dnsd, double now);
   void done(Dnsd& dnsd, CURLcode result, double now);
+  void tell(const Dnsd& dnsd, DeliveryResult result) const {
+    if (options.on_result) options.on_result(dnsd.index, result);
+  }
 
   SenderOptions options;
   CURLM* multi = nullptr;
@@ -147,6 +152,9 @@ void ReportSender::Impl::done(Dnsd& dnsd, CURLcode result, double now) {
     problem = "HTTP " + std::to_string(status) + " " + oneLine(dnsd.reply, 200);
   }
   release(dnsd);
+  tell(dnsd, problem.empty()                     ? DeliveryResult::Accepted
+             : result == CURLE_OK && status != 0 ? DeliveryResult::Refused
+                                                 : DeliveryResult::Error);
   std::unique_lock lock(mutex);
   DnsdDelivery& delivery = dnsd.delivery;
   if (problem.empty()) {
@@ -198,8 +206,11 @@ void ReportSender::send(std::vector<SignedBody> parts) {
   auto round = std::make_shared<const std::vector<SignedBody>>(std::move(parts));
   for (auto& dnsd : impl_->dnsds) {
     if (dnsd->easy || now < dnsd->next_attempt) {
-      std::lock_guard lock(impl_->mutex);
-      ++dnsd->delivery.skipped;
+      {
+        std::lock_guard lock(impl_->mutex);
+        ++dnsd->delivery.skipped;
+      }
+      impl_->tell(*dnsd, DeliveryResult::Skipped);
       continue;
     }
     dnsd->round = round;

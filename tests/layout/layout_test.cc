@@ -45,7 +45,7 @@ const std::vector<Module>& modules() {
        "probers",
        {"probers/include"},
        {"probe_protocol", "zones", "base"},
-       {"curl", "toml", "sockets", "posix", "cli"}},
+       {"curl", "toml", "sockets", "posix", "cli", "httplib", "prometheus"}},
       {"wire", "dnsd/wire", {"dnsd/wire/include"}, {}, {}},
       {"serve", "dnsd/serve", {"dnsd/serve/include"}, {"wire", "policy", "zones", "base"}, {}},
       {"health",
@@ -78,6 +78,15 @@ const std::map<std::string, std::set<std::string>>& fileExceptions() {
   return kExceptions;
 }
 
+// Headers the build generates (in the build tree, so not found beside their includer), by the
+// folder of the module that generates them: the status page's files as C++ strings.
+const std::map<std::string, std::string>& generatedHeaders() {
+  static const std::map<std::string, std::string> kGenerated = {
+      {"status_page_assets.h", "dnsd/control"},
+  };
+  return kGenerated;
+}
+
 // Third-party (and system) headers by the library they belong to. A header matching none is the
 // standard library's, which everyone may use.
 const std::map<std::string, std::regex>& libraries() {
@@ -93,9 +102,8 @@ const std::map<std::string, std::regex>& libraries() {
       {"maxminddb", std::regex("^maxminddb")},
       {"cli", std::regex("^CLI/")},
       {"sockets", std::regex("^(sys/socket|sys/epoll|netinet/.*|arpa/inet)\\.h$")},
-      {"posix",
-       std::regex(
-           "^(unistd|signal|pthread|fcntl|sys/(resource|time|signalfd|types|stat|wait))\\.h$")},
+      {"posix", std::regex("^(unistd|signal|pthread|fcntl|pwd|grp|sys/"
+                           "(resource|time|signalfd|types|stat|wait))\\.h$")},
   };
   return kLibraries;
 }
@@ -145,6 +153,11 @@ class LayoutChecker {
   // The module whose public headers hold `header`, or the one holding it next to `from`.
   const Module* moduleOfHeader(const std::string& header, const fs::path& from) const {
     if (fs::exists(from.parent_path() / header)) return moduleOfFile(from.parent_path() / header);
+    if (auto it = generatedHeaders().find(header); it != generatedHeaders().end()) {
+      for (const Module& module : modules()) {
+        if (module.folder == it->second) return &module;
+      }
+    }
     for (const Module& module : modules()) {
       for (const std::string& dir : module.include) {
         if (fs::exists(root_ / dir / header)) return &module;

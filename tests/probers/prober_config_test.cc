@@ -58,6 +58,37 @@ TEST_F(ProberConfigTest, Defaults) {
   EXPECT_EQ(result.config.checks_from, "http://127.0.0.1:1");
 }
 
+TEST_F(ProberConfigTest, MetricsListenAndLog) {
+  const std::string base = std::string("id = \"p\"\nregion = \"r\"\nkey = \"") + kKey +
+                           "\"\ndnsd = [\"http://127.0.0.1:1\"]\nzones = \"z\"\n";
+  struct Case {
+    std::string lines;
+    std::string host;
+    std::uint16_t port;
+    base::LogSettings log;
+  };
+  const Case cases[] = {
+      {"", "", 0, {}},
+      {"metrics_listen = \"\"\n", "", 0, {}},
+      {"metrics_listen = \"127.0.0.1:9154\"\n", "127.0.0.1", 9154, {}},
+      {"metrics_listen = \"[::1]:0\"\n", "::1", 0, {}},
+      {"[log]\nformat = \"json\"\nlevel = \"debug\"\n",
+       "",
+       0,
+       {base::LogFormat::Json, base::LogLevel::Debug}},
+      {"[log]\nlevel = \"error\"\n", "", 0, {base::LogFormat::Text, base::LogLevel::Error}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.lines);
+    auto result = load(base + c.lines);
+    ASSERT_TRUE(result.errors.empty()) << result.errors[0].toString();
+    EXPECT_EQ(result.config.metrics_host, c.host);
+    EXPECT_EQ(result.config.metrics_port, c.port);
+    EXPECT_EQ(result.config.log.format, c.log.format);
+    EXPECT_EQ(result.config.log.level, c.log.level);
+  }
+}
+
 TEST_F(ProberConfigTest, ErrorsCarryFileLineColumn) {
   const std::string base = std::string("id = \"p\"\nregion = \"r\"\nkey = \"") + kKey +
                            "\"\ndnsd = [\"http://127.0.0.1:1\"]\n";
@@ -98,6 +129,12 @@ TEST_F(ProberConfigTest, ErrorsCarryFileLineColumn) {
            "\"\ndnsd = [\"http://a\", \"http://a/\"]\n" + zones,
        "4:21: dnsd \"http://a\" is listed twice"},
       {"id = \"p\"\nregion = [", ":2:11: Error while parsing array"},  // TOML syntax
+      {base + zones + "metrics_listen = 9154\n", "6:18: metrics_listen must be \"ADDRESS:PORT\""},
+      {base + zones + "metrics_listen = \"[::1]:99999\"\n", "6:18: metrics_listen \"[::1]:99999\""},
+      {base + zones + "[log]\nformat = \"xml\"\n", "7:10: format must be \"text\" or \"json\""},
+      {base + zones + "[log]\nlevel = \"loud\"\n", "7:9: level must be \"debug\""},
+      {base + zones + "[log]\nformt = \"json\"\n", "7:1: unknown key \"formt\" in [log]"},
+      {base + zones + "log = \"json\"\n", "6:7: log must be a [log] table"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.text);

@@ -33,6 +33,7 @@ HttpReply replyOf(const httplib::Result& result) {
   reply.status = result->status;
   reply.body = result->body;
   reply.content_type = result->get_header_value("Content-Type");
+  for (const auto& [name, value] : result->headers) reply.headers.emplace_back(name, value);
   return reply;
 }
 
@@ -55,6 +56,13 @@ std::string headerValue(const std::string& head, const std::string& name) {
 }
 
 }  // namespace
+
+std::string headerOf(const HttpReply& reply, const std::string& name) {
+  for (const auto& [key, value] : reply.headers) {
+    if (strcasecmp(key.c_str(), name.c_str()) == 0) return value;
+  }
+  return "";
+}
 
 HttpReply httpGet(std::uint16_t port, const std::string& path) {
   return replyOf(client(port).Get(path.c_str()));

@@ -15,7 +15,11 @@ struct HttpReply {
   int status = 0;
   std::string body;
   std::string content_type;
+  std::vector<std::pair<std::string, std::string>> headers;  // every header, as received
 };
+
+// The value of the first header `name` (any case) of `reply`, "" when there is none.
+std::string headerOf(const HttpReply& reply, const std::string& name);
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 

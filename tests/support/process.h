@@ -44,6 +44,7 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   std::string log() const;
+  pid_t pid() const { return pid_; }
   bool running();
   void signal(int number);
   // SIGTERM, then waits; returns the exit status (-1 on timeout or abnormal end).

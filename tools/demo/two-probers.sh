@@ -32,6 +32,9 @@ dnsd (127.0.0.1:5300) takes health reports from probers "a" (us-east) and "b" (e
   dig @127.0.0.1 -p 5300 www.live.example.test A +short +subnet=198.51.100.0/24  # 127.0.0.22
   pkill -f "nines-demo-backend 127.0.0.22"   # both probers see it fail: EU clients get 127.0.0.21
   pkill -f "prober-b.toml"                   # b goes silent: after report_ttl (5 s) only a counts
+  curl -s http://127.0.0.1:9154/metrics      # prober a's checks, probe durations, reports sent
+  curl -s http://127.0.0.1:9155/metrics      # prober b's
+  http://127.0.0.1:8053/  http://127.0.0.1:8053/metrics   # dnsd's status page and metrics
 
 Stop it with Ctrl-C.
 TRY

@@ -319,6 +319,29 @@ void loadHealth(const toml::table& health, const std::string& file, HealthConfig
   if (const auto* probers = health.get("probers")) loadProbers(*probers, file, config, errors);
 }
 
+void loadLog(const toml::table& log, const std::string& file, base::LogSettings& settings,
+             base::Diagnostics& errors) {
+  rejectUnknownKeys(log, {"format", "level"}, "[log]", file, errors);
+  if (const auto& format = log["format"]) {
+    auto parsed =
+        format.is_string() ? base::parseLogFormat(format.as_string()->get()) : std::nullopt;
+    if (!parsed) {
+      errors.push_back(at(file, format.node()->source(), "format must be \"text\" or \"json\""));
+    } else {
+      settings.format = *parsed;
+    }
+  }
+  if (const auto& level = log["level"]) {
+    auto parsed = level.is_string() ? base::parseLogLevel(level.as_string()->get()) : std::nullopt;
+    if (!parsed) {
+      errors.push_back(at(file, level.node()->source(),
+                          "level must be \"debug\", \"info\", \"warning\" or \"error\""));
+    } else {
+      settings.level = *parsed;
+    }
+  }
+}
+
 }  // namespace
 
 ConfigResult loadServerConfig(const std::string& path) {
@@ -335,8 +358,8 @@ ConfigResult loadServerConfig(const std::string& path) {
   }
   std::filesystem::path base = std::filesystem::path(path).parent_path();
 
-  rejectUnknownKeys(root, {"server", "http", "geo", "health", "rate_limit"}, "dnsd.toml", path,
-                    errors);
+  rejectUnknownKeys(root, {"server", "http", "geo", "health", "log", "rate_limit"}, "dnsd.toml",
+                    path, errors);
   const toml::table* server = root["server"].as_table();
   if (!server) {
     errors.push_back({{path, 0, 0}, "missing [server] table"});
@@ -344,7 +367,7 @@ ConfigResult loadServerConfig(const std::string& path) {
   }
   rejectUnknownKeys(*server,
                     {"listen", "zones", "threads", "udp_payload", "tcp_idle_timeout",
-                     "tcp_max_connections", "digest_file"},
+                     "tcp_max_connections", "digest_file", "user"},
                     "[server]", path, errors);
 
   if (const auto* listen = (*server)["listen"].as_array()) {
@@ -392,6 +415,24 @@ ConfigResult loadServerConfig(const std::string& path) {
           at(path, node.node()->source(), "tcp_idle_timeout must be seconds in (0, 3600]"));
     } else {
       config.tcp_idle_timeout = *value;
+    }
+  }
+  if (const auto& user = (*server)["user"]) {
+    RunAs run_as;
+    std::string error;
+    if (!user.is_string() || user.as_string()->get().empty()) {
+      errors.push_back(at(path, user.node()->source(), "user must be a user name like \"nines\""));
+    } else if (!lookupUser(user.as_string()->get(), &run_as, &error)) {
+      errors.push_back(at(path, user.node()->source(), "user: " + error));
+    } else {
+      config.run_as = run_as;
+    }
+  }
+  if (const auto& log = root["log"]) {
+    if (const toml::table* table = log.as_table()) {
+      loadLog(*table, path, result.config.log, errors);
+    } else {
+      errors.push_back(at(path, log.node()->source(), "[log] must be a table"));
     }
   }
   if (const toml::table* http = root["http"].as_table()) {

@@ -140,6 +140,12 @@ std::vector<std::string> restartRequired(const Config& running, const Config& ne
   // a load of shared state on every query. (The TCP idle timeout and connection limit are applied
   // live: the TCP thread takes them at its idle sweep.)
   if (a.udp_payload != b.udp_payload) out.push_back("[server] udp_payload");
+  // Privileges are dropped once, after binding at start.
+  const std::string user_before = a.run_as ? a.run_as->user : "";
+  const std::string user_after = b.run_as ? b.run_as->user : "";
+  if (user_before != user_after) out.push_back("[server] user");
+  // The format may have come from --log-format, which a reload does not see. (The level applies.)
+  if (running.log.format != next.log.format) out.push_back("[log] format");
   if (addresses(running.http.listen) != addresses(next.http.listen)) {
     out.push_back("[http] listen");
   }
@@ -160,6 +166,8 @@ Config applicableConfig(const Config& running, Config next) {
   next.server.listen = running.server.listen;
   next.server.threads = running.server.threads;
   next.server.udp_payload = running.server.udp_payload;
+  next.server.run_as = running.server.run_as;
+  next.log.format = running.log.format;
   next.http.listen = running.http.listen;
   next.http.test_hooks = running.http.test_hooks;
   if (running.health.probers.empty() != next.health.probers.empty()) {

@@ -11,6 +11,7 @@
 #include "nines/dnsd/net/tcp_server.h"
 #include "nines/probers/check_target.h"
 #include "nines/zones/loader.h"
+#include "recent_changes.h"
 
 namespace nines::dnsd {
 
@@ -37,6 +38,7 @@ Server::Server(Config config)
                  }),
       ingest_(config_.health.probers, config_.health.max_skew, votes_, wallClock) {
   if (config_.health.probers.empty()) embedded_ = std::make_unique<EmbeddedProber>(votes_);
+  publisher_.recordChangesIn(&events_);
 }
 
 Server::~Server() {
@@ -97,7 +99,7 @@ std::size_t Server::serveZones(zones::LoadResult& loaded, bool initial,
 }
 
 void Server::recordAttempt(const Configuration& loaded, const std::vector<std::string>& restart,
-                           bool applied) {
+                           bool applied, bool initial) {
   std::vector<std::string> errors;
   for (const auto& error : loaded.errors) errors.push_back(error.toString());
   for (const auto& error : loaded.zones.errors) errors.push_back(error.toString());
@@ -118,6 +120,7 @@ void Server::recordAttempt(const Configuration& loaded, const std::vector<std::s
     record.config_digest = loaded.digest;
     record.expected_digest = loaded.expected_digest;
   }
+  events_.record(reloadChange(record, initial));
 }
 
 void Server::publishServingState(std::shared_ptr<const ZoneTable> zones,
@@ -188,7 +191,7 @@ bool Server::open(std::string* error) {
   for (const auto& warning : first.warnings) base::logWarning(warning);
   locator_ = first.locator;
   const std::size_t count = serveZones(first.zones, true, config_.health.allow_nets);
-  recordAttempt(first, {}, true);
+  recordAttempt(first, {}, true, true);
   base::logInfo("loaded " + std::to_string(count) + " zone(s) from " + config_.server.zones +
                 (first.zones.errors.empty()
                      ? ""
@@ -248,7 +251,7 @@ ReloadRecord Server::reload() {
   for (const auto& warning : next.warnings) base::logWarning(warning);
   if (!next.errors.empty()) {
     for (const auto& error : next.errors) base::logError(error.toString());
-    recordAttempt(next, {}, false);
+    recordAttempt(next, {}, false, false);
     base::logError("reload failed: " + std::to_string(next.errors.size()) +
                    " error(s); nothing changed, the previous configuration keeps serving");
     return reloadRecord();
@@ -257,6 +260,7 @@ ReloadRecord Server::reload() {
   Config applied = applicableConfig(config_, std::move(next.config));
   // Everything below was validated above: from here on, each part takes its new settings.
   if (http_) http_->setToken(applied.http.token);
+  base::setLogLevel(applied.log.level);
   if (tcp_) {
     tcp_->setLimits(
         std::chrono::milliseconds(static_cast<long>(applied.server.tcp_idle_timeout * 1000)),
@@ -273,7 +277,7 @@ ReloadRecord Server::reload() {
     std::lock_guard lock(config_mutex_);
     config_ = std::move(applied);
   }
-  recordAttempt(next, restart, true);
+  recordAttempt(next, restart, true, false);
   std::string restart_text;
   for (const auto& setting : restart) restart_text += (restart_text.empty() ? "" : ", ") + setting;
   const std::size_t zone_errors = next.zones.errors.size();
@@ -299,6 +303,7 @@ int Server::drain(const HealthSelector& selector, bool drained, std::string& bod
     return error.rfind("no pool", 0) == 0 ? 404 : 400;
   }
   publisher_.republish();
+  events_.record(drainChange(selector, drained, matched, wallClock()));
   base::logInfo(std::string(drained ? "drained " : "undrained ") + describe(selector) + " (" +
                 std::to_string(matched) + " match(es))");
   body = nlohmann::json{{"matched", matched}, {"drained", drained}}.dump();
@@ -364,6 +369,7 @@ std::string Server::statusJson(const StatusFilter& filter) const {
   sources.embedded_last_feed = embedded_ ? embedded_->lastFeed() : 0;
   sources.now = wallClock();
   sources.reload = reloadRecord();
+  sources.events = events_.recent(filter.events);
   return renderStatus(*current, sources, filter);
 }
 

@@ -1,11 +1,13 @@
 #include "nines/dnsd/control/status.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "nines/dnsd/health/embedded_prober.h"
 #include "nines/dnsd/health/health_view_builder.h"
 #include "nines/policy/select.h"
+#include "recent_changes.h"
 
 namespace nines::dnsd {
 
@@ -191,6 +193,9 @@ std::string renderStatus(const ServingState& state, const StatusSources& sources
                                       ? json(nullptr)
                                       : json(sources.reload.expected_digest)}};
   if (sources.health != nullptr) out["health"] = healthJson(sources);
+  const std::size_t events = std::min(filter.events, sources.events.size());
+  out["events"] = changesJson(
+      {sources.events.begin(), sources.events.begin() + static_cast<std::ptrdiff_t>(events)});
   return out.dump(2);
 }
 

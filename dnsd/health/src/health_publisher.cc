@@ -2,6 +2,9 @@
 
 #include <utility>
 
+#include "nines/base/log.h"
+#include "nines/dnsd/health/health_change_log.h"
+
 namespace nines::dnsd {
 
 HealthPublisher::HealthPublisher(HealthViewBuilder& builder, Clock clock, Sink sink)
@@ -10,7 +13,14 @@ HealthPublisher::HealthPublisher(HealthViewBuilder& builder, Clock clock, Sink s
 HealthPublisher::~HealthPublisher() { stop(); }
 
 void HealthPublisher::deliver(View view, const Sink& sink, double now) {
+  if (published_ && published_services_) {
+    std::vector<StateChange> changes =
+        viewChanges(*published_services_, *published_, *services_, *view, now);
+    for (const auto& line : describeHealthChanges(changes)) base::logInfo(line);
+    if (changes_ != nullptr) changes_->record(std::move(changes));
+  }
   published_ = view;
+  published_services_ = services_;
   last_publish_ = now;
   sink(std::move(view));
 }
@@ -62,6 +72,11 @@ bool HealthPublisher::tick() {
   if (!due(published_ ? compareViews(*published_, *view) : ViewChange::States)) return false;
   deliver(std::move(view), sink_, now);
   return true;
+}
+
+void HealthPublisher::recordChangesIn(StateChangeLog* log) {
+  std::lock_guard lock(mutex_);
+  changes_ = log;
 }
 
 void HealthPublisher::start(std::chrono::milliseconds period, std::function<void()> before_tick) {

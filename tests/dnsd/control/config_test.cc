@@ -395,3 +395,46 @@ TEST(ServerConfig, ReadsGoodHttpAndGeoSections) {
 
 }  // namespace
 }  // namespace nines::dnsd
+
+namespace nines::dnsd {
+namespace {
+
+// [server] user and [log]: the snippets follow kServer, so [server] keys go first in them.
+const BadCase kKitBadCases[] = {
+    {"user = \"no-such-user-nines\"\n",
+     {{1, "\"no-such", "user: no user \"no-such-user-nines\" on this system"}}},
+    {"user = 0\n", {{1, "0", "user must be a user name like \"nines\""}}},
+    {"user = \"\"\n", {{1, "\"\"", "user must be a user name like \"nines\""}}},
+    {"[log]\nformat = \"xml\"\n", {{2, "\"xml", "format must be \"text\" or \"json\""}}},
+    {"[log]\nlevel = \"warn\"\n",
+     {{2, "\"warn", "level must be \"debug\", \"info\", \"warning\" or \"error\""}}},
+    {"[log]\nlevel = 1\n",
+     {{2, "1", "level must be \"debug\", \"info\", \"warning\" or \"error\""}}},
+    {"[log]\nfile = \"x\"\n", {{2, "file", "unknown key \"file\" in [log]"}}},
+};
+
+TEST(ServerConfig, ReportsUserAndLogProblemsAtTheirPlace) {
+  for (const BadCase& c : kKitBadCases) expectErrors(c);
+}
+
+TEST(ServerConfig, ReadsUserAndLog) {
+  TempDir dir;
+  ConfigResult defaults = loadServerConfig(dir.write("a.toml", kServer));
+  ASSERT_TRUE(defaults.errors.empty());
+  EXPECT_FALSE(defaults.config.server.run_as);
+  EXPECT_EQ(defaults.config.log.format, base::LogFormat::Text);
+  EXPECT_EQ(defaults.config.log.level, base::LogLevel::Info);
+
+  ConfigResult result = loadServerConfig(dir.write(
+      "b.toml", kServer + "user = \"root\"\n[log]\nformat = \"json\"\nlevel = \"debug\"\n"));
+  ASSERT_TRUE(result.errors.empty()) << result.errors.front().toString();
+  ASSERT_TRUE(result.config.server.run_as);
+  EXPECT_EQ(result.config.server.run_as->user, "root");
+  EXPECT_EQ(result.config.server.run_as->uid, 0u);
+  EXPECT_EQ(result.config.server.run_as->gid, 0u);
+  EXPECT_EQ(result.config.log.format, base::LogFormat::Json);
+  EXPECT_EQ(result.config.log.level, base::LogLevel::Debug);
+}
+
+}  // namespace
+}  // namespace nines::dnsd

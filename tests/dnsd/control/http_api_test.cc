@@ -182,14 +182,61 @@ TEST_F(HttpApiTest, StatusFiltersComeFromTheQueryAndTyposAreRefused) {
     EXPECT_EQ(filter_.pools.region, "eu-west");
     EXPECT_TRUE(filter_.pools.endpoint.empty());
     EXPECT_FALSE(filter_.votes);
+    EXPECT_EQ(filter_.events, static_cast<std::size_t>(-1));  // all, unless asked
+  }
+  EXPECT_EQ(httpGet(port_, "/v1/status?events=5").status, 200);
+  {
+    std::lock_guard lock(mutex_);
+    EXPECT_EQ(filter_.events, 5u);
   }
   for (const auto& [query, message] : std::vector<std::pair<std::string, std::string>>{
            {"?votes=maybe", "votes must be 0, 1, false or true"},
-           {"?servce=www", "servce\\\" (zone, service, region, votes)"}}) {
+           {"?events=-1", "events must be a number"},
+           {"?events=lots", "events must be a number"},
+           {"?servce=www", "servce\\\" (zone, service, region, votes, events)"}}) {
     auto refused = httpGet(port_, "/v1/status" + query);
     EXPECT_EQ(refused.status, 400) << query;
     EXPECT_NE(refused.body.find(message), std::string::npos) << refused.body;
   }
+}
+
+// The page is three files from the binary; the policy lets it load nothing from anywhere else and
+// run no inline script, and none of the three names another origin.
+TEST_F(HttpApiTest, TheStatusPageComesFromThisServerOnly) {
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"/", "text/html"}, {"/status.css", "text/css"}, {"/status.js", "text/javascript"}};
+  for (const auto& [path, type] : files) {
+    auto reply = httpGet(port_, path);
+    EXPECT_EQ(reply.status, 200) << path;
+    EXPECT_EQ(reply.content_type.rfind(type, 0), 0u) << path << ": " << reply.content_type;
+    const std::string policy = nines::testing::headerOf(reply, "Content-Security-Policy");
+    EXPECT_NE(policy.find("default-src 'none'"), std::string::npos) << path << ": " << policy;
+    EXPECT_NE(policy.find("script-src 'self'"), std::string::npos) << policy;
+    EXPECT_NE(policy.find("connect-src 'self'"), std::string::npos) << policy;
+    for (const char* loose : {"unsafe-inline", "unsafe-eval", "*", "http:", "https:", "data:"}) {
+      EXPECT_EQ(policy.find(loose), std::string::npos) << path << " allows " << loose;
+    }
+    for (const char* elsewhere : {"http://", "https://", "src=\"//", "href=\"//", "@import"}) {
+      EXPECT_EQ(reply.body.find(elsewhere), std::string::npos) << path << " names " << elsewhere;
+    }
+  }
+  EXPECT_NE(httpGet(port_, "/").body.find("src=\"/status.js\""), std::string::npos);
+  EXPECT_NE(httpGet(port_, "/status.js").body.find("/v1/status?"), std::string::npos);
+}
+
+// Brotli at cpp-httplib's quality costs seconds of CPU for a large status; gzip is offered instead.
+TEST_F(HttpApiTest, ResponsesAreNeverBrotliCompressed) {
+  httplib::Client client("127.0.0.1", port_);
+  client.set_decompress(false);
+  for (const char* accepted : {"gzip, deflate, br, zstd", "br"}) {
+    auto reply = client.Get("/status.js", {{"Accept-Encoding", accepted}});
+    ASSERT_TRUE(reply) << accepted;
+    EXPECT_EQ(reply->status, 200);
+    EXPECT_NE(reply->get_header_value("Content-Encoding"), "br") << accepted;
+  }
+  auto reply = client.Get("/status.js", {{"Accept-Encoding", "gzip, br"}});
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->get_header_value("Content-Encoding"), "gzip");
 }
 
 TEST_F(HttpApiTest, ChecksAreServed) {

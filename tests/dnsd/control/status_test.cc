@@ -47,13 +47,14 @@ class StatusTest : public ::testing::Test {
     ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().toString();
     state_.zones = ZoneTable::build(std::move(loaded.zones));
   }
-  json render(const StatusFilter& filter = {}) {
+  json render(const StatusFilter& filter = {}, std::vector<StateChange> events = {}) {
     state_.health = builder_.build(state_.zones->services());
     StatusSources sources;
     sources.health = &health_;
     sources.drains = builder_.drains();
     sources.probers = {{"p1", "eu-west", true, 7, now_ - 2, {}}};
     sources.now = now_;
+    sources.events = std::move(events);
     return json::parse(renderStatus(state_, sources, filter));
   }
   static json region(const json& status, const std::string& name) {
@@ -118,6 +119,39 @@ TEST_F(StatusTest, ProbersAreShownWithoutTheirKeys) {
   EXPECT_EQ(status["probers"][0]["last_report_age"], 2.0);
   EXPECT_FALSE(status["probers"][0].contains("key"));
   EXPECT_EQ(status["health"]["mode"], "probers");
+}
+
+TEST_F(StatusTest, EventsAreListedNewestFirstWithEveryFieldAndTheirNumberLimited) {
+  StateChangeLog log;
+  log.record({0, 990.5, ChangeKind::Reload, "", "", "", "", "", "success", "start-up load"});
+  log.record({0, 995.25, ChangeKind::Region, "status.test.", "www.status.test.", "eu-west", "",
+              "up", "down", "0/1 endpoints up or unknown, min_up 1"});
+  log.record({0, 995.25, ChangeKind::Endpoint, "status.test.", "www.status.test.", "eu-west",
+              "198.51.100.10", "up", "down", "1/1 fresh votes down: refused"});
+  json status = render({}, log.recent());
+  ASSERT_EQ(status["events"].size(), 3u) << status["events"];
+  const json& newest = status["events"][0];
+  EXPECT_EQ(newest["seq"], 3);
+  EXPECT_EQ(newest["kind"], "endpoint");
+  EXPECT_EQ(newest["endpoint"], "198.51.100.10");
+  EXPECT_EQ(newest["from"], "up");
+  EXPECT_EQ(newest["to"], "down");
+  EXPECT_EQ(newest["reason"], "1/1 fresh votes down: refused");
+  EXPECT_EQ(status["events"][1]["kind"], "region");
+  EXPECT_EQ(status["events"][1]["service"], "www.status.test.");
+  EXPECT_EQ(status["events"][1]["endpoint"], nullptr);
+  const json& oldest = status["events"][2];
+  EXPECT_EQ(oldest["kind"], "reload");
+  EXPECT_EQ(oldest["time"], 990.5);
+  EXPECT_EQ(oldest["service"], nullptr);
+  EXPECT_EQ(oldest["from"], nullptr);
+  StatusFilter filter;
+  filter.events = 1;
+  status = render(filter, log.recent());
+  ASSERT_EQ(status["events"].size(), 1u);
+  EXPECT_EQ(status["events"][0]["seq"], 3);
+  filter.events = 0;
+  EXPECT_TRUE(render(filter, log.recent())["events"].empty());
 }
 
 }  // namespace

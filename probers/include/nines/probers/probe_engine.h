@@ -34,6 +34,9 @@ struct EngineOptions {
   double jitter = 0.1;     // each interval is interval * (1 ± jitter); the first check of a
                            // target starts at a random point within its first interval
   std::string user_agent = "Nines-prober/0.1 (+health check)";
+  // Told of every completed check (whether it passed, seconds from start to completion) on the
+  // engine thread, before rise/fall applies; for metrics. May be empty.
+  std::function<void(const CheckTarget& target, bool ok, double seconds)> on_result;
 };
 
 class ProbeEngine {

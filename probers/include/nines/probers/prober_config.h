@@ -9,15 +9,21 @@
 //   checks_from = "http://127.0.0.1:8053"  # ... or from a dnsd's GET /v1/checks (one of the two)
 //   checks_refresh = 10.0                  # seconds between fetches of /v1/checks
 //   report_interval = 1.0                  # seconds between reports
+//   metrics_listen = "127.0.0.1:9154"      # GET /metrics here; absent or "": no metrics server
 //   [health]
 //   allow_nets = ["127.0.0.0/8"]           # probe only addresses inside these; default: any
+//   [log]
+//   format = "text"                        # or "json": one JSON object per line
+//   level = "info"                         # debug, info, warning, error
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "nines/base/diagnostic.h"
+#include "nines/base/log.h"
 #include "nines/zones/ip.h"
 #include "nines/zones/zone.h"
 
@@ -35,6 +41,9 @@ struct ProberConfig {
   double checks_refresh = 10.0;
   double report_interval = 1.0;
   std::vector<zones::Cidr> allow_nets;  // empty: every address may be probed
+  std::string metrics_host;             // metrics_listen's address; empty: no metrics server
+  std::uint16_t metrics_port = 0;       // 0: the kernel picks one
+  base::LogSettings log;                // [log]
 };
 
 struct ProberConfigResult {

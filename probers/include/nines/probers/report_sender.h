@@ -5,6 +5,7 @@
 // per `log_every` seconds, and once more on recovery.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -12,6 +13,14 @@
 #include <vector>
 
 namespace nines::probers {
+
+// What came of one report POST to one dnsd.
+enum class DeliveryResult {
+  Accepted,  // 2xx
+  Refused,   // dnsd answered with another status (a bad signature, a replay, too large ...)
+  Error,     // no answer: connection refused, timeout
+  Skipped,   // not sent: the previous POST was still running, or backing off after failures
+};
 
 struct SenderOptions {
   std::vector<std::string> dnsd;  // base URLs; reports go to URL + "/v1/reports"
@@ -21,6 +30,9 @@ struct SenderOptions {
   double max_backoff = 10.0;
   double log_every = 30.0;        // seconds between repeated failure lines of one dnsd
   std::function<double()> clock;  // steady seconds; default std::chrono::steady_clock
+  // Told of every POST's result (and every skip), with the dnsd's index in `dnsd`; on the thread
+  // calling send() and poll(). May be empty.
+  std::function<void(std::size_t dnsd_index, DeliveryResult result)> on_result;
 };
 
 struct DnsdDelivery {

@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "nines/base/diagnostic.h"
+#include "nines/base/log.h"
+#include "nines/dnsd/control/privileges.h"
 #include "nines/dnsd/health/prober_key.h"
 #include "nines/dnsd/net/socket_address.h"
 #include "nines/policy/location.h"
@@ -25,6 +28,7 @@ struct ServerConfig {
   // A file holding the config digest this nameserver was deployed with (ReloadRecord's
   // expected_digest), resolved; empty: none.
   std::string digest_file;
+  std::optional<RunAs> run_as;  // [server] user: who dnsd becomes after binding; none: stays
 };
 
 struct HttpConfig {
@@ -53,6 +57,7 @@ struct Config {
   HttpConfig http;
   GeoConfig geo;
   HealthConfig health;
+  base::LogSettings log;  // [log] format, level
 };
 
 struct ConfigResult {

@@ -1,7 +1,8 @@
 // dnsd's HTTP port (DESIGN.md "HTTP API"): GET /metrics (Prometheus), GET /v1/status, POST
 // /v1/reports (signed prober reports), GET /v1/checks (the check targets, for remote probers), POST
-// /v1/drain, /v1/undrain and /v1/reload (bearer token), GET / (status page), and with test hooks
-// on, POST /v1/test/health. Control plane only, never on the query path.
+// /v1/drain, /v1/undrain and /v1/reload (bearer token), GET / (status page, with /status.css and
+// /status.js), and with test hooks on, POST /v1/test/health. Control plane only, never on the
+// query path.
 //
 // Bodies: a report may be up to probers::kMaxReportBody; every other request body up to 64 KiB.
 // A body over its limit is refused with 413 from its Content-Length, before it is read; a request
@@ -68,7 +69,7 @@ class HttpApi {
   // Threads, timeouts, keep-alive and body limits (refused before the body is read).
   void setLimits(httplib::Server& server);
   void addRoutes(httplib::Server& server);
-  // The routes, one function each.
+  // The routes, one function each (the status page's three files share one).
   void getStatusPage(const httplib::Request& request, httplib::Response& response);
   void getStatus(const httplib::Request& request, httplib::Response& response);
   void postReport(const httplib::Request& request, httplib::Response& response);

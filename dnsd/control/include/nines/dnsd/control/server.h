@@ -21,6 +21,7 @@
 #include "nines/dnsd/health/health_publisher.h"
 #include "nines/dnsd/health/health_view_builder.h"
 #include "nines/dnsd/health/report_ingest.h"
+#include "nines/dnsd/health/state_change_log.h"
 #include "nines/dnsd/health/vote_table.h"
 #include "nines/dnsd/net/listeners.h"
 #include "nines/dnsd/net/udp_worker.h"
@@ -73,9 +74,10 @@ class Server {
   // reload, a zone whose file failed keeps its last good version. Returns how many zones.
   std::size_t serveZones(zones::LoadResult& loaded, bool initial,
                          const std::vector<zones::Cidr>& allow_nets);
-  // Records an attempt (the first load, or a reload) and logs its result.
+  // Records an attempt (the first load when `initial`, or a reload), and its entry among the
+  // recent changes. `applied`: its digests and restart_required are what is in force now.
   void recordAttempt(const Configuration& loaded, const std::vector<std::string>& restart,
-                     bool applied);
+                     bool applied, bool initial);
   // The zones to serve after a load: what loaded, plus the last good version of every zone whose
   // file now fails.
   std::vector<zones::Zone> keepFailedZones(zones::LoadResult& result) const;
@@ -98,6 +100,7 @@ class Server {
   SnapshotHolder<ServingState> state_;
   VoteTable votes_;  // prober votes, by check target
   HealthViewBuilder health_;
+  StateChangeLog events_;  // recent state changes, drains and reloads: /v1/status "events"
   HealthPublisher publisher_;
   ReportIngest ingest_;
   std::unique_ptr<EmbeddedProber> embedded_;  // only with no [[health.probers]]

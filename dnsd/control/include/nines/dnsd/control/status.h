@@ -3,6 +3,7 @@
 // prober's last vote on each endpoint, and the report counters of each prober.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "nines/dnsd/control/reload_record.h"
 #include "nines/dnsd/health/health_selector.h"
 #include "nines/dnsd/health/report_ingest.h"
+#include "nines/dnsd/health/state_change_log.h"
 #include "nines/dnsd/health/vote_table.h"
 #include "nines/dnsd/serve/serving_state.h"
 
@@ -25,6 +27,7 @@ struct StatusSources {
   double embedded_last_feed = 0;           // when it last fed the table (clock seconds; 0: never)
   double now = 0;                          // clock seconds
   ReloadRecord reload;                     // the loads and reloads so far
+  std::vector<StateChange> events;         // the recent state changes, newest first
 };
 
 // GET /v1/status?zone=Z&service=S&region=R&votes=0: only the zones, services and regions named
@@ -34,6 +37,7 @@ struct StatusSources {
 struct StatusFilter {
   HealthSelector pools;  // zone, service and region, as a drain names them (not an endpoint)
   bool votes = true;
+  std::size_t events = static_cast<std::size_t>(-1);  // at most this many "events"; 0: none
 };
 
 // The document, pretty-printed. Per region: "state" ("up", "down" or "drained"), "drained_by"
@@ -41,7 +45,9 @@ struct StatusFilter {
 // people; scripts read the fields), "since"; per endpoint: "state", "drained_by", "reason",
 // "since", "target" and "votes". At the top: "reload" (the last load's "result", "time",
 // "last_success_time", "successes", "failures", "errors", "restart_required"), "config_digest"
-// and "expected_digest" (null when not known).
+// and "expected_digest" (null when not known), and "events": the recent state changes, newest
+// first, at most `filter.events` of them and not narrowed by the zone, service or region filters
+// (recent_changes.h gives their fields).
 std::string renderStatus(const ServingState& state, const StatusSources& sources,
                          const StatusFilter& filter = {});
 

@@ -17,12 +17,14 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
 
 #include "nines/dnsd/health/health_view_builder.h"
+#include "nines/dnsd/health/state_change_log.h"
 #include "nines/policy/health.h"
 #include "nines/policy/service_plan.h"
 
@@ -58,6 +60,10 @@ class HealthPublisher {
   void start(std::chrono::milliseconds period, std::function<void()> before_tick);
   void stop();
 
+  // From now on every publication records in `log` (which must outlive this; null: none) what
+  // changed against the view published before it (viewChanges()).
+  void recordChangesIn(StateChangeLog* log);
+
  private:
   void deliver(View view, const Sink& sink, double now);  // mutex_ held
   // A full view of services_ (RTT matrix included) built now and delivered. mutex_ held.
@@ -69,8 +75,11 @@ class HealthPublisher {
   std::mutex mutex_;                                    // one publication at a time
   std::shared_ptr<const policy::ServiceSet> services_;  // what is served; guarded by mutex_
   View published_;                                      // its view; guarded by mutex_
-  double last_publish_ = 0;                             // clock seconds; mutex_
-  double last_rtt_build_ = 0;  // clock seconds of the last full build; mutex_
+  // The services published_ was built for (services_ moves on first at a reload); mutex_.
+  std::shared_ptr<const policy::ServiceSet> published_services_;
+  StateChangeLog* changes_ = nullptr;  // guarded by mutex_
+  double last_publish_ = 0;            // clock seconds; mutex_
+  double last_rtt_build_ = 0;          // clock seconds of the last full build; mutex_
   std::mutex wait_mutex_;
   std::condition_variable wake_;  // stop() wakes the loop
   bool stopping_ = false;         // guarded by wait_mutex_

@@ -1,0 +1,30 @@
+# Turns text files into a C++ header of std::string_view constants (raw string literals), so that
+# the status page's HTML, CSS and JavaScript are edited as what they are and served from the
+# binary. Run by add_custom_command:
+#   cmake -DOUTPUT=header.h "-DASSETS=kName=path|kOther=path" -P embed_assets.cmake
+# (| separates the assets: a ; in a custom command's argument would split it in two.)
+set(delimiter "nines_asset")
+set(text "// Generated from the files named below by embed_assets.cmake: edit those, not this.\n")
+string(APPEND text "#pragma once\n\n#include <string_view>\n\nnamespace nines::dnsd {\n\n")
+string(REPLACE "|" ";" ASSETS "${ASSETS}")
+foreach(asset IN LISTS ASSETS)
+  string(FIND "${asset}" "=" at)
+  string(SUBSTRING "${asset}" 0 ${at} name)
+  math(EXPR from "${at} + 1")
+  string(SUBSTRING "${asset}" ${from} -1 path)
+  file(READ "${path}" content)
+  string(FIND "${content}" ")${delimiter}\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "${path} contains the raw string delimiter )${delimiter}\"")
+  endif()
+  get_filename_component(file_name "${path}" NAME)
+  string(APPEND text "// ${file_name}\ninline constexpr std::string_view ${name} = R\"${delimiter}(${content})${delimiter}\";\n\n")
+endforeach()
+string(APPEND text "}  // namespace nines::dnsd\n")
+# Written only when it changes, so a rebuild does not recompile what includes it for nothing.
+if(EXISTS "${OUTPUT}")
+  file(READ "${OUTPUT}" previous)
+endif()
+if(NOT "${previous}" STREQUAL "${text}")
+  file(WRITE "${OUTPUT}" "${text}")
+endif()
