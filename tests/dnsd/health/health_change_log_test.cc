@@ -44,7 +44,7 @@ TEST_F(HealthChangeLogTest, ARegionLeavingAndComingBackSaysWhy) {
             }));
   vote("eu-1", "127.0.0.21", true);
   auto back = builder_.build(*services_);
-  auto lines = lines(*down, *back);
+  auto lines = this->lines(*down, *back);
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0].rfind("health: www.gslb.test. region eu-west back in answers (", 0), 0u)
       << lines[0];
@@ -88,7 +88,7 @@ TEST_F(HealthChangeLogTest, AMassEventIsBounded) {
   auto before = builder_.build(*services_);
   vote_all(false);
   auto after = builder_.build(*services_);
-  auto lines = lines(*before, *after);
+  auto lines = this->lines(*before, *after);
   ASSERT_EQ(lines.size(), kMaxHealthChangeLines + 1);
   // 201 changes (the region and 200 endpoints), 50 told one by one.
   EXPECT_EQ(lines.back(), "health: 151 more change(s) in this publication");
