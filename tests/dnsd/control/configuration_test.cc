@@ -74,6 +74,8 @@ TEST(RestartRequired, ListsWhatOnlyARestartApplies) {
       {"", "[http]\nlisten = \"127.0.0.1:9\"\n", {"[http] listen"}},
       {"", "[http]\ntoken = \"t\"\n[health]\nquorum = 0.7\nallow_nets = [\"127.0.0.0/8\"]\n", {}},
       {"", "[health]\nreport_ttl = 3\n", {"[health] report_ttl (with the embedded prober)"}},
+      {"", "[log]\nformat = \"json\"\nlevel = \"debug\"\n", {"[log] format"}},
+      {"user = \"nobody\"\n", "", {"[server] user"}},
       {"",
        "[[health.probers]]\nid = \"p\"\nkey = \"bmluZXMtdGVzdC1rZXktb2YtcHJvYmVyLXAxLTAwMDE=\"\n",
        {"[[health.probers]] (between the embedded prober and remote probers)"}},
@@ -91,6 +93,7 @@ TEST(RestartRequired, ListsWhatOnlyARestartApplies) {
     EXPECT_TRUE(restartRequired(running.config, applied).empty());
     EXPECT_EQ(applied.health.quorum, next.config.health.quorum);
     EXPECT_EQ(applied.http.token, next.config.http.token);
+    EXPECT_EQ(applied.log.level, next.config.log.level);
   }
 }
 
