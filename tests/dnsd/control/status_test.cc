@@ -123,11 +123,11 @@ TEST_F(StatusTest, ProbersAreShownWithoutTheirKeys) {
 
 TEST_F(StatusTest, EventsAreListedNewestFirstWithEveryFieldAndTheirNumberLimited) {
   StateChangeLog log;
-  log.record({0, 990.5, ChangeKind::Reload, "", "", "", "", "", "success", "start-up load"});
+  log.record({0, 990.5, ChangeKind::Reload, "", "", "", "", "", "success", "start-up load", ""});
   log.record({0, 995.25, ChangeKind::Region, "status.test.", "www.status.test.", "eu-west", "",
-              "up", "down", "0/1 endpoints up or unknown, min_up 1"});
+              "up", "down", "0/1 endpoints up or unknown, min_up 1", ""});
   log.record({0, 995.25, ChangeKind::Endpoint, "status.test.", "www.status.test.", "eu-west",
-              "198.51.100.10", "up", "down", "1/1 fresh votes down: refused"});
+              "198.51.100.10", "up", "down", "1/1 fresh votes down: refused", ""});
   json status = render({}, log.recent());
   ASSERT_EQ(status["events"].size(), 3u) << status["events"];
   const json& newest = status["events"][0];
