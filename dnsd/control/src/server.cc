@@ -10,6 +10,7 @@
 #include "nines/dnsd/net/tcp_server.h"
 #include "nines/probers/check_target.h"
 #include "nines/zones/loader.h"
+#include "query_log_config.h"
 
 namespace nines::dnsd {
 
@@ -172,13 +173,15 @@ bool Server::open(std::string* error) {
   const unsigned threads = config_.server.threads
                                ? config_.server.threads
                                : std::max(1u, std::thread::hardware_concurrency());
-  return listeners_.open(config_.server.listen, threads, error);
+  if (!listeners_.open(config_.server.listen, threads, error)) return false;
+  return openQueryLog(config_.query_log, listeners_.udp().size(), query_log_, error);
 }
 
 void Server::start() {
   for (std::size_t i = 0; i < listeners_.udp().size(); ++i) {
     workers_.push_back(std::make_unique<UdpWorker>(listeners_.udp()[i], listeners_.udpWildcard()[i],
-                                                   state_, config_.server.udp_payload, stopping_));
+                                                   state_, config_.server.udp_payload, stopping_,
+                                                   query_log_ ? query_log_->worker(i) : nullptr));
   }
   for (auto& worker : workers_) {
     threads_.emplace_back([w = worker.get()] { w->run(); });
@@ -188,7 +191,9 @@ void Server::start() {
       std::chrono::milliseconds(static_cast<long>(config_.server.tcp_idle_timeout * 1000));
   limits.max_connections = config_.server.tcp_max_connections;
   limits.advertised_payload = config_.server.udp_payload;
-  tcp_ = std::make_unique<TcpServer>(listeners_.tcp(), state_, limits, stopping_);
+  tcp_ = std::make_unique<TcpServer>(
+      listeners_.tcp(), state_, limits, stopping_,
+      query_log_ ? query_log_->worker(query_log_->workers() - 1) : nullptr);
   threads_.emplace_back([t = tcp_.get()] { t->run(); });
   if (embedded_) embedded_->start();
   // The embedded prober's votes must be refreshed well inside report_ttl, or a down endpoint's

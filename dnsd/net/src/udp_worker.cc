@@ -20,7 +20,8 @@ struct UdpWorker::Slot {
 };
 
 UdpWorker::UdpWorker(int fd, bool wildcard, SnapshotHolder<ServingState>& state,
-                     std::size_t udp_payload, const std::atomic<bool>& stopping)
+                     std::size_t udp_payload, const std::atomic<bool>& stopping,
+                     querylog::WorkerQueryLog* query_log)
     : fd_(fd),
       wildcard_(wildcard),
       state_(state),
@@ -28,7 +29,10 @@ UdpWorker::UdpWorker(int fd, bool wildcard, SnapshotHolder<ServingState>& state,
       stopping_(stopping),
       slots_(new Slot[kBatch]),
       in_(kBatch),
-      out_(kBatch) {}
+      out_(kBatch),
+      query_log_(query_log) {
+  if (query_log_) local_ = SocketAddress::localOf(fd).storage;
+}
 
 UdpWorker::~UdpWorker() = default;
 
@@ -53,6 +57,8 @@ void UdpWorker::run() noexcept {
     int received = recvmmsg(fd_, in_.data(), kBatch, MSG_WAITFORONE, nullptr);
     const ServingState* state = state_.get();
     if (received <= 0) continue;  // timeout, EINTR; errors on UDP sockets are per datagram
+    timespec received_at{};
+    if (query_log_) clock_gettime(CLOCK_REALTIME, &received_at);  // vDSO: no syscall
 
     unsigned replies = 0;
     for (int i = 0; i < received; ++i) {
@@ -62,6 +68,8 @@ void UdpWorker::run() noexcept {
       QueryResult result = processQuery(*state, slot.query, in_[i].msg_len, ipAddressOf(slot.peer),
                                         Transport::Udp, udp_payload_, context_, slot.response);
       if (result.size == 0) continue;
+      if (query_log_ && query_log_->sampled())
+        logExchange(slot, in_[i].msg_len, result, received_at);
       slot.out_iov = {slot.response, result.size};
       msghdr& out_hdr = out_[replies].msg_hdr;
       out_hdr = {};
@@ -99,6 +107,20 @@ void UdpWorker::run() noexcept {
       sent += static_cast<unsigned>(n);
     }
   }
+}
+
+void UdpWorker::logExchange(const Slot& slot, std::size_t query_size, const QueryResult& result,
+                            const timespec& received) noexcept {
+  querylog::Exchange exchange;
+  exchange.query = slot.query;
+  exchange.query_size = query_size;
+  exchange.response = slot.response;
+  exchange.response_size = result.size;
+  exchange.peer = reinterpret_cast<const sockaddr*>(&slot.peer);
+  exchange.local = reinterpret_cast<const sockaddr*>(&local_);
+  exchange.transport = Transport::Udp;
+  exchange.received = received;
+  query_log_->log(exchange, result, context_.policy);
 }
 
 }  // namespace nines::dnsd

@@ -9,6 +9,7 @@
 #include "nines/base/diagnostic.h"
 #include "nines/dnsd/health/prober_key.h"
 #include "nines/dnsd/net/socket_address.h"
+#include "nines/dnsd/querylog/query_log.h"
 #include "nines/policy/location.h"
 #include "nines/zones/ip.h"
 
@@ -49,6 +50,7 @@ struct Config {
   HttpConfig http;
   GeoConfig geo;
   HealthConfig health;
+  querylog::QueryLogConfig query_log;  // [query_log]; off unless path or socket is set
 };
 
 struct ConfigResult {

@@ -54,6 +54,9 @@ class Server {
   std::string statusJson(const StatusFilter& filter = {}) const;
   // What the loads and reloads so far came to.
   ReloadRecord reloadRecord() const;
+  // The dnstap query log ([query_log]); null when it is off. Its per-worker counters are what
+  // nines_query_log_messages_total and nines_query_log_dropped_total sum.
+  const querylog::QueryLog* queryLog() const noexcept { return query_log_.get(); }
 
  private:
   void loadZones(bool initial);
@@ -84,6 +87,8 @@ class Server {
   std::uint64_t generation_ = 0;  // of the last published state; only the publisher's calls
   std::atomic<bool> stopping_{false};
   Listeners listeners_;
+  // Before the workers: they write to it, and it flushes when it goes (after them).
+  std::unique_ptr<querylog::QueryLog> query_log_;
   std::vector<std::unique_ptr<UdpWorker>> workers_;
   std::unique_ptr<TcpServer> tcp_;
   std::unique_ptr<HttpApi> http_;

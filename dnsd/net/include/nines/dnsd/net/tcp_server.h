@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "nines/dnsd/querylog/query_log.h"
 #include "nines/dnsd/serve/query_pipeline.h"
 #include "nines/dnsd/serve/serving_state.h"
 #include "nines/dnsd/serve/snapshot.h"
@@ -29,8 +30,9 @@ struct TcpLimits {
 class TcpServer {
  public:
   // `listeners` are bound, listening, non-blocking sockets owned by the caller.
+  // `query_log`, when not null, is the TCP thread's side of the dnstap log and must outlive it.
   TcpServer(std::vector<int> listeners, SnapshotHolder<ServingState>& state, TcpLimits limits,
-            const std::atomic<bool>& stopping);
+            const std::atomic<bool>& stopping, querylog::WorkerQueryLog* query_log = nullptr);
   ~TcpServer();
   TcpServer(const TcpServer&) = delete;
   TcpServer& operator=(const TcpServer&) = delete;
@@ -49,6 +51,8 @@ class TcpServer {
   // Closes the connection at `it` (none at end()); the iterator after it.
   ConnectionTable::iterator close(ConnectionTable::iterator it) noexcept;
   void closeIdle() noexcept;
+  void logExchange(const Connection& connection, const std::uint8_t* query, std::size_t size,
+                   const QueryResult& result) noexcept;
 
   std::vector<int> listeners_;
   SnapshotHolder<ServingState>::Reader state_;
@@ -58,6 +62,7 @@ class TcpServer {
   ConnectionTable connections_;
   QueryContext context_;
   std::unique_ptr<std::uint8_t[]> response_;
+  querylog::WorkerQueryLog* query_log_;
 };
 
 }  // namespace nines::dnsd
