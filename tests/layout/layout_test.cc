@@ -57,7 +57,7 @@ const std::vector<Module>& modules() {
        "dnsd/querylog",
        {"dnsd/querylog/include"},
        {"serve", "wire", "policy", "zones", "base"},
-       {"fstrm", "protobuf-c", "sockets"}},
+       {"fstrm", "protobuf-c", "sockets", "posix"}},
       {"net",
        "dnsd/net",
        {"dnsd/net/include"},

@@ -1,8 +1,11 @@
 #include "nines/dnsd/querylog/query_log.h"
 
 #include <fstrm.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
 #include "nines/dnsd/querylog/dnstap_codec.h"
@@ -111,6 +114,17 @@ void WorkerQueryLog::log(const Exchange& exchange, const QueryResult& result,
 
 std::unique_ptr<QueryLog> QueryLog::open(const QueryLogConfig& config, std::size_t workers,
                                          std::string* error) {
+  if (config.socket.empty()) {
+    // fstrm opens the file on its own thread and retries quietly: check here that it can be
+    // created, so a wrong path is an error at start. (Like Knot's and NSD's, the file is
+    // rewritten from the start each time dnsd starts.)
+    int fd = ::open(config.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+      *error = "cannot open " + config.path + " for writing: " + std::strerror(errno);
+      return nullptr;
+    }
+    ::close(fd);
+  }
   std::unique_ptr<QueryLog> log(new QueryLog(config));
   fstrm_writer_options* writer_options = fstrm_writer_options_init();
   fstrm_writer_options_add_content_type(writer_options, kDnstapContentType.data(),
