@@ -47,7 +47,7 @@ void loadQueryLog(const toml::node& node, const std::string& file,
   text("version", config.version);
   if (!config.path.empty() && !config.socket.empty()) {
     errors.push_back(at(file, table->source(), "[query_log] takes path or socket, not both"));
-  } else if (config.path.empty() && config.socket.empty()) {
+  } else if (!(*table)["path"] && !(*table)["socket"]) {
     errors.push_back(
         at(file, table->source(), "[query_log] needs path = \"FILE\" or socket = \"UNIX SOCKET\""));
   }
