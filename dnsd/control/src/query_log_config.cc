@@ -108,4 +108,9 @@ bool openQueryLog(const querylog::QueryLogConfig& config, std::size_t udp_worker
   return true;
 }
 
+void logQueryLogTotals(const querylog::QueryLog& log) {
+  base::logInfo("query log: " + std::to_string(log.messages()) + " frame(s) queued for writing, " +
+                std::to_string(log.dropped()) + " dropped because the writer fell behind");
+}
+
 }  // namespace nines::dnsd

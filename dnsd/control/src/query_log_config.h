@@ -33,4 +33,7 @@ void loadQueryLog(const toml::node& node, const std::string& file,
 bool openQueryLog(const querylog::QueryLogConfig& config, std::size_t udp_workers,
                   std::unique_ptr<querylog::QueryLog>& log, std::string* error);
 
+// One line with what the log wrote and dropped, for when dnsd stops.
+void logQueryLogTotals(const querylog::QueryLog& log);
+
 }  // namespace nines::dnsd

@@ -277,10 +277,12 @@ void Server::stop() {
   stopping_.store(true);
   publisher_.stop();
   if (embedded_) embedded_->stop();
+  const bool was_serving = !threads_.empty();
   for (auto& thread : threads_) {
     if (thread.joinable()) thread.join();
   }
   threads_.clear();
+  if (query_log_ && was_serving) logQueryLogTotals(*query_log_);
 }
 
 }  // namespace nines::dnsd

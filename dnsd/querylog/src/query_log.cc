@@ -1,7 +1,7 @@
 #include "nines/dnsd/querylog/query_log.h"
 
-#include <fstrm.h>
 #include <fcntl.h>
+#include <fstrm.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -61,8 +61,7 @@ void WorkerQueryLog::release(void* data, void* self) noexcept {
 }
 
 void WorkerQueryLog::submit(const DnstapEvent& event) noexcept {
-  const std::size_t size = dnstapSize(event);
-  const std::size_t need = roundUp(sizeof(Block) + size);
+  const std::size_t need = roundUp(sizeof(Block) + dnstapSizeBound(event));
   std::uint64_t start = head_;
   std::size_t offset = start % ring_bytes_;
   if (offset + need > ring_bytes_) {  // does not fit before the end: skip to the start
@@ -75,14 +74,15 @@ void WorkerQueryLog::submit(const DnstapEvent& event) noexcept {
     return;
   }
   auto* block = reinterpret_cast<Block*>(ring_.get() + offset);
-  block->end = end;
   const std::size_t written = encodeDnstap(event, block->frame());
+  // The frame may be shorter than the bound: the ring keeps only what it took.
+  block->end = start + roundUp(sizeof(Block) + written);
   if (fstrm_iothr_submit(iothr_, queue_, block->frame(), written, &WorkerQueryLog::release, this) !=
       fstrm_res_success) {
     count(dropped_);  // the queue is full; the block is not handed over, so head_ stays
     return;
   }
-  head_ = end;
+  head_ = block->end;
   count(messages_);
 }
 

@@ -78,6 +78,26 @@ TEST(DnstapCodec, AQueryFrameHasNoResponseAndIPv6Addresses) {
   EXPECT_TRUE(record->extra.empty());
 }
 
+// The query path reserves dnstapSizeBound() and packs into it: it must never be short, even with
+// every field at its widest.
+TEST(DnstapCodec, TheSizeBoundHoldsEveryFrame) {
+  DnstapEvent widest = exampleEvent();
+  widest.query_address = *zones::IpAddress::parse("2001:db8::7");
+  widest.response_address = *zones::IpAddress::parse("2001:db8::53");
+  widest.query_port = widest.response_port = 65535;
+  widest.query_time = widest.response_time = {0x7fffffffffffffff, 999999999};
+  const std::vector<std::uint8_t> big(65535, 0xab);
+  widest.query = widest.response = big.data();
+  widest.query_size = widest.response_size = big.size();
+  const std::string long_text(20000, 'x');
+  widest.identity = widest.version = widest.extra = long_text;
+  for (const DnstapEvent& event : {exampleEvent(), DnstapEvent{}, widest}) {
+    std::vector<std::uint8_t> buffer(dnstapSizeBound(event));
+    EXPECT_LE(dnstapSize(event), buffer.size());
+    EXPECT_EQ(encodeDnstap(event, buffer.data()), dnstapSize(event));
+  }
+}
+
 // The first octets of a frame, pinned: the field numbers are the published schema's, and a
 // renumbered field would still round-trip through our own decoder.
 TEST(DnstapCodec, FieldNumbersAreTheSchemas) {

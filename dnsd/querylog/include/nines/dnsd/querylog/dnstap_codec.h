@@ -41,8 +41,17 @@ struct DnstapEvent {
   std::string_view extra;  // the policy outcome (policy_outcome.h); empty: none
 };
 
-// Octets encodeDnstap() will write for `event`.
+// Octets encodeDnstap() will write for `event` (protobuf-c walks the message to count them).
 std::size_t dnstapSize(const DnstapEvent& event) noexcept;
+// At least dnstapSize(), from the lengths alone: what the query path reserves, since counting
+// exactly costs as much as packing (protobuf-c's get_packed_size was 2% of a static answer).
+inline std::size_t dnstapSizeBound(const DnstapEvent& event) noexcept {
+  // Every fixed field with its tag and the longest varint it can take, the four length-delimited
+  // byte fields' tags and lengths (at most 1 + 5 octets each), both messages' headers.
+  constexpr std::size_t kFixed = 160;
+  return kFixed + event.query_size + event.response_size + event.identity.size() +
+         event.version.size() + event.extra.size();
+}
 // Writes the frame into `out` (at least dnstapSize() octets); returns the octets written.
 std::size_t encodeDnstap(const DnstapEvent& event, std::uint8_t* out) noexcept;
 
