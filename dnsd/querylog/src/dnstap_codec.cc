@@ -91,11 +91,141 @@ std::size_t dnstapSize(const DnstapEvent& event) noexcept {
   return dnstap__dnstap__get_packed_size(&frame);
 }
 
-std::size_t encodeDnstap(const DnstapEvent& event, std::uint8_t* out) noexcept {
+std::size_t packDnstap(const DnstapEvent& event, std::uint8_t* out) noexcept {
   Dnstap__Dnstap frame;
   Dnstap__Message message;
   fill(event, frame, message);
   return dnstap__dnstap__pack(&frame, out);
+}
+
+namespace {
+
+// Protocol buffers' wire format (protobuf.dev "Encoding"): a key (field number << 3 | wire type),
+// then a varint, four little-endian octets, or a varint length and the octets.
+enum WireType : std::uint8_t { kVarint = 0, kLengthDelimited = 2, kFixed32 = 5 };
+
+constexpr std::uint8_t key(unsigned field, WireType type) noexcept {
+  return static_cast<std::uint8_t>(field << 3 | type);
+}
+
+constexpr std::size_t varintSize(std::uint64_t value) noexcept {
+  std::size_t size = 1;
+  while (value >= 0x80) {
+    value >>= 7;
+    ++size;
+  }
+  return size;
+}
+
+class ProtobufOut {
+ public:
+  explicit ProtobufOut(std::uint8_t* out) noexcept : start_(out), p_(out) {}
+  void varint(unsigned field, std::uint64_t value) noexcept {
+    *p_++ = key(field, kVarint);
+    raw(value);
+  }
+  void fixed32(unsigned field, std::uint32_t value) noexcept {
+    *p_++ = key(field, kFixed32);
+    for (int i = 0; i < 4; ++i) *p_++ = static_cast<std::uint8_t>(value >> (8 * i));
+  }
+  void bytes(unsigned field, const void* data, std::size_t size) noexcept {
+    header(field, size);
+    std::memcpy(p_, data, size);
+    p_ += size;
+  }
+  void header(unsigned field, std::size_t size) noexcept {
+    *p_++ = key(field, kLengthDelimited);
+    raw(size);
+  }
+  std::size_t size() const noexcept { return static_cast<std::size_t>(p_ - start_); }
+
+ private:
+  void raw(std::uint64_t value) noexcept {
+    while (value >= 0x80) {
+      *p_++ = static_cast<std::uint8_t>(value | 0x80);
+      value >>= 7;
+    }
+    *p_++ = static_cast<std::uint8_t>(value);
+  }
+  std::uint8_t* start_;
+  std::uint8_t* p_;
+};
+
+// dnstap.proto's field numbers.
+enum DnstapField : unsigned { kIdentity = 1, kVersion = 2, kExtra = 3, kMessage = 14, kType = 15 };
+enum MessageField : unsigned {
+  kMessageType = 1,
+  kSocketFamily = 2,
+  kSocketProtocol = 3,
+  kQueryAddress = 4,
+  kResponseAddress = 5,
+  kQueryPort = 6,
+  kResponsePort = 7,
+  kQueryTimeSec = 8,
+  kQueryTimeNsec = 9,
+  kQueryMessage = 10,
+  kResponseTimeSec = 12,
+  kResponseTimeNsec = 13,
+  kResponseMessage = 14,
+};
+
+std::size_t bytesSize(std::size_t size) noexcept { return 1 + varintSize(size) + size; }
+std::size_t addressSize(const zones::IpAddress& address) noexcept {
+  return address.family == 4 ? 4 : 16;
+}
+
+}  // namespace
+
+// Writes the fields fill() sets, in field-number order (as protobuf-c does, so the two agree).
+std::size_t encodeDnstap(const DnstapEvent& event, std::uint8_t* out) noexcept {
+  const bool response = event.kind == DnstapKind::AuthResponse;
+  const std::uint8_t family =
+      event.query_address.family ? event.query_address.family : event.response_address.family;
+  const auto query_sec = static_cast<std::uint64_t>(event.query_time.tv_sec);
+  const auto response_sec = static_cast<std::uint64_t>(event.response_time.tv_sec);
+  const bool query_message = event.query && event.query_size;
+  const bool response_message = response && event.response && event.response_size;
+
+  std::size_t message = 2 + 2;  // type, protocol
+  if (family) message += 2;
+  if (event.query_address.family) {
+    message += bytesSize(addressSize(event.query_address)) + 1 + varintSize(event.query_port);
+  }
+  if (event.response_address.family) {
+    message += bytesSize(addressSize(event.response_address)) + 1 + varintSize(event.response_port);
+  }
+  message += 1 + varintSize(query_sec) + 5;
+  if (query_message) message += bytesSize(event.query_size);
+  if (response) message += 1 + varintSize(response_sec) + 5;
+  if (response_message) message += bytesSize(event.response_size);
+
+  ProtobufOut o(out);
+  if (!event.identity.empty()) o.bytes(kIdentity, event.identity.data(), event.identity.size());
+  if (!event.version.empty()) o.bytes(kVersion, event.version.data(), event.version.size());
+  if (!event.extra.empty()) o.bytes(kExtra, event.extra.data(), event.extra.size());
+  o.header(kMessage, message);
+  o.varint(kMessageType, static_cast<std::uint64_t>(event.kind));
+  if (family) o.varint(kSocketFamily, family == 4 ? 1 : 2);  // INET, INET6
+  o.varint(kSocketProtocol, event.tcp ? 2 : 1);              // TCP, UDP
+  if (event.query_address.family) {
+    o.bytes(kQueryAddress, event.query_address.bytes.data(), addressSize(event.query_address));
+  }
+  if (event.response_address.family) {
+    o.bytes(kResponseAddress, event.response_address.bytes.data(),
+            addressSize(event.response_address));
+  }
+  if (event.query_address.family) o.varint(kQueryPort, event.query_port);
+  if (event.response_address.family) o.varint(kResponsePort, event.response_port);
+  o.varint(kQueryTimeSec, query_sec);
+  o.fixed32(kQueryTimeNsec, static_cast<std::uint32_t>(event.query_time.tv_nsec));
+  if (query_message) o.bytes(kQueryMessage, event.query, event.query_size);
+  if (response) {
+    o.varint(kResponseTimeSec, response_sec);
+    o.fixed32(kResponseTimeNsec, static_cast<std::uint32_t>(event.response_time.tv_nsec));
+  }
+  if (response_message) o.bytes(kResponseMessage, event.response, event.response_size);
+  o.varint(kType, 1);  // MESSAGE
+  return o.size();
 }
 
 std::optional<DnstapRecord> decodeDnstap(const std::uint8_t* data, std::size_t size,

@@ -98,6 +98,35 @@ TEST(DnstapCodec, TheSizeBoundHoldsEveryFrame) {
   }
 }
 
+// The encoder writes the fields itself; protobuf-c's packer, generated from the same schema, is
+// the reference it must equal octet for octet.
+TEST(DnstapCodec, TheEncoderWritesWhatProtobufCPacks) {
+  std::vector<DnstapEvent> events = {exampleEvent(), DnstapEvent{}};
+  DnstapEvent query = exampleEvent();
+  query.kind = DnstapKind::AuthQuery;
+  query.query_address = *zones::IpAddress::parse("2001:db8::7");
+  query.response_address = {};  // only one side known: the family is the other's
+  events.push_back(query);
+  DnstapEvent no_addresses = exampleEvent();
+  no_addresses.query_address = no_addresses.response_address = {};
+  no_addresses.identity = {};
+  no_addresses.query_time = {0x7fffffffffff, 999999999};  // a long varint
+  events.push_back(no_addresses);
+  DnstapEvent large = exampleEvent();
+  const std::vector<std::uint8_t> big(20000, 0x5a);  // three-octet length varints
+  large.response = big.data();
+  large.response_size = big.size();
+  events.push_back(large);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    SCOPED_TRACE(i);
+    std::vector<std::uint8_t> reference(dnstapSize(events[i]));
+    ASSERT_EQ(packDnstap(events[i], reference.data()), reference.size());
+    std::vector<std::uint8_t> ours(dnstapSizeBound(events[i]));
+    ours.resize(encodeDnstap(events[i], ours.data()));
+    EXPECT_EQ(ours, reference);
+  }
+}
+
 // The first octets of a frame, pinned: the field numbers are the published schema's, and a
 // renumbered field would still round-trip through our own decoder.
 TEST(DnstapCodec, FieldNumbersAreTheSchemas) {
