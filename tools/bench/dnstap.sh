@@ -61,7 +61,7 @@ cell() {  # cell MODE SET ROUND
   rm -f "$work/queries.dnstap"
   taskset -c "$server_cpu" "$dnsd" --config "$work/dnsd-$mode.toml" > "$work/dnsd.log" 2>&1 &
   pid=$!
-  for _ in $(seq 100); do grep -q "ready" "$work/dnsd.log" && break; sleep 0.1; done
+  for _ in $(seq 300); do grep -q "ready" "$work/dnsd.log" && break; sleep 0.1; done
   grep -q "ready" "$work/dnsd.log" || { cat "$work/dnsd.log" >&2; exit 1; }
   case $set in
     geo-ecs) args=(-e) ;;
@@ -70,7 +70,7 @@ cell() {  # cell MODE SET ROUND
   local c0 c1 t0 t1 out
   c0=$(cputicks "$pid"); t0=$(date +%s.%N)
   out=$(taskset -c "$client_cpu" "$work/blast" -p "$port" -d "$work/q-$set" -l "$seconds" \
-    -w "$window" "${args[@]}")
+    -w "$window" "${args[@]}" || true)
   t1=$(date +%s.%N); c1=$(cputicks "$pid")
   kill -TERM "$pid"; wait "$pid" || true; pid=""
   local dropped
