@@ -69,7 +69,7 @@ void UdpWorker::run() noexcept {
                                         Transport::Udp, udp_payload_, context_, slot.response);
       if (result.size == 0) continue;
       if (query_log_ && query_log_->sampled())
-        logExchange(slot, in_[i].msg_len, result, received_at);
+        logExchange(slot, in_hdr, in_[i].msg_len, result, received_at);
       slot.out_iov = {slot.response, result.size};
       msghdr& out_hdr = out_[replies].msg_hdr;
       out_hdr = {};
@@ -109,15 +109,30 @@ void UdpWorker::run() noexcept {
   }
 }
 
-void UdpWorker::logExchange(const Slot& slot, std::size_t query_size, const QueryResult& result,
-                            const timespec& received) noexcept {
+void UdpWorker::logExchange(const Slot& slot, const msghdr& in_hdr, std::size_t query_size,
+                            const QueryResult& result, const timespec& received) noexcept {
+  // A wildcard socket's own address is 0.0.0.0 or ::: log the address the query was sent to.
+  sockaddr_storage local = local_;
+  if (wildcard_ && in_hdr.msg_controllen > 0) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(const_cast<msghdr*>(&in_hdr)); c;
+         c = CMSG_NXTHDR(const_cast<msghdr*>(&in_hdr), c)) {
+      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO && local.ss_family == AF_INET) {
+        reinterpret_cast<sockaddr_in*>(&local)->sin_addr =
+            reinterpret_cast<const in_pktinfo*>(CMSG_DATA(c))->ipi_addr;
+      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+                 local.ss_family == AF_INET6) {
+        reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr =
+            reinterpret_cast<const in6_pktinfo*>(CMSG_DATA(c))->ipi6_addr;
+      }
+    }
+  }
   querylog::Exchange exchange;
   exchange.query = slot.query;
   exchange.query_size = query_size;
   exchange.response = slot.response;
   exchange.response_size = result.size;
   exchange.peer = reinterpret_cast<const sockaddr*>(&slot.peer);
-  exchange.local = reinterpret_cast<const sockaddr*>(&local_);
+  exchange.local = reinterpret_cast<const sockaddr*>(&local);
   exchange.transport = Transport::Udp;
   exchange.received = received;
   query_log_->log(exchange, result, context_.policy);

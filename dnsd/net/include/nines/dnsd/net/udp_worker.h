@@ -35,8 +35,8 @@ class UdpWorker {
 
  private:
   struct Slot;
-  void logExchange(const Slot& slot, std::size_t query_size, const QueryResult& result,
-                   const timespec& received) noexcept;
+  void logExchange(const Slot& slot, const msghdr& in_hdr, std::size_t query_size,
+                   const QueryResult& result, const timespec& received) noexcept;
   int fd_;
   bool wildcard_;
   SnapshotHolder<ServingState>::Reader state_;
