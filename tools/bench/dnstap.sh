@@ -17,6 +17,7 @@
 # Printed: the medians and the ratio on/off of each (target >= 0.9), and the frames dnsd said it
 # dropped (a log that keeps up drops none; one that drops is cheap for the wrong reason).
 set -euo pipefail
+trap 'echo "dnstap.sh: failed at line $LINENO" >&2' ERR
 root=$(cd "$(dirname "$0")/../.." && pwd)
 shared=${NINES_SHARED_BENCH:-$root/../shared/bench}
 rounds=3 seconds=3 sets=www,geo-ecs window=64
