@@ -3,31 +3,35 @@
 # response to a file, against the same dnsd with the log off, in one run, on 127.0.0.1 only.
 # Rounds alternate the two so that the machine's drift falls on both alike.
 #
-#   tools/bench/dnstap.sh [-r ROUNDS] [-l SECONDS] [-q SETS] [-w WINDOW]
+#   tools/bench/dnstap.sh [-r ROUNDS] [-l SECONDS] [-q SETS] [-w WINDOW] [-s]
 #
 #   -r ROUNDS   rounds; each runs off and on once per set (default 3)
 #   -l SECONDS  load per cell (default 3)
 #   -q SETS     www (static answer), geo-ecs (policy answer, ECS), geo-many (ECS from 65,536
 #               /24s: no cache helps) (default www,geo-ecs)
 #   -w WINDOW   queries blast keeps outstanding (default 64, as peers.sh)
+#   -s          move the log's writer thread to the other CPU (beside blast), as an unpinned dnsd
+#               would run it: the worker's CPU then carries only the worker's side of the log
 #
 # dnsd runs one worker pinned to one CPU (its dnstap writer thread shares that CPU, so the
-# writer's cost is in the figure), blast (../shared/bench/blast.c) on the other. Per cell: answers
+# writer's cost is in the figure, unless -s), blast (../shared/bench/blast.c) on the other. Server
+# CPU is the whole dnsd process's, the writer's included, with or without -s. Per cell: answers
 # per second, and answers per second of server CPU (utime + stime of the whole dnsd process).
 # Printed: the medians and the ratio on/off of each (target >= 0.9), and the frames dnsd said it
 # dropped (a log that keeps up drops none; one that drops is cheap for the wrong reason).
-set -euo pipefail
+set -Eeuo pipefail
 trap 'echo "dnstap.sh: failed at line $LINENO" >&2' ERR
 root=$(cd "$(dirname "$0")/../.." && pwd)
 shared=${NINES_SHARED_BENCH:-$root/../shared/bench}
-rounds=3 seconds=3 sets=www,geo-ecs window=64
-while getopts "r:l:q:w:h" opt; do
+rounds=3 seconds=3 sets=www,geo-ecs window=64 split=""
+while getopts "r:l:q:w:sh" opt; do
   case $opt in
     r) rounds=$OPTARG ;;
     l) seconds=$OPTARG ;;
     q) sets=$OPTARG ;;
     w) window=$OPTARG ;;
-    *) sed -n '2,19p' "$0"; exit 2 ;;
+    s) split=1 ;;
+    *) sed -n '2,22p' "$0"; exit 2 ;;
   esac
 done
 [ -f "$shared/blast.c" ] || { echo "dnstap.sh: no blast.c in $shared (set NINES_SHARED_BENCH)" >&2; exit 1; }
@@ -64,6 +68,11 @@ cell() {  # cell MODE SET ROUND
   pid=$!
   for _ in $(seq 300); do grep -q "ready" "$work/dnsd.log" && break; sleep 0.1; done
   grep -q "ready" "$work/dnsd.log" || { cat "$work/dnsd.log" >&2; exit 1; }
+  if [ -n "$split" ] && [ "$mode" = on ]; then
+    # The fstrm I/O thread is the first dnsd creates (Server::open, before any worker): the
+    # lowest thread id after the main thread's.
+    taskset -p -c "$client_cpu" "$(ls "/proc/$pid/task" | sort -n | sed -n 2p)" > /dev/null
+  fi
   case $set in
     geo-ecs) args=(-e) ;;
     geo-many) args=(-e -S 65536) ;;
@@ -99,7 +108,7 @@ median='function med(s,   n, v, i, j, t) {
   return (n % 2) ? v[(n + 1) / 2] : (v[n/2] + v[n/2 + 1]) / 2
 }'
 echo
-echo "== dnstap every response vs off, blast -w $window, ${seconds}s cells, median of $rounds rounds"
+echo "== dnstap every response vs off, blast -w $window, ${seconds}s cells, median of $rounds rounds${split:+, writer on the other CPU}"
 awk -F'\t' "$median"'
   { k = $2; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
     qps[$3 SUBSEP k] = qps[$3 SUBSEP k] " " $4; per[$3 SUBSEP k] = per[$3 SUBSEP k] " " $6
