@@ -2,11 +2,16 @@
 // adds on top of the kernel's UDP path, per query type. Complements run.sh, which measures whole
 // servers; this one says where user-space time goes.
 //
-//   pipeline_bench --zones DIR [--config dnsd.toml] [--seconds 1] [--counters] QUERY...
+//   pipeline_bench --zones DIR [--config dnsd.toml] [--seconds 1] [--counters] [--dnstap FILE]
+//                  QUERY...
 //   QUERY: NAME/TYPE or NAME/TYPE/ECS-CIDR, e.g. www.example.test/A
 //   geo.example.test/A/198.51.100.0/24
 //   --counters: count every response in a worker's QueryCounters, as dnsd's workers do (what
 //   /metrics costs the query path; tools/bench/metrics.sh compares the two)
+//   --dnstap FILE: every response also logged as dnsd's workers log it (FILE may be /dev/null),
+//   to see what the query log adds on the worker's side.
+#include <netinet/in.h>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +19,7 @@
 #include <vector>
 
 #include "nines/dnsd/control/config.h"
+#include "nines/dnsd/querylog/query_log.h"
 #include "nines/dnsd/serve/explain.h"
 #include "nines/dnsd/serve/query_counters.h"
 #include "nines/dnsd/serve/query_pipeline.h"
@@ -24,7 +30,7 @@
 int main(int argc, char** argv) {
   using namespace nines;
   CLI::App app{"pipeline_bench: in-process cost of dnsd's query pipeline"};
-  std::string zones_dir, config_path;
+  std::string zones_dir, config_path, dnstap_path;
   double seconds = 1.0;
   std::vector<std::string> queries;
   app.add_option("--zones", zones_dir, "Zone directory")->required();
@@ -32,6 +38,7 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", seconds, "Time per query")->capture_default_str();
   bool counted = false;
   app.add_flag("--counters", counted, "count responses as dnsd's workers do");
+  app.add_option("--dnstap", dnstap_path, "Log every response to this dnstap file too");
   app.add_option("QUERY", queries, "NAME/TYPE[/ECS]")->required();
   CLI11_PARSE(app, argc, argv);
 
@@ -56,6 +63,23 @@ int main(int argc, char** argv) {
   dnsd::QueryCounters counters;
   if (counted) context->counters = &counters;
   std::vector<std::uint8_t> out(dnsd::kMaxTcpMessage);
+  std::unique_ptr<dnsd::querylog::QueryLog> query_log;
+  if (!dnstap_path.empty()) {
+    dnsd::querylog::QueryLogConfig log_config;
+    log_config.enabled = true;
+    log_config.path = dnstap_path;
+    query_log = dnsd::querylog::QueryLog::open(log_config, 1, &error);
+    if (!query_log) {
+      std::fprintf(stderr, "--dnstap: %s\n", error.c_str());
+      return 1;
+    }
+  }
+  sockaddr_in peer{};
+  peer.sin_family = AF_INET;
+  peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  peer.sin_port = htons(40000);
+  sockaddr_in local = peer;
+  local.sin_port = htons(53);
 
   for (const auto& spec : queries) {
     auto first = spec.find('/');
@@ -81,6 +105,17 @@ int main(int argc, char** argv) {
             dnsd::processQuery(state, wire->data(), wire->size(), source, dnsd::Transport::Udp,
                                dnsd::kMaxUdpPayload, *context, out.data());
         bytes += result.size;
+        if (query_log && query_log->worker(0)->sampled()) {
+          dnsd::querylog::Exchange exchange;
+          exchange.query = wire->data();
+          exchange.query_size = wire->size();
+          exchange.response = out.data();
+          exchange.response_size = result.size;
+          exchange.peer = reinterpret_cast<const sockaddr*>(&peer);
+          exchange.local = reinterpret_cast<const sockaddr*>(&local);
+          clock_gettime(CLOCK_REALTIME, &exchange.received);
+          query_log->worker(0)->log(exchange, result, context->policy);
+        }
       }
       iterations += 1000;
       now = std::chrono::steady_clock::now();
@@ -89,6 +124,11 @@ int main(int argc, char** argv) {
                 static_cast<double>(iterations);
     std::printf("%-40s %8.1f ns/query  (%zu-byte responses)\n", spec.c_str(), ns,
                 bytes / iterations);
+  }
+  if (query_log) {
+    std::fprintf(stderr, "dnstap: %llu frame(s) queued, %llu dropped\n",
+                 static_cast<unsigned long long>(query_log->messages()),
+                 static_cast<unsigned long long>(query_log->dropped()));
   }
   return 0;
 }

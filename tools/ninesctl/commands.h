@@ -1,6 +1,7 @@
 // ninesctl's subcommands; each returns the process exit status.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace nines::ctl {
@@ -19,6 +20,15 @@ struct ExplainOptions {
   bool json = false;
 };
 int runExplain(const ExplainOptions& options);
+
+struct ReplayOptions {
+  std::string log;            // a dnstap file written by dnsd's [query_log]
+  std::string config;         // the dnsd.toml to answer with
+  std::string server;         // dnsd's HTTP API, to take live drains and health from
+  std::size_t networks = 20;  // client networks listed
+  bool json = false;
+};
+int runReplay(const ReplayOptions& options);
 
 struct ControlOptions {
   std::string config;  // dnsd.toml: [http] listen and token

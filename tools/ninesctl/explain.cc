@@ -12,6 +12,7 @@
 #include "nines/dnsd/control/config.h"
 #include "nines/zones/ldns.h"
 #include "nines/zones/loader.h"
+#include "serving_state_of.h"
 
 namespace nines::ctl {
 
@@ -150,9 +151,8 @@ std::optional<dnsd::ExplainRequest> requestOf(const ExplainOptions& options, std
   return request;
 }
 
-// What dnsd would serve with the zones and [geo] of `config`: every endpoint unknown, or as a
-// running dnsd at `server` has them (its drains and states). Null with `error`; the zone files'
-// problems are printed as they load.
+}  // namespace
+
 std::shared_ptr<const dnsd::ServingState> servingStateOf(const std::string& config,
                                                          const std::string& server,
                                                          std::string* error) {
@@ -184,6 +184,8 @@ std::shared_ptr<const dnsd::ServingState> servingStateOf(const std::string& conf
   state->health = health;
   return state;
 }
+
+namespace {
 
 void printJson(const ExplainOptions& options, const dnsd::Explanation& explanation,
                const Decoded& response) {

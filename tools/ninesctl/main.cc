@@ -4,6 +4,7 @@
 //   ninesctl check --config dnsd.toml         validate the whole configuration; print its digest
 //   ninesctl reload  --config dnsd.toml | --server URL [--token T]
 //   ninesctl explain NAME TYPE --client ADDR [--ecs CIDR] --config dnsd.toml [--json]
+//   ninesctl replay  LOG --config dnsd.toml [--server URL] [--json]   what a config change moves
 //   ninesctl status  --config dnsd.toml | --server URL
 //   ninesctl drain   --config dnsd.toml [--zone Z] [--service S] [--region R] [--endpoint E]
 //   ninesctl undrain (as drain)
@@ -91,6 +92,20 @@ int main(int argc, char** argv) {
   explain->add_flag("--tcp", explain_options.tcp, "Ask over TCP (no UDP size limit)");
   explain->add_flag("--json", explain_options.json, "Machine-readable output");
   explain->callback([&] { status = nines::ctl::runExplain(explain_options); });
+
+  nines::ctl::ReplayOptions replay_options;
+  CLI::App* replay = app.add_subcommand(
+      "replay", "What would change: re-answer a dnstap query log with another dnsd.toml");
+  replay->add_option("LOG", replay_options.log, "dnstap file written by dnsd's [query_log]")
+      ->required();
+  replay->add_option("--config", replay_options.config, "dnsd.toml whose zones and [geo] to use")
+      ->required();
+  replay->add_option("--server", replay_options.server,
+                     "dnsd's HTTP API (http://HOST:PORT): its live drains and health instead of "
+                     "every endpoint up");
+  replay->add_option("--networks", replay_options.networks, "Client networks to list (default 20)");
+  replay->add_flag("--json", replay_options.json, "Machine-readable output");
+  replay->callback([&] { status = nines::ctl::runReplay(replay_options); });
 
   nines::ctl::ControlOptions control_options;
   auto add_target = [&](CLI::App* command) {

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "nines/probers/report.h"
+#include "query_log_config.h"
 
 namespace nines::dnsd {
 
@@ -358,8 +359,8 @@ ConfigResult loadServerConfig(const std::string& path) {
   }
   std::filesystem::path base = std::filesystem::path(path).parent_path();
 
-  rejectUnknownKeys(root, {"server", "http", "geo", "health", "log", "rate_limit"}, "dnsd.toml",
-                    path, errors);
+  rejectUnknownKeys(root, {"server", "http", "geo", "health", "log", "rate_limit", "query_log"},
+                    "dnsd.toml", path, errors);
   const toml::table* server = root["server"].as_table();
   if (!server) {
     errors.push_back({{path, 0, 0}, "missing [server] table"});
@@ -447,6 +448,9 @@ ConfigResult loadServerConfig(const std::string& path) {
     } else {
       errors.push_back(at(path, health.node()->source(), "[health] must be a table"));
     }
+  }
+  if (const auto& query_log = root["query_log"]) {
+    loadQueryLog(*query_log.node(), path, base, result.config.query_log, errors);
   }
   return result;
 }

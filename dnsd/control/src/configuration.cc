@@ -146,6 +146,14 @@ std::vector<std::string> restartRequired(const Config& running, const Config& ne
   if (user_before != user_after) out.push_back("[server] user");
   // The format may have come from --log-format, which a reload does not see. (The level applies.)
   if (running.log.format != next.log.format) out.push_back("[log] format");
+  // The dnstap writer and the workers' queues are set up at start.
+  const auto& q = running.query_log;
+  const auto& r = next.query_log;
+  if (q.enabled != r.enabled || q.path != r.path || q.socket != r.socket || q.sample != r.sample ||
+      q.queries != r.queries || q.identity != r.identity || q.version != r.version ||
+      q.queue_entries != r.queue_entries || q.ring_bytes != r.ring_bytes) {
+    out.push_back("[query_log]");
+  }
   if (addresses(running.http.listen) != addresses(next.http.listen)) {
     out.push_back("[http] listen");
   }
@@ -168,6 +176,7 @@ Config applicableConfig(const Config& running, Config next) {
   next.server.udp_payload = running.server.udp_payload;
   next.server.run_as = running.server.run_as;
   next.log.format = running.log.format;
+  next.query_log = running.query_log;
   next.http.listen = running.http.listen;
   next.http.test_hooks = running.http.test_hooks;
   if (running.health.probers.empty() != next.health.probers.empty()) {

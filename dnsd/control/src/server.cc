@@ -12,6 +12,7 @@
 #include "nines/probers/check_target.h"
 #include "nines/zones/loader.h"
 #include "recent_changes.h"
+#include "query_log_config.h"
 
 namespace nines::dnsd {
 
@@ -204,7 +205,8 @@ bool Server::open(std::string* error) {
   const unsigned threads = config_.server.threads
                                ? config_.server.threads
                                : std::max(1u, std::thread::hardware_concurrency());
-  return listeners_.open(config_.server.listen, threads, error);
+  if (!listeners_.open(config_.server.listen, threads, error)) return false;
+  return openQueryLog(config_.query_log, listeners_.udp().size(), query_log_, error);
 }
 
 void Server::start() {
@@ -213,7 +215,8 @@ void Server::start() {
     query_counts_.addWorker(counters_.back().get());
     workers_.push_back(std::make_unique<UdpWorker>(listeners_.udp()[i], listeners_.udpWildcard()[i],
                                                    state_, config_.server.udp_payload, stopping_,
-                                                   counters_.back().get()));
+                                                   counters_.back().get(),
+                                                   query_log_ ? query_log_->worker(i) : nullptr));
   }
   for (auto& worker : workers_) {
     threads_.emplace_back([w = worker.get()] { w->run(); });
@@ -225,8 +228,9 @@ void Server::start() {
   limits.advertised_payload = config_.server.udp_payload;
   counters_.push_back(std::make_unique<QueryCounters>());
   query_counts_.addWorker(counters_.back().get());
-  tcp_ = std::make_unique<TcpServer>(listeners_.tcp(), state_, limits, stopping_,
-                                     counters_.back().get());
+  tcp_ = std::make_unique<TcpServer>(
+      listeners_.tcp(), state_, limits, stopping_, counters_.back().get(),
+      query_log_ ? query_log_->worker(query_log_->workers() - 1) : nullptr);
   threads_.emplace_back([t = tcp_.get()] { t->run(); });
   if (embedded_) embedded_->start();
   // The embedded prober's votes must be refreshed well inside report_ttl, or a down endpoint's
@@ -377,10 +381,12 @@ void Server::stop() {
   stopping_.store(true);
   publisher_.stop();
   if (embedded_) embedded_->stop();
+  const bool was_serving = !threads_.empty();
   for (auto& thread : threads_) {
     if (thread.joinable()) thread.join();
   }
   threads_.clear();
+  if (query_log_ && was_serving) logQueryLogTotals(*query_log_);
 }
 
 }  // namespace nines::dnsd

@@ -46,15 +46,20 @@ struct TcpServer::Connection {
   std::uint32_t events = 0;
   zones::IpAddress peer;
   bool peer_closed = false;
+  // Both ends, kept for the query log only (getsockname once per connection, when it is on).
+  sockaddr_storage peer_address{};
+  sockaddr_storage local_address{};
 };
 
 TcpServer::TcpServer(std::vector<int> listeners, SnapshotHolder<ServingState>& state,
-                     TcpLimits limits, const std::atomic<bool>& stopping, QueryCounters* counters)
+                     TcpLimits limits, const std::atomic<bool>& stopping, QueryCounters* counters,
+                     querylog::WorkerQueryLog* query_log)
     : listeners_(std::move(listeners)),
       state_(state),
       limits_(limits),
       stopping_(stopping),
-      response_(new std::uint8_t[kMaxTcpMessage + 2]) {
+      response_(new std::uint8_t[kMaxTcpMessage + 2]),
+      query_log_(query_log) {
   connections_.reserve(limits_.max_connections);  // the table never rehashes while serving
   context_.counters = counters;
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -133,6 +138,10 @@ void TcpServer::accept(int listener) noexcept {
     }
     connection->fd = fd;
     connection->peer = ipAddressOf(peer);
+    if (query_log_) {
+      connection->peer_address = peer;
+      connection->local_address = SocketAddress::localOf(fd).storage;
+    }
     connection->last_activity = Clock::now();
     connection->events = EPOLLIN;
     epoll_event event{};
@@ -186,6 +195,7 @@ void TcpServer::answerComplete(Connection& connection) noexcept {
     QueryResult result = processQuery(*state, message, length, connection.peer, Transport::Tcp,
                                       limits_.advertised_payload, context_, response_.get() + 2);
     if (result.size == 0) continue;
+    if (query_log_ && query_log_->sampled()) logExchange(connection, message, length, result);
     storeU16(response_.get(), static_cast<std::uint16_t>(result.size));
     if (!append(connection.output, response_.get(), 2 + result.size)) {
       close(connection.fd);
@@ -267,6 +277,20 @@ void TcpServer::closeIdle() noexcept {
   for (auto it = connections_.begin(); it != connections_.end();) {
     it = it->second->last_activity < deadline ? close(it) : std::next(it);
   }
+}
+
+void TcpServer::logExchange(const Connection& connection, const std::uint8_t* query,
+                            std::size_t size, const QueryResult& result) noexcept {
+  querylog::Exchange exchange;
+  exchange.query = query;
+  exchange.query_size = size;
+  exchange.response = response_.get() + 2;
+  exchange.response_size = result.size;
+  exchange.peer = reinterpret_cast<const sockaddr*>(&connection.peer_address);
+  exchange.local = reinterpret_cast<const sockaddr*>(&connection.local_address);
+  exchange.transport = Transport::Tcp;
+  clock_gettime(CLOCK_REALTIME, &exchange.received);
+  query_log_->log(exchange, result, context_.policy);
 }
 
 }  // namespace nines::dnsd

@@ -21,7 +21,7 @@ struct UdpWorker::Slot {
 
 UdpWorker::UdpWorker(int fd, bool wildcard, SnapshotHolder<ServingState>& state,
                      std::size_t udp_payload, const std::atomic<bool>& stopping,
-                     QueryCounters* counters)
+                     QueryCounters* counters, querylog::WorkerQueryLog* query_log)
     : fd_(fd),
       wildcard_(wildcard),
       state_(state),
@@ -29,8 +29,10 @@ UdpWorker::UdpWorker(int fd, bool wildcard, SnapshotHolder<ServingState>& state,
       stopping_(stopping),
       slots_(new Slot[kBatch]),
       in_(kBatch),
-      out_(kBatch) {
+      out_(kBatch),
+      query_log_(query_log) {
   context_.counters = counters;
+  if (query_log_) local_ = SocketAddress::localOf(fd).storage;
 }
 
 UdpWorker::~UdpWorker() = default;
@@ -56,6 +58,8 @@ void UdpWorker::run() noexcept {
     int received = recvmmsg(fd_, in_.data(), kBatch, MSG_WAITFORONE, nullptr);
     const ServingState* state = state_.get();
     if (received <= 0) continue;  // timeout, EINTR; errors on UDP sockets are per datagram
+    timespec received_at{};
+    if (query_log_) clock_gettime(CLOCK_REALTIME, &received_at);  // vDSO: no syscall
 
     unsigned replies = 0;
     for (int i = 0; i < received; ++i) {
@@ -65,6 +69,8 @@ void UdpWorker::run() noexcept {
       QueryResult result = processQuery(*state, slot.query, in_[i].msg_len, ipAddressOf(slot.peer),
                                         Transport::Udp, udp_payload_, context_, slot.response);
       if (result.size == 0) continue;
+      if (query_log_ && query_log_->sampled())
+        logExchange(slot, in_hdr, in_[i].msg_len, result, received_at);
       slot.out_iov = {slot.response, result.size};
       msghdr& out_hdr = out_[replies].msg_hdr;
       out_hdr = {};
@@ -102,6 +108,35 @@ void UdpWorker::run() noexcept {
       sent += static_cast<unsigned>(n);
     }
   }
+}
+
+void UdpWorker::logExchange(const Slot& slot, const msghdr& in_hdr, std::size_t query_size,
+                            const QueryResult& result, const timespec& received) noexcept {
+  // A wildcard socket's own address is 0.0.0.0 or ::: log the address the query was sent to.
+  sockaddr_storage local = local_;
+  if (wildcard_ && in_hdr.msg_controllen > 0) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(const_cast<msghdr*>(&in_hdr)); c;
+         c = CMSG_NXTHDR(const_cast<msghdr*>(&in_hdr), c)) {
+      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO && local.ss_family == AF_INET) {
+        reinterpret_cast<sockaddr_in*>(&local)->sin_addr =
+            reinterpret_cast<const in_pktinfo*>(CMSG_DATA(c))->ipi_addr;
+      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+                 local.ss_family == AF_INET6) {
+        reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr =
+            reinterpret_cast<const in6_pktinfo*>(CMSG_DATA(c))->ipi6_addr;
+      }
+    }
+  }
+  querylog::Exchange exchange;
+  exchange.query = slot.query;
+  exchange.query_size = query_size;
+  exchange.response = slot.response;
+  exchange.response_size = result.size;
+  exchange.peer = reinterpret_cast<const sockaddr*>(&slot.peer);
+  exchange.local = reinterpret_cast<const sockaddr*>(&local);
+  exchange.transport = Transport::Udp;
+  exchange.received = received;
+  query_log_->log(exchange, result, context_.policy);
 }
 
 }  // namespace nines::dnsd

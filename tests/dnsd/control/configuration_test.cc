@@ -76,6 +76,7 @@ TEST(RestartRequired, ListsWhatOnlyARestartApplies) {
       {"", "[health]\nreport_ttl = 3\n", {"[health] report_ttl (with the embedded prober)"}},
       {"", "[log]\nformat = \"json\"\nlevel = \"debug\"\n", {"[log] format"}},
       {"user = \"nobody\"\n", "", {"[server] user"}},
+      {"", "[query_log]\npath = \"q.dnstap\"\n", {"[query_log]"}},
       {"",
        "[[health.probers]]\nid = \"p\"\nkey = \"bmluZXMtdGVzdC1rZXktb2YtcHJvYmVyLXAxLTAwMDE=\"\n",
        {"[[health.probers]] (between the embedded prober and remote probers)"}},

@@ -15,8 +15,8 @@ using namespace test;
 
 class HealthChangeLogTest : public HealthFixture {
  protected:
-  std::vector<std::string> lines(const policy::HealthView& before,
-                                 const policy::HealthView& after) {
+  std::vector<std::string> linesFor(const policy::HealthView& before,
+                                    const policy::HealthView& after) {
     return describeHealthChanges(viewChanges(*services_, before, *services_, after, now_));
   }
 };
@@ -26,7 +26,7 @@ TEST_F(HealthChangeLogTest, NothingChangedNothingSaid) {
   auto before = builder_.build(*services_);
   now_ += 1;
   auto after = builder_.build(*services_);
-  EXPECT_TRUE(lines(*before, *after).empty());
+  EXPECT_TRUE(linesFor(*before, *after).empty());
 }
 
 TEST_F(HealthChangeLogTest, ARegionLeavingAndComingBackSaysWhy) {
@@ -35,7 +35,7 @@ TEST_F(HealthChangeLogTest, ARegionLeavingAndComingBackSaysWhy) {
   vote("eu-1", "127.0.0.21", false);
   auto down = builder_.build(*services_);
   // api is not checked: its eu-west stays in answers.
-  EXPECT_EQ(lines(*up, *down),
+  EXPECT_EQ(linesFor(*up, *down),
             (std::vector<std::string>{
                 "health: www.gslb.test. region eu-west out of answers (0/1 endpoints up or "
                 "unknown, min_up 1)",
@@ -44,7 +44,7 @@ TEST_F(HealthChangeLogTest, ARegionLeavingAndComingBackSaysWhy) {
             }));
   vote("eu-1", "127.0.0.21", true);
   auto back = builder_.build(*services_);
-  auto lines = this->lines(*down, *back);
+  auto lines = linesFor(*down, *back);
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0].rfind("health: www.gslb.test. region eu-west back in answers (", 0), 0u)
       << lines[0];
@@ -58,7 +58,7 @@ TEST_F(HealthChangeLogTest, AnEndpointThatKeepsItsRegionUpIsOneLine) {
   vote("us-1", "127.0.0.12", false);
   auto after = builder_.build(*services_);
   EXPECT_EQ(
-      lines(*before, *after),
+      linesFor(*before, *after),
       std::vector<std::string>{"health: gslb.test.|web|127.0.0.12 up -> down (0/1 fresh votes "
                                "up (quorum > 0.5); us-1: refused)"});
 }
@@ -88,7 +88,7 @@ TEST_F(HealthChangeLogTest, AMassEventIsBounded) {
   auto before = builder_.build(*services_);
   vote_all(false);
   auto after = builder_.build(*services_);
-  auto lines = this->lines(*before, *after);
+  auto lines = linesFor(*before, *after);
   ASSERT_EQ(lines.size(), kMaxHealthChangeLines + 1);
   // 201 changes (the region and 200 endpoints), 50 told one by one.
   EXPECT_EQ(lines.back(), "health: 151 more change(s) in this publication");

@@ -12,6 +12,7 @@
 #include "nines/dnsd/control/privileges.h"
 #include "nines/dnsd/health/prober_key.h"
 #include "nines/dnsd/net/socket_address.h"
+#include "nines/dnsd/querylog/query_log.h"
 #include "nines/policy/location.h"
 #include "nines/zones/ip.h"
 
@@ -58,6 +59,7 @@ struct Config {
   GeoConfig geo;
   HealthConfig health;
   base::LogSettings log;  // [log] format, level
+  querylog::QueryLogConfig query_log;  // [query_log]; off unless path or socket is set
 };
 
 struct ConfigResult {

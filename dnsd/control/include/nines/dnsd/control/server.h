@@ -68,6 +68,9 @@ class Server {
   ReloadRecord reloadRecord() const;
   // The exposition of GET /metrics (metrics.h).
   std::string metricsText();
+  // The dnstap query log ([query_log]); null when it is off. Its per-worker counters are what
+  // nines_query_log_messages_total and nines_query_log_dropped_total sum.
+  const querylog::QueryLog* queryLog() const noexcept { return query_log_.get(); }
 
  private:
   // Serves `loaded` (what a load of the zone files came to) with the current health; on a
@@ -115,6 +118,8 @@ class Server {
   Listeners listeners_;
   std::vector<std::unique_ptr<QueryCounters>> counters_;  // one per UDP worker, one for TCP
   QueryCountFold query_counts_;                           // their sums, by name
+  // Before the workers: they write to it, and it flushes when it goes (after them).
+  std::unique_ptr<querylog::QueryLog> query_log_;
   std::vector<std::unique_ptr<UdpWorker>> workers_;
   std::unique_ptr<TcpServer> tcp_;
   std::unique_ptr<HttpApi> http_;

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "nines/dnsd/querylog/query_log.h"
 #include "nines/dnsd/serve/query_pipeline.h"
 #include "nines/dnsd/serve/serving_state.h"
 #include "nines/dnsd/serve/snapshot.h"
@@ -31,8 +32,10 @@ class TcpServer {
  public:
   // `listeners` are bound, listening, non-blocking sockets owned by the caller. `counters`, when
   // given, counts every response and must outlive the server; only this server's thread writes it.
+  // `query_log`, when not null, is the TCP thread's side of the dnstap log and must outlive it.
   TcpServer(std::vector<int> listeners, SnapshotHolder<ServingState>& state, TcpLimits limits,
-            const std::atomic<bool>& stopping, QueryCounters* counters = nullptr);
+            const std::atomic<bool>& stopping, QueryCounters* counters = nullptr,
+            querylog::WorkerQueryLog* query_log = nullptr);
   ~TcpServer();
   TcpServer(const TcpServer&) = delete;
   TcpServer& operator=(const TcpServer&) = delete;
@@ -55,6 +58,8 @@ class TcpServer {
   // Closes the connection at `it` (none at end()); the iterator after it.
   ConnectionTable::iterator close(ConnectionTable::iterator it) noexcept;
   void closeIdle() noexcept;
+  void logExchange(const Connection& connection, const std::uint8_t* query, std::size_t size,
+                   const QueryResult& result) noexcept;
 
   std::vector<int> listeners_;
   SnapshotHolder<ServingState>::Reader state_;
@@ -67,6 +72,7 @@ class TcpServer {
   ConnectionTable connections_;
   QueryContext context_;
   std::unique_ptr<std::uint8_t[]> response_;
+  querylog::WorkerQueryLog* query_log_;
 };
 
 }  // namespace nines::dnsd

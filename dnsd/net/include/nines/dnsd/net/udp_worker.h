@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "nines/dnsd/querylog/query_log.h"
 #include "nines/dnsd/serve/query_pipeline.h"
 #include "nines/dnsd/serve/serving_state.h"
 #include "nines/dnsd/serve/snapshot.h"
@@ -24,8 +25,10 @@ class UdpWorker {
   // `fd` is owned by the caller and must outlive the worker. `wildcard` sockets receive the
   // destination address with each datagram (IP_PKTINFO) so replies leave from it. `counters`,
   // when given, counts every response and must outlive the worker; only this worker writes it.
+  // `query_log`, when not null, is this worker's side of the dnstap log and must outlive it.
   UdpWorker(int fd, bool wildcard, SnapshotHolder<ServingState>& state, std::size_t udp_payload,
-            const std::atomic<bool>& stopping, QueryCounters* counters = nullptr);
+            const std::atomic<bool>& stopping, QueryCounters* counters = nullptr,
+            querylog::WorkerQueryLog* query_log = nullptr);
   ~UdpWorker();
   UdpWorker(const UdpWorker&) = delete;
   UdpWorker& operator=(const UdpWorker&) = delete;
@@ -34,6 +37,8 @@ class UdpWorker {
 
  private:
   struct Slot;
+  void logExchange(const Slot& slot, const msghdr& in_hdr, std::size_t query_size,
+                   const QueryResult& result, const timespec& received) noexcept;
   int fd_;
   bool wildcard_;
   SnapshotHolder<ServingState>::Reader state_;
@@ -43,6 +48,8 @@ class UdpWorker {
   std::vector<mmsghdr> in_;
   std::vector<mmsghdr> out_;
   QueryContext context_;
+  querylog::WorkerQueryLog* query_log_;
+  sockaddr_storage local_{};  // the socket's address, for the log
 };
 
 }  // namespace nines::dnsd

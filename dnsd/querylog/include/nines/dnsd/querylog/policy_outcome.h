@@ -1,0 +1,42 @@
+// Which policy outcome a client got, as the text Nines puts in each logged response's dnstap
+// `extra` field:
+//
+//   service=www.example.test. regions=eu-west,us-east outcome=answered
+//
+// space-separated key=value pairs, keys in this order, `regions` listing the region of each
+// answered address in answer order without repeats. outcome: `answered` (a policy chose
+// endpoints), `fail_open` (every region was down and fallback "all" answered anyway), `nodata`
+// (nothing of the family to give, or fallback "none"). Static answers (no policy) carry no extra.
+// Service and region names are DNS names and zone-file keys, so they hold no spaces.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nines/dnsd/serve/lookup.h"
+
+namespace nines::dnsd::querylog {
+
+// Largest text formatPolicyOutcome() writes: a 255-octet name in presentation form (each octet
+// at most 4 characters) plus kMaxAnswers region names, each cut at kMaxRegionText.
+inline constexpr std::size_t kMaxRegionText = 63;
+inline constexpr std::size_t kMaxOutcomeText =
+    64 + 4 * 255 + policy::kMaxAnswers * (kMaxRegionText + 1);
+
+// Writes the outcome of the service answer `policy` holds (lookUp() filled it) into `out`
+// (kMaxOutcomeText octets); returns its length, 0 when no policy answered. Allocates nothing.
+std::size_t formatPolicyOutcome(const PolicyContext& policy, char* out) noexcept;
+
+struct PolicyOutcome {
+  std::string service;
+  std::vector<std::string> regions;
+  std::string outcome;
+};
+
+// Reads the text back (ninesctl replay); nullopt when `extra` has no service.
+std::optional<PolicyOutcome> parsePolicyOutcome(std::string_view extra);
+
+}  // namespace nines::dnsd::querylog

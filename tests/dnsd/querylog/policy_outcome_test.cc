@@ -1,0 +1,79 @@
+// The `extra` text of a logged response: what formatPolicyOutcome() writes for each kind of
+// decision, and that parsePolicyOutcome() reads it back.
+#include "nines/dnsd/querylog/policy_outcome.h"
+
+#include <gtest/gtest.h>
+
+namespace nines::dnsd::querylog {
+namespace {
+
+policy::ServicePlan servicePlan() {
+  policy::ServicePlan plan;
+  std::string error;
+  plan.owner = *zones::Name::fromText("www.example.test.", nullptr, &error);
+  for (const char* name : {"us-east", "eu-west", "ap-south"}) {
+    policy::RegionPlan region;
+    region.name = name;
+    plan.regions.push_back(region);
+  }
+  return plan;
+}
+
+struct Case {
+  std::vector<std::uint16_t> regions;  // the region slot of each pick
+  bool fail_open;
+  bool nodata;
+  std::string text;
+};
+
+TEST(PolicyOutcome, TextOfEachDecision) {
+  const policy::ServicePlan plan = servicePlan();
+  const std::vector<Case> cases = {
+      {{1}, false, false, "service=www.example.test. regions=eu-west outcome=answered"},
+      {{1, 0, 1},
+       false,
+       false,
+       "service=www.example.test. regions=eu-west,us-east outcome=answered"},
+      {{2}, true, false, "service=www.example.test. regions=ap-south outcome=fail_open"},
+      {{}, false, true, "service=www.example.test. regions=- outcome=nodata"},
+  };
+  for (const Case& c : cases) {
+    PolicyContext context;
+    context.service = &plan;
+    for (std::uint16_t slot : c.regions)
+      context.decision.picks[context.decision.count++] = {slot, 0};
+    context.decision.fail_open = c.fail_open;
+    context.decision.nodata = c.nodata;
+    char text[kMaxOutcomeText];
+    const std::size_t size = formatPolicyOutcome(context, text);
+    EXPECT_EQ(std::string(text, size), c.text);
+    auto parsed = parsePolicyOutcome(std::string_view(text, size));
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->service, "www.example.test.");
+    EXPECT_EQ(parsed->regions.size(), c.regions.empty() ? 0u : (c.regions.size() == 3 ? 2u : 1u));
+  }
+}
+
+TEST(PolicyOutcome, AStaticAnswerHasNone) {
+  PolicyContext context;
+  char text[kMaxOutcomeText];
+  EXPECT_EQ(formatPolicyOutcome(context, text), 0u);
+  EXPECT_FALSE(parsePolicyOutcome(""));
+  EXPECT_FALSE(parsePolicyOutcome("regions=eu-west outcome=answered"));
+}
+
+TEST(PolicyOutcome, OctetsThatWouldBreakTheTextAreEscaped) {
+  policy::ServicePlan plan = servicePlan();
+  std::string error;
+  plan.owner = *zones::Name::fromText("a\\032b.example.test.", nullptr, &error);
+  PolicyContext context;
+  context.service = &plan;
+  context.decision.picks[context.decision.count++] = {0, 0};
+  char text[kMaxOutcomeText];
+  const std::size_t size = formatPolicyOutcome(context, text);
+  EXPECT_EQ(std::string(text, size),
+            "service=a\\032b.example.test. regions=us-east outcome=answered");
+}
+
+}  // namespace
+}  // namespace nines::dnsd::querylog
