@@ -381,6 +381,8 @@ ConfigResult loadServerConfig(const std::string& path) {
   if (const auto* zones_path = (*server)["zones"].as_string()) {
     std::filesystem::path p = zones_path->get();
     config.zones = (p.is_absolute() ? p : base / p).lexically_normal().string();
+    const auto& begin = zones_path->source().begin;
+    config.zones_at = {path, begin.line, begin.column};
   } else {
     errors.push_back(at(path, server->source(), "[server] needs zones = \"DIRECTORY\""));
   }

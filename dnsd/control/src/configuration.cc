@@ -98,6 +98,15 @@ Configuration completeConfiguration(Config config) {
         {c.geo.database_at.file.empty() ? base::SourceLocation{c.server.file} : c.geo.database_at,
          "[geo] database " + c.geo.database + ": " + geo_error});
   }
+  // A zones path that is not there is a configuration error, not a zone error: served as a zone
+  // error, it would take every zone out (none of their files failed, they are just not found).
+  std::error_code exists_error;
+  if (!fs::exists(c.server.zones, exists_error)) {
+    out.errors.push_back(
+        {c.server.zones_at.file.empty() ? base::SourceLocation{c.server.file} : c.server.zones_at,
+         "zones \"" + c.server.zones + "\": no such file or directory"});
+    return out;
+  }
   out.zones = zones::loadZones(c.server.zones);
   std::string digest_error;
   out.digest = configDigest(c, &digest_error);

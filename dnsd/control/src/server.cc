@@ -11,8 +11,8 @@
 #include "nines/dnsd/net/tcp_server.h"
 #include "nines/probers/check_target.h"
 #include "nines/zones/loader.h"
-#include "recent_changes.h"
 #include "query_log_config.h"
+#include "recent_changes.h"
 
 namespace nines::dnsd {
 
@@ -213,10 +213,9 @@ void Server::start() {
   for (std::size_t i = 0; i < listeners_.udp().size(); ++i) {
     counters_.push_back(std::make_unique<QueryCounters>());
     query_counts_.addWorker(counters_.back().get());
-    workers_.push_back(std::make_unique<UdpWorker>(listeners_.udp()[i], listeners_.udpWildcard()[i],
-                                                   state_, config_.server.udp_payload, stopping_,
-                                                   counters_.back().get(),
-                                                   query_log_ ? query_log_->worker(i) : nullptr));
+    workers_.push_back(std::make_unique<UdpWorker>(
+        listeners_.udp()[i], listeners_.udpWildcard()[i], state_, config_.server.udp_payload,
+        stopping_, counters_.back().get(), query_log_ ? query_log_->worker(i) : nullptr));
   }
   for (auto& worker : workers_) {
     threads_.emplace_back([w = worker.get()] { w->run(); });

@@ -58,6 +58,16 @@ TEST(Configuration, AnUnreadableGeoDatabaseIsAnErrorAtItsKey) {
   EXPECT_EQ(c.locator, nullptr);
 }
 
+TEST(Configuration, AZonesPathThatIsNotThereIsAnErrorAtItsKey) {
+  TempDir dir;
+  Configuration c =
+      loadIn(dir, "[server]\nlisten = [\"127.0.0.1:0\"]\nzones = \"nowhere\"\n", kZone);
+  ASSERT_EQ(c.errors.size(), 1u);
+  EXPECT_EQ(c.errors[0].toString(), dir.path() + "/dnsd.toml:3:9: zones \"" + dir.path() +
+                                        "/nowhere\": no such file or "
+                                        "directory");
+}
+
 TEST(RestartRequired, ListsWhatOnlyARestartApplies) {
   struct Case {
     std::string extra;  // added to [server] of the reloaded file

@@ -22,6 +22,7 @@ struct ServerConfig {
   std::string file;                   // where it was read from
   std::vector<SocketAddress> listen;  // UDP and TCP on each
   std::string zones;                  // directory (or file) of zone files, resolved
+  base::SourceLocation zones_at;      // where dnsd.toml names it, for errors
   unsigned threads = 0;               // UDP workers per address; 0: one per core
   std::size_t udp_payload = 1232;     // our EDNS payload size (RFC 6891 §6.2.5)
   double tcp_idle_timeout = 10.0;     // seconds a TCP connection may stay silent (RFC 7766 §6.2.3)
@@ -58,7 +59,7 @@ struct Config {
   HttpConfig http;
   GeoConfig geo;
   HealthConfig health;
-  base::LogSettings log;  // [log] format, level
+  base::LogSettings log;               // [log] format, level
   querylog::QueryLogConfig query_log;  // [query_log]; off unless path or socket is set
 };
 

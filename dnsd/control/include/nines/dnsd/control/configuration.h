@@ -4,7 +4,8 @@
 // POST /v1/reload) and `ninesctl check --config` go through here.
 //
 // What an error does (README "Reloading"):
-//   - in dnsd.toml, or a geo database that cannot be opened: `errors`; a reload then changes
+//   - in dnsd.toml, a zones path that is not there, or a geo database that cannot be opened:
+//     `errors`; a reload then changes
 //     nothing at all (the running configuration, zones and locator keep serving);
 //   - in a zone file: `zones.errors`; that zone keeps its last good version, every other change
 //     applies, and the reload counts as failed (so it is seen and fixed).
