@@ -11,8 +11,8 @@
 #include "nines/dnsd/net/tcp_server.h"
 #include "nines/probers/check_target.h"
 #include "nines/zones/loader.h"
-#include "recent_changes.h"
 #include "query_log_config.h"
+#include "recent_changes.h"
 
 namespace nines::dnsd {
 
@@ -187,10 +187,9 @@ void Server::start() {
   for (std::size_t i = 0; i < listeners_.udp().size(); ++i) {
     counters_.push_back(std::make_unique<QueryCounters>());
     query_counts_.addWorker(counters_.back().get());
-    workers_.push_back(std::make_unique<UdpWorker>(listeners_.udp()[i], listeners_.udpWildcard()[i],
-                                                   state_, config_.server.udp_payload, stopping_,
-                                                   counters_.back().get(),
-                                                   query_log_ ? query_log_->worker(i) : nullptr));
+    workers_.push_back(std::make_unique<UdpWorker>(
+        listeners_.udp()[i], listeners_.udpWildcard()[i], state_, config_.server.udp_payload,
+        stopping_, counters_.back().get(), query_log_ ? query_log_->worker(i) : nullptr));
   }
   for (auto& worker : workers_) {
     threads_.emplace_back([w = worker.get()] { w->run(); });
@@ -279,6 +278,11 @@ std::string Server::metricsText() {
   sources.embedded = embedded_ != nullptr;
   sources.embedded_last_feed = embedded_ ? embedded_->lastFeed() : 0;
   sources.reload = reloadRecord();
+  if (query_log_) {
+    sources.query_log = true;
+    sources.query_log_messages = query_log_->messages();
+    sources.query_log_dropped = query_log_->dropped();
+  }
   sources.now = wallClock();
   return renderMetrics(sources);
 }
