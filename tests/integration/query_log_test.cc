@@ -105,9 +105,9 @@ TEST(DnsdQueryLog, DnstapLdnsReadsEveryResponseDnsdWrote) {
     extra_by_name[std::string(label, label + record.query[12])] = record.extra;
   }
   EXPECT_EQ(extra_by_name["static"], "");
-  EXPECT_EQ(extra_by_name["www"], "service=www.gslb.test. regions=eu-west outcome=answered");
+  EXPECT_EQ(extra_by_name["www"], "service=www.gslb.test. regions=eu-west outcome=primary");
   EXPECT_EQ(extra_by_name["nothing"], "");
-  EXPECT_EQ(extra_by_name["db"], "service=db.gslb.test. regions=us-east outcome=answered");
+  EXPECT_EQ(extra_by_name["db"], "service=db.gslb.test. regions=us-east outcome=primary");
 }
 
 TEST(DnsdQueryLog, SamplingLogsOneResponseInN) {

@@ -234,6 +234,17 @@ void addReloads(Families& out, const ReloadRecord& record) {
             {}, record.last_success_time);
 }
 
+void addQueryLog(Families& out, const MetricsSources& sources) {
+  if (!sources.query_log) return;
+  addSample(out.family("nines_query_log_messages_total",
+                       "dnstap messages queued for the query log writer.", MetricType::Counter),
+            {}, static_cast<double>(sources.query_log_messages));
+  addSample(out.family("nines_query_log_dropped_total",
+                       "dnstap messages dropped because the query log writer fell behind.",
+                       MetricType::Counter),
+            {}, static_cast<double>(sources.query_log_dropped));
+}
+
 }  // namespace
 
 std::string renderMetrics(const MetricsSources& sources) {
@@ -243,6 +254,7 @@ std::string renderMetrics(const MetricsSources& sources) {
   addHealth(families, sources);
   addProbers(families, sources);
   addReloads(families, sources.reload);
+  addQueryLog(families, sources);
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families.take());
   return out.str();

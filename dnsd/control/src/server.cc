@@ -351,6 +351,11 @@ std::string Server::metricsText() {
   sources.embedded = embedded_ != nullptr;
   sources.embedded_last_feed = embedded_ ? embedded_->lastFeed() : 0;
   sources.reload = reloadRecord();
+  if (query_log_) {
+    sources.query_log = true;
+    sources.query_log_messages = query_log_->messages();
+    sources.query_log_dropped = query_log_->dropped();
+  }
   sources.now = wallClock();
   return renderMetrics(sources);
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "nines/policy/select.h"
+
 namespace nines::dnsd::querylog {
 
 namespace {
@@ -67,9 +69,7 @@ std::size_t formatPolicyOutcome(const PolicyContext& policy, char* out) noexcept
   }
   if (text.size() == regions_start) text.put('-');
   text.put(" outcome=");
-  text.put(decision.nodata || decision.count == 0 ? "nodata"
-           : decision.fail_open                   ? "fail_open"
-                                                  : "answered");
+  text.put(policy::decisionOutcomeName(decision.outcome));
   return text.size();
 }
 

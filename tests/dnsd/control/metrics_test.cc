@@ -180,5 +180,16 @@ TEST(RenderMetrics, EmbeddedProberAndNoStateYet) {
   EXPECT_EQ(line.substr(line.size() - 2), " 1") << line;
 }
 
+TEST(RenderMetrics, TheQueryLogCountsOnlyWhenItIsOn) {
+  MetricsSources sources;
+  EXPECT_EQ(renderMetrics(sources).find("nines_query_log"), std::string::npos);
+  sources.query_log = true;
+  sources.query_log_messages = 12;
+  sources.query_log_dropped = 3;
+  const auto s = samples(renderMetrics(sources));
+  EXPECT_EQ(s.at("nines_query_log_messages_total"), 12);
+  EXPECT_EQ(s.at("nines_query_log_dropped_total"), 3);
+}
+
 }  // namespace
 }  // namespace nines::dnsd

@@ -21,29 +21,35 @@ policy::ServicePlan servicePlan() {
 
 struct Case {
   std::vector<std::uint16_t> regions;  // the region slot of each pick
-  bool fail_open;
-  bool nodata;
+  policy::DecisionOutcome outcome;
   std::string text;
 };
 
 TEST(PolicyOutcome, TextOfEachDecision) {
   const policy::ServicePlan plan = servicePlan();
   const std::vector<Case> cases = {
-      {{1}, false, false, "service=www.example.test. regions=eu-west outcome=answered"},
+      {{1},
+       policy::DecisionOutcome::Primary,
+       "service=www.example.test. regions=eu-west outcome=primary"},
       {{1, 0, 1},
-       false,
-       false,
-       "service=www.example.test. regions=eu-west,us-east outcome=answered"},
-      {{2}, true, false, "service=www.example.test. regions=ap-south outcome=fail_open"},
-      {{}, false, true, "service=www.example.test. regions=- outcome=nodata"},
+       policy::DecisionOutcome::Spillover,
+       "service=www.example.test. regions=eu-west,us-east outcome=spillover"},
+      {{0},
+       policy::DecisionOutcome::DrainedSkip,
+       "service=www.example.test. regions=us-east outcome=drained_skip"},
+      {{2},
+       policy::DecisionOutcome::FailOpen,
+       "service=www.example.test. regions=ap-south outcome=fail_open"},
+      {{},
+       policy::DecisionOutcome::Unanswered,
+       "service=www.example.test. regions=- outcome=unanswered"},
   };
   for (const Case& c : cases) {
     PolicyContext context;
     context.service = &plan;
     for (std::uint16_t slot : c.regions)
       context.decision.picks[context.decision.count++] = {slot, 0};
-    context.decision.fail_open = c.fail_open;
-    context.decision.nodata = c.nodata;
+    context.decision.outcome = c.outcome;
     char text[kMaxOutcomeText];
     const std::size_t size = formatPolicyOutcome(context, text);
     EXPECT_EQ(std::string(text, size), c.text);
@@ -59,7 +65,7 @@ TEST(PolicyOutcome, AStaticAnswerHasNone) {
   char text[kMaxOutcomeText];
   EXPECT_EQ(formatPolicyOutcome(context, text), 0u);
   EXPECT_FALSE(parsePolicyOutcome(""));
-  EXPECT_FALSE(parsePolicyOutcome("regions=eu-west outcome=answered"));
+  EXPECT_FALSE(parsePolicyOutcome("regions=eu-west outcome=primary"));
 }
 
 TEST(PolicyOutcome, OctetsThatWouldBreakTheTextAreEscaped) {
@@ -72,7 +78,7 @@ TEST(PolicyOutcome, OctetsThatWouldBreakTheTextAreEscaped) {
   char text[kMaxOutcomeText];
   const std::size_t size = formatPolicyOutcome(context, text);
   EXPECT_EQ(std::string(text, size),
-            "service=a\\032b.example.test. regions=us-east outcome=answered");
+            "service=a\\032b.example.test. regions=us-east outcome=primary");
 }
 
 }  // namespace

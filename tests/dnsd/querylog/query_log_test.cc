@@ -117,7 +117,7 @@ TEST(QueryLog, EveryLoggedExchangeIsInTheFileInOrder) {
     EXPECT_EQ(record.query_address.toString(), "198.51.100.7");
     EXPECT_EQ(record.response_port, 53);
     EXPECT_EQ(record.identity, "ns1");
-    EXPECT_EQ(record.extra, "service=www.example.test. regions=eu-west outcome=answered");
+    EXPECT_EQ(record.extra, "service=www.example.test. regions=eu-west outcome=primary");
   }
 }
 
@@ -255,7 +255,7 @@ TEST(QueryLog, AFullRingDropsAndCountsAndWhatWasKeptIsWhole) {
   ASSERT_TRUE(records) << error;
   EXPECT_EQ(records->size(), messages);
   for (const auto& record : *records) {
-    EXPECT_EQ(record.extra, "service=www.example.test. regions=eu-west outcome=answered");
+    EXPECT_EQ(record.extra, "service=www.example.test. regions=eu-west outcome=primary");
   }
 }
 

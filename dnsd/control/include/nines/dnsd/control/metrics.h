@@ -7,6 +7,7 @@
 // the families and their labels.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,11 @@ struct MetricsSources {
   bool embedded = false;                   // the embedded prober votes (no remote probers)
   double embedded_last_feed = 0;           // clock seconds; 0: never
   ReloadRecord reload;
-  double now = 0;  // wall clock seconds, the clock of reports and views
+  // The dnstap query log ([query_log]); both families are left out when it is off.
+  bool query_log = false;
+  std::uint64_t query_log_messages = 0;  // queued for the writer, summed over the workers
+  std::uint64_t query_log_dropped = 0;   // dropped because the writer fell behind
+  double now = 0;                        // wall clock seconds, the clock of reports and views
 };
 
 // The exposition, every family above.

@@ -1,12 +1,12 @@
 // Which policy outcome a client got, as the text Nines puts in each logged response's dnstap
 // `extra` field:
 //
-//   service=www.example.test. regions=eu-west,us-east outcome=answered
+//   service=www.example.test. regions=eu-west,us-east outcome=spillover
 //
 // space-separated key=value pairs, keys in this order, `regions` listing the region of each
-// answered address in answer order without repeats. outcome: `answered` (a policy chose
-// endpoints), `fail_open` (every region was down and fallback "all" answered anyway), `nodata`
-// (nothing of the family to give, or fallback "none"). Static answers (no policy) carry no extra.
+// answered address in answer order without repeats. outcome: why the answer came from where it
+// did, the label nines_decisions_total counts it under (policy::DecisionOutcome: primary,
+// spillover, fallback, fail_open, drained_skip, slow_start_skip, unanswered). Static answers (no policy) carry no extra.
 // Service and region names are DNS names and zone-file keys, so they hold no spaces.
 #pragma once
 
