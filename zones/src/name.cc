@@ -215,6 +215,15 @@ bool Name::operator<(const Name& other) const noexcept {
   return a_count < b_count;
 }
 
+std::size_t NameHash::operator()(const Name& name) const noexcept {
+  std::uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a over the lowercased octets
+  for (char c : name.wire()) {
+    hash ^= asciiLower(static_cast<std::uint8_t>(c));
+    hash *= 0x100000001b3ull;
+  }
+  return static_cast<std::size_t>(hash ^ (hash >> 32));
+}
+
 bool wireNamesEqual(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
