@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace nines::zones {
 
@@ -215,12 +216,32 @@ bool Name::operator<(const Name& other) const noexcept {
   return a_count < b_count;
 }
 
-std::size_t NameHash::operator()(const Name& name) const noexcept {
-  std::uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a over the lowercased octets
-  for (char c : name.wire()) {
-    hash ^= asciiLower(static_cast<std::uint8_t>(c));
-    hash *= 0x100000001b3ull;
+bool WireNameEqual::operator()(std::string_view a, std::string_view b) const noexcept {
+  return wireNamesEqual(a, b);
+}
+
+std::size_t NameHash::operator()(std::string_view wire) const noexcept {
+  // Eight octets at a time with bit 0x20 set in each, which folds A-Z onto a-z (and a few other
+  // octets onto each other: only a collision, equality stays exact); then a splitmix64 round.
+  std::uint64_t hash = 0x9E3779B97F4A7C15ull ^ wire.size();
+  auto mix = [&hash](std::uint64_t word) {
+    hash ^= word | 0x2020202020202020ull;
+    hash *= 0xbf58476d1ce4e5b9ull;
+    hash ^= hash >> 31;
+  };
+  std::size_t pos = 0;
+  for (; pos + 8 <= wire.size(); pos += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, wire.data() + pos, 8);
+    mix(word);
   }
+  if (pos < wire.size()) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, wire.data() + pos, wire.size() - pos);
+    mix(word);
+  }
+  hash ^= hash >> 29;
+  hash *= 0x94d049bb133111ebull;
   return static_cast<std::size_t>(hash ^ (hash >> 32));
 }
 

@@ -50,11 +50,9 @@ class ZoneValidator {
 
   void run(const base::SourceLocation& apex_where) {
     dropDuplicates();
-    by_owner_.reserve(records_.size());
-    for (const Record* record : records_) by_owner_[record->owner].push_back(record);
     for (const auto& [owner, records] : by_owner_) {
       checkTtls(records);
-      checkCnames(owner, records);
+      checkCnames(records.front()->owner, records);
     }
     if (!has(origin_, rrtype::NS) && !incomplete_.count(origin_)) {
       errors_.push_back({apex_where, "zone " + quoted(origin_) + " has no NS record at its apex"});
@@ -69,45 +67,41 @@ class ZoneValidator {
   }
 
   bool has(const Name& owner, std::uint16_t type) const {
-    auto it = by_owner_.find(owner);
+    auto it = by_owner_.find(owner.wire());
     if (it == by_owner_.end()) return false;
     return std::any_of(it->second.begin(), it->second.end(),
                        [&](const Record* r) { return r->type == type; });
   }
 
   // RFC 2181 §5: records with equal owner, class, type and (canonical) data are one record. The
-  // canonical form is made only for records that share owner and type with an earlier one.
+  // canonical form is made only for records that share owner and type with an earlier one. Fills
+  // records_ and by_owner_ with the records that stay.
   void dropDuplicates() {
-    struct Seen {
-      const Record* record;
-      std::optional<std::string> canonical;
-      const std::string& canonicalData() {
-        if (!canonical) canonical = canonicalRdata(*record);
-        return *canonical;
-      }
+    std::unordered_map<const Record*, std::string> canonical;  // made when first needed
+    auto canonicalOf = [&canonical](const Record* record) -> const std::string& {
+      auto [it, inserted] = canonical.try_emplace(record);
+      if (inserted) it->second = canonicalRdata(*record);
+      return it->second;
     };
-    std::unordered_map<Name, std::vector<Seen>, NameHash> seen;
-    seen.reserve(all_.size());
+    by_owner_.reserve(all_.size());
     records_.reserve(all_.size());
     for (const Record* record : all_) {
-      auto& same_owner = seen[record->owner];
-      std::optional<std::string> canonical;
-      const Seen* first = nullptr;
-      for (Seen& entry : same_owner) {
-        if (entry.record->type != record->type) continue;
-        if (!canonical) canonical = canonicalRdata(*record);
-        if (entry.canonicalData() == *canonical) {
-          first = &entry;
+      auto& same_owner = by_owner_[record->owner.wire()];
+      const Record* first = nullptr;
+      for (const Record* earlier : same_owner) {
+        if (earlier->type != record->type) continue;
+        if (canonicalOf(earlier) == canonicalOf(record)) {
+          first = earlier;
           break;
         }
       }
       if (first != nullptr) {
         error(*record, "duplicate " + rrTypeName(record->type) + " record at " +
                            quoted(record->owner) + " (same data as the record at " +
-                           positionOf(*first->record) + ")");
+                           positionOf(*first) + ")");
         continue;
       }
-      same_owner.push_back({record, std::move(canonical)});
+      same_owner.push_back(record);
       records_.push_back(record);
     }
   }
@@ -219,7 +213,9 @@ class ZoneValidator {
   base::Diagnostics& errors_;
   std::vector<const Record*> all_;      // every record, in file order
   std::vector<const Record*> records_;  // without duplicates, in file order
-  std::unordered_map<Name, std::vector<const Record*>, NameHash> by_owner_;
+  // Owner (a view of the records' own names) -> its records without duplicates, in file order.
+  std::unordered_map<std::string_view, std::vector<const Record*>, NameHash, WireNameEqual>
+      by_owner_;
 };
 
 }  // namespace

@@ -56,7 +56,12 @@ class Name {
 // A hash that agrees with Name::operator== (case-insensitive), for unordered containers of names:
 // a loader looks up hundreds of thousands of them.
 struct NameHash {
-  std::size_t operator()(const Name& name) const noexcept;
+  std::size_t operator()(const Name& name) const noexcept { return (*this)(name.wire()); }
+  std::size_t operator()(std::string_view wire) const noexcept;
+};
+// Case-insensitive equality of wire names, beside NameHash for containers keyed by wire views.
+struct WireNameEqual {
+  bool operator()(std::string_view a, std::string_view b) const noexcept;
 };
 
 // Case-insensitive equality of two wire names.
