@@ -69,10 +69,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
+free_port() {  # a port free for both UDP and TCP on 127.0.0.1
   python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
-t = socket.socket(); t.bind(("127.0.0.1", s.getsockname()[1])); print(s.getsockname()[1])'
+for _ in range(100):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+    t = socket.socket()
+    try: t.bind(("127.0.0.1", s.getsockname()[1]))
+    except OSError: continue
+    print(s.getsockname()[1]); break'
 }
 
 # generate DIR NAMES SERVICES SERIAL: DIR/nines/load.test.toml and DIR/load.test.zone
