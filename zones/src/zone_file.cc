@@ -326,7 +326,7 @@ class ZoneFileReader {
       }
       std::string problem;
       auto record =
-          parseRecord(text->get(), owner.value_or(origin), origin, default_ttl_, &problem);
+          parseRecord(text->get(), owner ? *owner : origin, origin, default_ttl_, &problem);
       if (record && record->type == rrtype::SOA) {
         problem = "SOA records are not allowed in [records]; the SOA comes from the [soa] table";
       } else if (record && record->type == rrtype::DNAME) {

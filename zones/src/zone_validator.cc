@@ -43,9 +43,13 @@ class ZoneValidator {
       : origin_(origin), incomplete_(incomplete_owners), errors_(errors) {
     all_.reserve(records.size());
     for (const Record& record : records) all_.push_back(&record);
-    std::stable_sort(all_.begin(), all_.end(), [](const Record* a, const Record* b) {
+    auto before = [](const Record* a, const Record* b) {
       return std::tie(a->where.line, a->where.column) < std::tie(b->where.line, b->where.column);
-    });
+    };
+    // The loader hands the records over in file order already.
+    if (!std::is_sorted(all_.begin(), all_.end(), before)) {
+      std::stable_sort(all_.begin(), all_.end(), before);
+    }
   }
 
   void run(const base::SourceLocation& apex_where) {
