@@ -147,6 +147,131 @@ TEST(RecordParserTest, CanonicalRdataLowersNamesOnly) {
   EXPECT_EQ(canonicalRdata(*txt), txt->rdata);  // text is data, not a name
 }
 
+// The fast path for common types against ldns, the reference: the same record or the same error
+// for plain forms, the edges of each field, and what the fast path must leave to ldns.
+TEST(RecordParserTest, CommonTypesReadAsLdnsReadsThem) {
+  const std::string long_label(63, 'a'), too_long_label(64, 'a');
+  const std::string s255(255, 'x'), s256(256, 'x');
+  // 250 octets of labels: with a relative name's origin it passes 255.
+  std::string near_limit;
+  for (int i = 0; i < 25; ++i) near_limit += "abcdefghi.";
+  const std::vector<std::string> cases = {
+      "A 192.0.2.1",
+      "a 0.0.0.0",
+      "A 255.255.255.255",
+      "A\t192.0.2.1",
+      "A  192.0.2.1  ",
+      "A 256.0.0.1",
+      "A 192.0.2",
+      "A 192.0.2.01",
+      "A 192.0.2.1.5",
+      "A 192.0.2.1 192.0.2.2",
+      "A 0x1.2.3.4",
+      "A ",
+      "A 192.0.2.1 ; comment",
+      "A ( 192.0.2.1 )",
+      "A 1e2.0.0.1",
+      "AAAA 2001:db8::1",
+      "aaaa ::",
+      "AAAA ::ffff:192.0.2.1",
+      "AAAA 2001:db8::1::2",
+      "AAAA 2001:0db8:0000:0000:0000:0000:0000:0001",
+      "AAAA 192.0.2.1",
+      "AAAA 12345::",
+      "AAAA fe80::1%eth0",
+      "AAAA 2001:DB8::A",
+      "TXT \"hello\"",
+      "TXT \"hello world\" \"second\"",
+      "TXT \"\"",
+      "txt \"a\"\t\"b\"",
+      "TXT \"" + s255 + "\"",
+      "TXT \"" + s256 + "\"",
+      "TXT unquoted words",
+      "TXT \"a\"b",
+      "TXT \"a\\\"b\"",
+      "TXT \"a\\065\"",
+      "TXT \"v=DKIM1; k=rsa; p=MIGf\"",
+      "TXT \"(paren)\"",
+      "TXT \"a;b\" \"c\"",
+      "TXT \"a(b\"",
+      "TXT \"x) ;\"",
+      "TXT \"unterminated",
+      "TXT",
+      "TXT \"tab\tinside\"",
+      "TXT \"caf\xc3\xa9\"",
+      "TXT \"a\" ; comment",
+      "CNAME www",
+      "CNAME www.example.test.",
+      "CNAME WWW.Example.",
+      "CNAME @",
+      "CNAME .",
+      "CNAME a..b",
+      "CNAME .a",
+      "CNAME " + long_label,
+      "CNAME " + too_long_label,
+      "CNAME " + near_limit,
+      "CNAME " + near_limit + "x.",
+      "CNAME a\\.b",
+      "CNAME a@b",
+      "CNAME *.wild",
+      "CNAME _srv._tcp",
+      "CNAME a b",
+      "CNAME",
+      "CNAME x-y.z_1.",
+      "NS ns1",
+      "NS ns1.example.net.",
+      "ns NS1",
+      "PTR host.example.",
+      "PTR @",
+      "MX 10 mail",
+      "MX 0 .",
+      "MX 65535 mail.",
+      "MX 65536 mail.",
+      "MX 010 mail",
+      "MX -1 mail",
+      "MX 10",
+      "MX mail 10",
+      "MX 1e1 mail",
+      "MX 000000010 mail",
+      "MX 10 mail extra",
+      "SRV 10 60 5060 sip",
+      "SRV 0 0 0 .",
+      "SRV 65535 65535 65535 sip.example.",
+      "SRV 1 2 70000 sip",
+      "SRV 1 2 3",
+      "SRV 1 2 3 sip extra",
+      "300 A 192.0.2.1",
+      "IN A 192.0.2.1",
+      "300 IN TXT \"x\"",
+      "IN 300 MX 5 mx",
+      "CAA 0 issue \"ca.example\"",
+      "SOA a. b. 1 2 3 4 5",
+      "HINFO \"cpu\" \"os\"",
+  };
+  const Name origin = *Name::fromText("Example.Test.", nullptr, nullptr);
+  const Name owner = *Name::fromText("Owner.Example.Test.", nullptr, nullptr);
+  for (const std::string& text : cases) {
+    std::string fast_error, ldns_error;
+    auto fast = parseRecord(text, owner, origin, 3600, &fast_error);
+    auto reference = parseRecordByLdns(text, owner, origin, 3600, &ldns_error);
+    ASSERT_EQ(fast.has_value(), reference.has_value())
+        << text << ": " << fast_error << " / " << ldns_error;
+    EXPECT_EQ(fast_error, ldns_error) << text;
+    if (!fast) continue;
+    EXPECT_EQ(fast->type, reference->type) << text;
+    EXPECT_EQ(fast->ttl, reference->ttl) << text;
+    EXPECT_EQ(fast->rdata, reference->rdata) << text;
+    EXPECT_TRUE(fast->owner == reference->owner) << text;
+    EXPECT_EQ(canonicalRdata(*fast), canonicalRdataByLdns(*fast)) << text;
+  }
+  Record soa;
+  soa.type = rrtype::SOA;
+  soa.rdata = bytes("03 4e5331 00 02 48 4d 00 00000001 00000002 00000003 00000004 00000005");
+  EXPECT_EQ(canonicalRdata(soa), canonicalRdataByLdns(soa));
+  EXPECT_EQ(canonicalRdata(soa),
+            bytes("03 6e7331 00 02 686d 00 00000001 00000002 00000003 00000004 00000005"));
+}
+
 TEST(RecordParserTest, TypeNames) {
   EXPECT_EQ(rrTypeName(rrtype::A), "A");
   EXPECT_EQ(rrTypeName(rrtype::HTTPS), "HTTPS");

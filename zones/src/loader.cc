@@ -43,6 +43,14 @@ LoadResult loadZoneFile(const std::string& path) {
   return result;
 }
 
+LoadResult loadZoneText(const std::string& path, std::shared_ptr<const std::string> text) {
+  LoadResult result;
+  ZoneFileResult file = readZoneText(path, std::move(text));
+  result.errors = std::move(file.errors);
+  if (file.zone) result.zones.push_back(std::move(*file.zone));
+  return result;
+}
+
 LoadResult loadZoneDirectory(const std::string& directory) {
   LoadResult result;
   std::error_code ec;

@@ -1,21 +1,25 @@
 #include "nines/zones/name.h"
 
 #include <algorithm>
-#include <vector>
+#include <array>
+#include <cstring>
 
 namespace nines::zones {
 
 namespace {
 
-// Offsets of each label's length octet, leftmost first, root excluded.
-std::vector<std::size_t> labelOffsets(std::string_view wire) {
-  std::vector<std::size_t> offsets;
-  std::size_t pos = 0;
-  while (pos < wire.size() && wire[pos] != 0) {
-    offsets.push_back(pos);
+// A wire name of at most 255 octets has at most 127 labels besides the root.
+constexpr std::size_t kMaxLabels = 128;
+
+// Offsets of each label's length octet, leftmost first, root excluded, into `offsets`; returns
+// how many. On the stack: loaders sort and look up hundreds of thousands of names.
+std::size_t labelOffsets(std::string_view wire, std::array<std::uint8_t, kMaxLabels>& offsets) {
+  std::size_t count = 0, pos = 0;
+  while (pos < wire.size() && wire[pos] != 0 && count < kMaxLabels) {
+    offsets[count++] = static_cast<std::uint8_t>(pos);
     pos += 1 + static_cast<std::uint8_t>(wire[pos]);
   }
-  return offsets;
+  return count;
 }
 
 int compareLabels(std::string_view a, std::string_view b) {
@@ -198,16 +202,47 @@ bool Name::operator==(const Name& other) const noexcept {
 }
 
 bool Name::operator<(const Name& other) const noexcept {
-  auto a = labelOffsets(wire_);
-  auto b = labelOffsets(other.wire_);
-  auto ia = a.rbegin(), ib = b.rbegin();
-  for (; ia != a.rend() && ib != b.rend(); ++ia, ++ib) {
-    std::string_view la(wire_.data() + *ia + 1, static_cast<std::uint8_t>(wire_[*ia]));
-    std::string_view lb(other.wire_.data() + *ib + 1, static_cast<std::uint8_t>(other.wire_[*ib]));
+  std::array<std::uint8_t, kMaxLabels> a, b;
+  const std::size_t a_count = labelOffsets(wire_, a);
+  const std::size_t b_count = labelOffsets(other.wire_, b);
+  std::size_t ia = a_count, ib = b_count;
+  for (; ia > 0 && ib > 0; --ia, --ib) {
+    const std::size_t at = a[ia - 1], bt = b[ib - 1];
+    std::string_view la(wire_.data() + at + 1, static_cast<std::uint8_t>(wire_[at]));
+    std::string_view lb(other.wire_.data() + bt + 1, static_cast<std::uint8_t>(other.wire_[bt]));
     int c = compareLabels(la, lb);
     if (c != 0) return c < 0;
   }
-  return a.size() < b.size();
+  return a_count < b_count;
+}
+
+bool WireNameEqual::operator()(std::string_view a, std::string_view b) const noexcept {
+  return wireNamesEqual(a, b);
+}
+
+std::size_t NameHash::operator()(std::string_view wire) const noexcept {
+  // Eight octets at a time with bit 0x20 set in each, which folds A-Z onto a-z (and a few other
+  // octets onto each other: only a collision, equality stays exact); then a splitmix64 round.
+  std::uint64_t hash = 0x9E3779B97F4A7C15ull ^ wire.size();
+  auto mix = [&hash](std::uint64_t word) {
+    hash ^= word | 0x2020202020202020ull;
+    hash *= 0xbf58476d1ce4e5b9ull;
+    hash ^= hash >> 31;
+  };
+  std::size_t pos = 0;
+  for (; pos + 8 <= wire.size(); pos += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, wire.data() + pos, 8);
+    mix(word);
+  }
+  if (pos < wire.size()) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, wire.data() + pos, wire.size() - pos);
+    mix(word);
+  }
+  hash ^= hash >> 29;
+  hash *= 0x94d049bb133111ebull;
+  return static_cast<std::size_t>(hash ^ (hash >> 32));
 }
 
 bool wireNamesEqual(std::string_view a, std::string_view b) noexcept {

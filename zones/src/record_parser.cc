@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "common_rdata.h"
 #include "nines/zones/ldns.h"
 
 namespace nines::zones {
@@ -210,6 +211,12 @@ std::optional<RecordHead> readHead(std::string_view text, std::string* error) {
       if (!head.ttl) return std::nullopt;
       continue;
     }
+    if (std::uint16_t common = commonTypeFromName(word)) {  // not a class: no need to ask ldns
+      head.type_word = std::string(word);
+      head.rdata_at = pos;
+      head.type = common;
+      return head;
+    }
     std::string up = upper(word);
     ldns_rr_class rr_class = ldns_get_rr_class_by_name(up.c_str());
     if (rr_class != 0 && up != "ANY") {
@@ -286,16 +293,26 @@ std::optional<std::string> genericRdataProblem(std::uint16_t type, std::string_v
   return std::nullopt;
 }
 
-}  // namespace
+enum class RdataPath { CommonFirst, LdnsOnly };
 
-std::optional<Record> parseRecord(std::string_view text, const Name& owner, const Name& origin,
-                                  std::uint32_t default_ttl, std::string* error) {
+std::optional<Record> parse(std::string_view text, const Name& owner, const Name& origin,
+                            std::uint32_t default_ttl, std::string* error, RdataPath path) {
   std::string scratch;
   if (error == nullptr) error = &scratch;
   error->clear();
   std::optional<RecordHead> head = readHead(text, error);
   if (!head) return std::nullopt;
   const std::string_view rdata_text = text.substr(head->rdata_at);
+  if (path == RdataPath::CommonFirst) {
+    if (auto rdata = parseCommonRdata(head->type, rdata_text, origin)) {
+      Record record;
+      record.owner = owner;
+      record.type = head->type;
+      record.ttl = head->ttl.value_or(default_ttl);
+      record.rdata = std::move(*rdata);
+      return record;
+    }
+  }
   RrPtr rr = readRdata(*head, rdata_text, origin, error);
   if (!rr) return std::nullopt;
   Record record;
@@ -315,7 +332,26 @@ std::optional<Record> parseRecord(std::string_view text, const Name& owner, cons
   return record;
 }
 
+}  // namespace
+
+std::optional<Record> parseRecord(std::string_view text, const Name& owner, const Name& origin,
+                                  std::uint32_t default_ttl, std::string* error) {
+  return parse(text, owner, origin, default_ttl, error, RdataPath::CommonFirst);
+}
+
+std::optional<Record> parseRecordByLdns(std::string_view text, const Name& owner,
+                                        const Name& origin, std::uint32_t default_ttl,
+                                        std::string* error) {
+  return parse(text, owner, origin, default_ttl, error, RdataPath::LdnsOnly);
+}
+
 std::string canonicalRdata(const Record& record) {
+  if (auto canonical = commonCanonicalRdata(record.type, record.rdata))
+    return std::move(*canonical);
+  return canonicalRdataByLdns(record);
+}
+
+std::string canonicalRdataByLdns(const Record& record) {
   // A whole RR in wire form (root owner, class IN, TTL 0) so that ldns can decode it by type.
   std::string wire(1, '\0');
   auto put16 = [&](std::size_t v) {

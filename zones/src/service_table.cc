@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string_view>
+#include <unordered_set>
 
 #include "nines/zones/ip.h"
 #include "traffic_tables.h"
@@ -429,10 +430,9 @@ void readServices(const toml::node* node, const ServiceContext& context, TomlFie
 }
 
 void checkServiceOwners(const std::vector<TrafficTables::Owner>& services, const Name& origin,
-                        const std::vector<Record>& records,
-                        const std::map<Name, base::SourceLocation>& record_owners,
+                        const std::vector<Record>& records, const OwnerPositions& record_owners,
                         base::Diagnostics& errors) {
-  std::set<Name> cuts;
+  std::unordered_set<Name, NameHash> cuts;
   for (const Record& record : records) {
     if (record.type == rrtype::NS && !(record.owner == origin)) cuts.insert(record.owner);
   }
@@ -442,10 +442,12 @@ void checkServiceOwners(const std::vector<TrafficTables::Owner>& services, const
     if (static_owner != record_owners.end()) {
       errors.push_back({service.where, "service " + quoted(service.name) +
                                            " and [records] both define " + name + " (at " +
-                                           position(static_owner->second) +
+                                           std::to_string(static_owner->second.first) + ':' +
+                                           std::to_string(static_owner->second.second) +
                                            "); a service's name has no static records"});
       continue;
     }
+    if (cuts.empty()) continue;
     for (Name above = service.owner.parent(); above.labelCount() > origin.labelCount();
          above = above.parent()) {
       if (!cuts.count(above)) continue;

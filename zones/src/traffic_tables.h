@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "nines/base/diagnostic.h"
@@ -52,11 +54,11 @@ void readServices(const toml::node* node, const ServiceContext& context, TomlFie
 // The rules between services and the rest of the zone, once [records] is read: a service owns
 // the A and AAAA answers of its name, so [records] must not define that name at all, and the name
 // must not be at or below a delegation, where the child zone answers. `record_owners` are the
-// owner keys of [records] (their records parsed or not) and where each is written; `records` the
-// parsed records, for the zone cuts.
+// owner keys of [records] (their records parsed or not) and the line and column of each, in the
+// zone file; `records` the parsed records, for the zone cuts.
+using OwnerPositions = std::unordered_map<Name, std::pair<std::uint32_t, std::uint32_t>, NameHash>;
 void checkServiceOwners(const std::vector<TrafficTables::Owner>& services, const Name& origin,
-                        const std::vector<Record>& records,
-                        const std::map<Name, base::SourceLocation>& record_owners,
+                        const std::vector<Record>& records, const OwnerPositions& record_owners,
                         base::Diagnostics& errors);
 
 }  // namespace nines::zones

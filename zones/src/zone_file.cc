@@ -9,7 +9,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <tuple>
 
 #include "nines/zones/record_parser.h"
@@ -36,7 +35,9 @@ void putU32(std::string& wire, std::uint32_t value) {
 
 class ZoneFileReader {
  public:
-  explicit ZoneFileReader(std::string path) : path_(std::move(path)) {}
+  // `text`: the file's content, or null to read it from `path`.
+  ZoneFileReader(std::string path, std::shared_ptr<const std::string> text)
+      : path_(std::move(path)), text_(std::move(text)) {}
 
   ZoneFileResult read() {
     try {
@@ -86,15 +87,29 @@ class ZoneFileReader {
   }
 
   bool parseToml(toml::table& root) {
-    std::ifstream in(path_, std::ios::binary);
-    if (!in) {
-      error(std::string("cannot read the file: ") + std::strerror(errno));
-      return false;
+    if (!text_) {
+      std::ifstream in(path_, std::ios::binary);
+      if (!in) {
+        error(std::string("cannot read the file: ") + std::strerror(errno));
+        return false;
+      }
+      std::string content;
+      in.seekg(0, std::ios::end);
+      const std::streamoff size = in.tellg();
+      in.seekg(0, std::ios::beg);
+      if (size > 0) {
+        content.resize(static_cast<std::size_t>(size));
+        in.read(content.data(), size);
+        content.resize(static_cast<std::size_t>(in.gcount()));
+      }
+      if (in.bad()) {
+        error(std::string("cannot read the file: ") + std::strerror(errno));
+        return false;
+      }
+      text_ = std::make_shared<const std::string>(std::move(content));
     }
-    std::ostringstream content;
-    content << in.rdbuf();
     try {
-      root = toml::parse(std::string_view(content.str()), std::string_view(path_));
+      root = toml::parse(std::string_view(*text_), std::string_view(path_));
     } catch (const toml::parse_error& e) {
       error(e.source(), "invalid TOML: " + std::string(e.description()));
       return false;
@@ -281,7 +296,7 @@ class ZoneFileReader {
                               quoted(origin.toText()));
       return std::nullopt;
     }
-    owner_keys_.emplace(*owner, at(key.source()));
+    owner_keys_.emplace(*owner, std::pair(key.source().begin.line, key.source().begin.column));
     return owner;
   }
 
@@ -311,7 +326,7 @@ class ZoneFileReader {
       }
       std::string problem;
       auto record =
-          parseRecord(text->get(), owner.value_or(origin), origin, default_ttl_, &problem);
+          parseRecord(text->get(), owner ? *owner : origin, origin, default_ttl_, &problem);
       if (record && record->type == rrtype::SOA) {
         problem = "SOA records are not allowed in [records]; the SOA comes from the [soa] table";
       } else if (record && record->type == rrtype::DNAME) {
@@ -328,13 +343,21 @@ class ZoneFileReader {
 
   void finish() {
     if (!result_.origin) return;
-    // TOML++ iterates a table in key order; the zone keeps file order (the SOA first).
-    std::stable_sort(records_.begin(), records_.end(), [](const Record& a, const Record& b) {
-      return std::tie(a.where.line, a.where.column) < std::tie(b.where.line, b.where.column);
-    });
+    // TOML++ iterates a table in key order; the zone keeps file order (the SOA first). Sorted as
+    // positions, then moved once: records are large.
+    std::vector<std::pair<std::uint64_t, std::size_t>> order;
+    order.reserve(records_.size());
+    for (std::size_t i = 0; i < records_.size(); ++i) {
+      const auto& where = records_[i].where;
+      order.emplace_back(std::uint64_t{where.line} << 32 | where.column, i);
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<Record> records;
+    records.reserve(records_.size() + 1);
     if (soa_) records.push_back(*soa_);
-    records.insert(records.end(), records_.begin(), records_.end());
+    for (const auto& [position, index] : order) records.push_back(std::move(records_[index]));
+    records_.clear();
     validateZone(*result_.origin, records, incomplete_, apex_where_, result_.errors);
     checkServiceOwners(tables_.owners, *result_.origin, records, owner_keys_, result_.errors);
     if (!result_.errors.empty() || !soa_) return;
@@ -342,6 +365,7 @@ class ZoneFileReader {
     Zone zone;
     zone.origin = *result_.origin;
     zone.file = path_;
+    zone.text = text_;
     zone.default_ttl = default_ttl_;
     zone.serial = serial_ != 0 ? serial_ : contentSerial(records);
     std::string serial_wire;
@@ -356,6 +380,7 @@ class ZoneFileReader {
   }
 
   std::string path_;
+  std::shared_ptr<const std::string> text_;
   ZoneFileResult result_;
   std::uint32_t default_ttl_ = kDefaultTtl;
   base::SourceLocation apex_where_;  // where a problem of the apex as a whole is reported
@@ -365,13 +390,19 @@ class ZoneFileReader {
   std::uint32_t soa_ttl_ = 0;
   std::optional<Record> soa_;  // built when [soa] is complete and valid
   std::vector<Record> records_;
-  std::set<Name> incomplete_;                        // owners with a record that failed to parse
-  std::map<Name, base::SourceLocation> owner_keys_;  // every valid owner of [records], first key
+  NameSet incomplete_;         // owners with a record that failed to parse
+  OwnerPositions owner_keys_;  // every valid owner of [records], first key
   TrafficTables tables_;
 };
 
 }  // namespace
 
-ZoneFileResult readZoneFile(const std::string& path) { return ZoneFileReader(path).read(); }
+ZoneFileResult readZoneFile(const std::string& path) {
+  return ZoneFileReader(path, nullptr).read();
+}
+
+ZoneFileResult readZoneText(const std::string& path, std::shared_ptr<const std::string> text) {
+  return ZoneFileReader(path, std::move(text)).read();
+}
 
 }  // namespace nines::zones

@@ -1,6 +1,7 @@
 // One TOML zone file read into a Zone (the contract in DESIGN.md, "Files"). Private to the loader.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -19,5 +20,7 @@ struct ZoneFileResult {
 
 // Reads, parses and validates the zone file at `path`. Never throws.
 ZoneFileResult readZoneFile(const std::string& path);
+// The same for the content `text` of the file at `path`.
+ZoneFileResult readZoneText(const std::string& path, std::shared_ptr<const std::string> text);
 
 }  // namespace nines::zones

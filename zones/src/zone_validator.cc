@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "nines/zones/record_parser.h"
 
@@ -38,20 +39,24 @@ bool isAddress(std::uint16_t type) { return type == rrtype::A || type == rrtype:
 class ZoneValidator {
  public:
   ZoneValidator(const Name& origin, const std::vector<Record>& records,
-                const std::set<Name>& incomplete_owners, base::Diagnostics& errors)
+                const NameSet& incomplete_owners, base::Diagnostics& errors)
       : origin_(origin), incomplete_(incomplete_owners), errors_(errors) {
+    all_.reserve(records.size());
     for (const Record& record : records) all_.push_back(&record);
-    std::stable_sort(all_.begin(), all_.end(), [](const Record* a, const Record* b) {
+    auto before = [](const Record* a, const Record* b) {
       return std::tie(a->where.line, a->where.column) < std::tie(b->where.line, b->where.column);
-    });
+    };
+    // The loader hands the records over in file order already.
+    if (!std::is_sorted(all_.begin(), all_.end(), before)) {
+      std::stable_sort(all_.begin(), all_.end(), before);
+    }
   }
 
   void run(const base::SourceLocation& apex_where) {
     dropDuplicates();
-    for (const Record* record : records_) by_owner_[record->owner].push_back(record);
     for (const auto& [owner, records] : by_owner_) {
       checkTtls(records);
-      checkCnames(owner, records);
+      checkCnames(records.front()->owner, records);
     }
     if (!has(origin_, rrtype::NS) && !incomplete_.count(origin_)) {
       errors_.push_back({apex_where, "zone " + quoted(origin_) + " has no NS record at its apex"});
@@ -66,28 +71,41 @@ class ZoneValidator {
   }
 
   bool has(const Name& owner, std::uint16_t type) const {
-    auto it = by_owner_.find(owner);
+    auto it = by_owner_.find(owner.wire());
     if (it == by_owner_.end()) return false;
     return std::any_of(it->second.begin(), it->second.end(),
                        [&](const Record* r) { return r->type == type; });
   }
 
-  // RFC 2181 §5: records with equal owner, class, type and (canonical) data are one record.
+  // RFC 2181 §5: records with equal owner, class, type and (canonical) data are one record. The
+  // canonical form is made only for records that share owner and type with an earlier one. Fills
+  // records_ and by_owner_ with the records that stay.
   void dropDuplicates() {
-    std::map<Name, std::vector<std::pair<const Record*, std::string>>> seen;
+    std::unordered_map<const Record*, std::string> canonical;  // made when first needed
+    auto canonicalOf = [&canonical](const Record* record) -> const std::string& {
+      auto [it, inserted] = canonical.try_emplace(record);
+      if (inserted) it->second = canonicalRdata(*record);
+      return it->second;
+    };
+    by_owner_.reserve(all_.size());
+    records_.reserve(all_.size());
     for (const Record* record : all_) {
-      auto& same_owner = seen[record->owner];
-      std::string canonical = canonicalRdata(*record);
-      auto first = std::find_if(same_owner.begin(), same_owner.end(), [&](const auto& entry) {
-        return entry.first->type == record->type && entry.second == canonical;
-      });
-      if (first != same_owner.end()) {
+      auto& same_owner = by_owner_[record->owner.wire()];
+      const Record* first = nullptr;
+      for (const Record* earlier : same_owner) {
+        if (earlier->type != record->type) continue;
+        if (canonicalOf(earlier) == canonicalOf(record)) {
+          first = earlier;
+          break;
+        }
+      }
+      if (first != nullptr) {
         error(*record, "duplicate " + rrTypeName(record->type) + " record at " +
                            quoted(record->owner) + " (same data as the record at " +
-                           positionOf(*first->first) + ")");
+                           positionOf(*first) + ")");
         continue;
       }
-      same_owner.emplace_back(record, std::move(canonical));
+      same_owner.push_back(record);
       records_.push_back(record);
     }
   }
@@ -137,7 +155,7 @@ class ZoneValidator {
   // DS (RFC 4035 §2.4) and the glue addresses of name servers below it; anything else there is
   // occluded and never served.
   void checkDelegations() {
-    std::set<Name> cuts, ns_targets;
+    NameSet cuts, ns_targets;
     for (const Record* record : records_) {
       if (record->type != rrtype::NS) continue;
       if (!(record->owner == origin_)) cuts.insert(record->owner);
@@ -154,7 +172,7 @@ class ZoneValidator {
                         " is not at a delegation: a DS goes beside the NS records of a "
                         "child zone");
       }
-      if (owner == origin_) continue;
+      if (owner == origin_ || cuts.empty()) continue;
       std::optional<Name> above;
       for (Name a = owner.parent(); a.labelCount() > origin_.labelCount(); a = a.parent()) {
         if (cuts.count(a)) above = a;
@@ -195,17 +213,19 @@ class ZoneValidator {
   }
 
   const Name& origin_;
-  const std::set<Name>& incomplete_;
+  const NameSet& incomplete_;
   base::Diagnostics& errors_;
   std::vector<const Record*> all_;      // every record, in file order
   std::vector<const Record*> records_;  // without duplicates, in file order
-  std::map<Name, std::vector<const Record*>> by_owner_;
+  // Owner (a view of the records' own names) -> its records without duplicates, in file order.
+  std::unordered_map<std::string_view, std::vector<const Record*>, NameHash, WireNameEqual>
+      by_owner_;
 };
 
 }  // namespace
 
 void validateZone(const Name& origin, const std::vector<Record>& records,
-                  const std::set<Name>& incomplete_owners, const base::SourceLocation& apex_where,
+                  const NameSet& incomplete_owners, const base::SourceLocation& apex_where,
                   base::Diagnostics& errors) {
   ZoneValidator(origin, records, incomplete_owners, errors).run(apex_where);
 }

@@ -2,7 +2,7 @@
 // to the loader.
 #pragma once
 
-#include <set>
+#include <unordered_set>
 #include <vector>
 
 #include "nines/base/diagnostic.h"
@@ -18,8 +18,9 @@ namespace nines::zones {
 // without address (glue) records, and NS/MX/SRV targets that are aliases.
 // `incomplete_owners` are names where a record failed to parse: rules that complain about a
 // record missing there are skipped, so one typo is reported once.
+using NameSet = std::unordered_set<Name, NameHash>;
 void validateZone(const Name& origin, const std::vector<Record>& records,
-                  const std::set<Name>& incomplete_owners, const base::SourceLocation& apex_where,
+                  const NameSet& incomplete_owners, const base::SourceLocation& apex_where,
                   base::Diagnostics& errors);
 
 }  // namespace nines::zones

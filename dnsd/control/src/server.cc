@@ -56,9 +56,12 @@ std::vector<zones::Zone> Server::keepFailedZones(zones::LoadResult& result) cons
   for (const auto& zone : next) loaded_origins.insert(std::string(zone.origin.lowercased().wire()));
   if (auto current = state_.current()) {
     for (const auto& served : current->zones->zones()) {
-      if (failed_files.count(served->source.file) && !loaded_origins.count(served->key)) {
-        base::logWarning("zone " + served->origin.toText() + " keeps its previous version");
-        next.push_back(served->source);
+      if (failed_files.count(served->file) && !loaded_origins.count(served->key)) {
+        // The table keeps the file's content, not the model: read it again.
+        if (auto model = served->model()) {
+          base::logWarning("zone " + served->origin.toText() + " keeps its previous version");
+          next.push_back(std::move(*model));
+        }
       }
     }
   }

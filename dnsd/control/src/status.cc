@@ -71,9 +71,9 @@ json zonesJson(const ZoneTable& table, const HealthSelector& pools) {
   for (const auto& zone : table.zones()) {
     if (!pools.matchesZone(zone->origin.toText())) continue;
     zones.push_back({{"origin", zone->origin.toText()},
-                     {"file", zone->source.file},
-                     {"serial", zone->source.serial},
-                     {"records", zone->source.records.size()}});
+                     {"file", zone->file},
+                     {"serial", zone->serial},
+                     {"records", zone->record_count}});
   }
   return zones;
 }

@@ -1,5 +1,6 @@
 #include "rrset_render.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -20,10 +21,10 @@ void putU32(std::string& out, std::uint32_t v) {
   putU16(out, static_cast<std::uint16_t>(v));
 }
 
-// Octets of `name` before the zone apex, when `name` lies in the zone; nullopt otherwise.
+// Octets of the well-formed wire name `name` before the zone apex, when `name` lies in the zone;
+// nullopt otherwise.
 std::optional<std::string_view> prefixBelowApex(std::string_view name, const zones::Name& origin) {
-  auto parsed = zones::Name::fromWire(name);
-  if (!parsed || !parsed->isSubdomainOf(origin)) return std::nullopt;
+  if (!zones::wireIsSubdomain(name, origin.wire())) return std::nullopt;
   return name.substr(0, name.size() - origin.size());
 }
 
@@ -44,72 +45,6 @@ std::pair<std::size_t, int> compressibleNames(std::uint16_t type) {
   }
 }
 
-class FormBuilder {
- public:
-  FormBuilder(const zones::Name& origin, RRsetWire& out) : origin_(origin), out_(out) {}
-
-  void pointer(std::vector<std::uint16_t>& patches) {
-    patches.push_back(static_cast<std::uint16_t>(out_.bytes.size()));
-    putU16(out_.bytes, 0xC000);
-  }
-  // A name in the zone as its labels below the apex plus a pointer to the apex; other names
-  // literally.
-  void name(std::string_view wire) {
-    if (auto prefix = prefixBelowApex(wire, origin_)) {
-      out_.bytes.append(*prefix);
-      pointer(out_.apex_patches);
-    } else {
-      out_.bytes.append(wire);
-    }
-  }
-  void rdata(std::uint16_t type, std::string_view data) {
-    auto [offset, names] = compressibleNames(type);
-    std::size_t pos = 0;
-    if (names > 0) {
-      out_.bytes.append(data.substr(0, offset));
-      pos = offset;
-      for (int i = 0; i < names; ++i) {
-        std::size_t len = nameLengthAt(data, pos);
-        if (len == 0) {  // the loader validated RDATA; keep it literal if it ever is not a name
-          break;
-        }
-        name(data.substr(pos, len));
-        pos += len;
-      }
-    }
-    out_.bytes.append(data.substr(pos));
-  }
-
- private:
-  const zones::Name& origin_;
-  RRsetWire& out_;
-};
-
-enum class OwnerForm { Pointer, Apex };
-
-RRsetWire renderForm(const std::vector<const zones::Record*>& records, std::uint32_t ttl,
-                     const zones::Name& origin, OwnerForm form) {
-  RRsetWire wire;
-  FormBuilder builder(origin, wire);
-  for (const zones::Record* record : records) {
-    if (form == OwnerForm::Pointer) {
-      builder.pointer(wire.owner_patches);
-    } else {
-      builder.name(record->owner.wire());
-    }
-    putU16(wire.bytes, record->type);
-    putU16(wire.bytes, kClassIn);
-    putU32(wire.bytes, ttl);
-    std::size_t rdlength_at = wire.bytes.size();
-    putU16(wire.bytes, 0);
-    builder.rdata(record->type, record->rdata);
-    auto rdlength = static_cast<std::uint16_t>(wire.bytes.size() - rdlength_at - 2);
-    wire.bytes[rdlength_at] = static_cast<char>(rdlength >> 8);
-    wire.bytes[rdlength_at + 1] = static_cast<char>(rdlength);
-  }
-  return wire;
-}
-
 }  // namespace
 
 std::size_t nameLengthAt(std::string_view rdata, std::size_t pos) {
@@ -123,14 +58,81 @@ std::size_t nameLengthAt(std::string_view rdata, std::size_t pos) {
   return 0;
 }
 
-RRset renderRRset(const std::vector<const zones::Record*>& records, std::uint32_t ttl,
-                  const zones::Name& origin) {
+void RRsetRenderer::pointer(std::vector<std::uint16_t>& patches) {
+  patches.push_back(static_cast<std::uint16_t>(bytes_.size()));
+  putU16(bytes_, 0xC000);
+}
+
+// A name in the zone as its labels below the apex plus a pointer to the apex; other names
+// literally.
+void RRsetRenderer::name(std::string_view wire) {
+  if (auto prefix = prefixBelowApex(wire, origin_)) {
+    bytes_.append(*prefix);
+    pointer(apex_patches_);
+  } else {
+    bytes_.append(wire);
+  }
+}
+
+void RRsetRenderer::rdata(std::uint16_t type, std::string_view data) {
+  auto [offset, names] = compressibleNames(type);
+  std::size_t pos = 0;
+  if (names > 0) {
+    bytes_.append(data.substr(0, offset));
+    pos = offset;
+    for (int i = 0; i < names; ++i) {
+      std::size_t len = nameLengthAt(data, pos);
+      if (len == 0) {  // the loader validated RDATA; keep it literal if it ever is not a name
+        break;
+      }
+      name(data.substr(pos, len));
+      pos += len;
+    }
+  }
+  bytes_.append(data.substr(pos));
+}
+
+RRsetWire RRsetRenderer::renderForm(std::span<const zones::Record* const> records,
+                                    std::uint32_t ttl, OwnerForm form) {
+  bytes_.clear();
+  owner_patches_.clear();
+  apex_patches_.clear();
+  for (const zones::Record* record : records) {
+    if (form == OwnerForm::Pointer) {
+      pointer(owner_patches_);
+    } else {
+      name(record->owner.wire());
+    }
+    putU16(bytes_, record->type);
+    putU16(bytes_, kClassIn);
+    putU32(bytes_, ttl);
+    std::size_t rdlength_at = bytes_.size();
+    putU16(bytes_, 0);
+    rdata(record->type, record->rdata);
+    auto rdlength = static_cast<std::uint16_t>(bytes_.size() - rdlength_at - 2);
+    bytes_[rdlength_at] = static_cast<char>(rdlength >> 8);
+    bytes_[rdlength_at + 1] = static_cast<char>(rdlength);
+  }
+  RRsetWire wire;
+  wire.bytes = arena_.copy(bytes_);
+  std::span<std::uint16_t> patches =
+      arena_.make<std::uint16_t>(owner_patches_.size() + apex_patches_.size());
+  std::copy(owner_patches_.begin(), owner_patches_.end(), patches.begin());
+  std::copy(apex_patches_.begin(), apex_patches_.end(),
+            patches.begin() + static_cast<std::ptrdiff_t>(owner_patches_.size()));
+  wire.patches = patches.data();
+  wire.owner_patch_count = static_cast<std::uint16_t>(owner_patches_.size());
+  wire.apex_patch_count = static_cast<std::uint16_t>(apex_patches_.size());
+  return wire;
+}
+
+RRset RRsetRenderer::render(std::span<const zones::Record* const> records, std::uint32_t ttl) {
   RRset rrset;
   rrset.type = records.front()->type;
   rrset.ttl = ttl;
   rrset.count = static_cast<std::uint16_t>(records.size());
-  rrset.at_pointer = renderForm(records, ttl, origin, OwnerForm::Pointer);
-  rrset.at_apex = renderForm(records, ttl, origin, OwnerForm::Apex);
+  rrset.at_pointer = renderForm(records, ttl, OwnerForm::Pointer);
+  rrset.at_apex = renderForm(records, ttl, OwnerForm::Apex);
   return rrset;
 }
 

@@ -38,9 +38,9 @@ class SectionWriter {
     std::memcpy(start, wire.bytes.data(), wire.bytes.size());
     if (entry.owner != OwnerKind::AtApex) {
       const std::uint16_t owner = ownerPointer(entry);
-      for (std::uint16_t patch : wire.owner_patches) storeU16(start + patch, owner);
+      for (std::uint16_t patch : wire.ownerPatches()) storeU16(start + patch, owner);
     }
-    for (std::uint16_t patch : wire.apex_patches) storeU16(start + patch, apex_pointer_);
+    for (std::uint16_t patch : wire.apexPatches()) storeU16(start + patch, apex_pointer_);
     if (rrset.type == type::CNAME && !wire.bytes.empty()) {
       // RDATA starts after the owner (a 2-octet pointer in this form), type, class, TTL, length.
       last_cname_target_ = at + 2 + 10;

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -20,15 +21,36 @@ namespace {
 using Bytes = std::vector<std::uint8_t>;
 using Strings = std::vector<std::string>;
 
+// RRsetWire is a view (the zone table's arena holds the octets): the storage of the test RRsets,
+// which never moves and lives as long as the test binary.
+struct FormBuilder {
+  std::string bytes;
+  std::vector<std::uint16_t> owner_patches, apex_patches;
+
+  RRsetWire seal() const {
+    static std::deque<std::string> octets;
+    static std::deque<std::vector<std::uint16_t>> offsets;
+    std::vector<std::uint16_t> patches = owner_patches;
+    patches.insert(patches.end(), apex_patches.begin(), apex_patches.end());
+    RRsetWire wire;
+    wire.bytes = octets.emplace_back(bytes);
+    wire.patches = offsets.emplace_back(std::move(patches)).data();
+    wire.owner_patch_count = static_cast<std::uint16_t>(owner_patches.size());
+    wire.apex_patch_count = static_cast<std::uint16_t>(apex_patches.size());
+    return wire;
+  }
+};
+
 // `count` A records 192.0.2.1, .2, ... with the owner as a pointer to be patched (at_pointer) or
 // as the literal name "a" plus a pointer to the apex (at_apex), TTL 60.
 RenderedRRset aRecords(int count) {
   RenderedRRset rrset;
   rrset.type = type::A;
   rrset.count = static_cast<std::uint16_t>(count);
+  FormBuilder at_pointer, at_apex;
   for (int i = 0; i < count; ++i) {
-    auto record = [&](RRsetWire& form, bool at_apex) {
-      if (at_apex) {
+    auto record = [&](FormBuilder& form, bool apex) {
+      if (apex) {
         form.bytes += std::string("\1a", 2);
         form.apex_patches.push_back(static_cast<std::uint16_t>(form.bytes.size()));
       } else {
@@ -37,9 +59,11 @@ RenderedRRset aRecords(int count) {
       form.bytes += std::string("\xC0\0\0\1\0\1\0\0\0\x3C\0\4\xC0\0\2", 15);
       form.bytes += static_cast<char>(i + 1);
     };
-    record(rrset.at_pointer, false);
-    record(rrset.at_apex, true);
+    record(at_pointer, false);
+    record(at_apex, true);
   }
+  rrset.at_pointer = at_pointer.seal();
+  rrset.at_apex = at_apex.seal();
   return rrset;
 }
 
@@ -48,11 +72,12 @@ RenderedRRset cnameToTarget() {
   RenderedRRset rrset;
   rrset.type = type::CNAME;
   rrset.count = 1;
-  rrset.at_pointer.owner_patches.push_back(0);
-  rrset.at_pointer.bytes = std::string("\xC0\0\0\5\0\1\0\0\0\x3C\0\011\6target", 19);
-  rrset.at_pointer.apex_patches.push_back(
-      static_cast<std::uint16_t>(rrset.at_pointer.bytes.size()));
-  rrset.at_pointer.bytes += std::string("\xC0\0", 2);
+  FormBuilder at_pointer;
+  at_pointer.owner_patches.push_back(0);
+  at_pointer.bytes = std::string("\xC0\0\0\5\0\1\0\0\0\x3C\0\011\6target", 19);
+  at_pointer.apex_patches.push_back(static_cast<std::uint16_t>(at_pointer.bytes.size()));
+  at_pointer.bytes += std::string("\xC0\0", 2);
+  rrset.at_pointer = at_pointer.seal();
   return rrset;
 }
 

@@ -2,6 +2,7 @@
 // once; a zone with any error is left out, the others are returned.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct LoadResult {
 
 // One zone file.
 LoadResult loadZoneFile(const std::string& path);
+// One zone file whose content is `text` (as read from `path` earlier: Zone::text); `path` is
+// where errors point and what the zone's `file` says.
+LoadResult loadZoneText(const std::string& path, std::shared_ptr<const std::string> text);
 // Every *.toml directly in `directory`, in name order; also rejects two files with one origin.
 LoadResult loadZoneDirectory(const std::string& directory);
 // A directory or a single file, whichever `path` is.

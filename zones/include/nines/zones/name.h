@@ -53,6 +53,17 @@ class Name {
   std::string wire_;
 };
 
+// A hash that agrees with Name::operator== (case-insensitive), for unordered containers of names:
+// a loader looks up hundreds of thousands of them.
+struct NameHash {
+  std::size_t operator()(const Name& name) const noexcept { return (*this)(name.wire()); }
+  std::size_t operator()(std::string_view wire) const noexcept;
+};
+// Case-insensitive equality of wire names, beside NameHash for containers keyed by wire views.
+struct WireNameEqual {
+  bool operator()(std::string_view a, std::string_view b) const noexcept;
+};
+
 // Case-insensitive equality of two wire names.
 bool wireNamesEqual(std::string_view a, std::string_view b) noexcept;
 // True when the well-formed wire name `name` equals `ancestor` or lies below it (the match must

@@ -19,13 +19,22 @@ namespace nines::zones {
 // (0, OPT, 128-255) are not zone data and are refused. Type-specific rules of a zone (SOA, CNAME,
 // DNAME ...) are the loader's business, not this function's.
 // Returns the record (`where` left empty) or nullopt with a one-line reason in `error`.
+// The plain forms of common types (A, AAAA, TXT, CNAME, NS, MX, PTR, SRV) are read without ldns,
+// to the same result; everything else goes through ldns.
 std::optional<Record> parseRecord(std::string_view text, const Name& owner, const Name& origin,
                                   std::uint32_t default_ttl, std::string* error);
+// parseRecord with every RDATA read by ldns: the reference its fast path is tested against.
+std::optional<Record> parseRecordByLdns(std::string_view text, const Name& owner,
+                                        const Name& origin, std::uint32_t default_ttl,
+                                        std::string* error);
 
 // The RDATA of `record` in canonical form (RFC 4034 §6.2: names lowercased in the types listed
 // there). Two records are duplicates when owner, type and canonical RDATA match (RFC 2181 §5).
-// Falls back to the RDATA as it is when ldns cannot decode it.
+// Falls back to the RDATA as it is when ldns cannot decode it. Common types are lowered without
+// ldns, to the same result.
 std::string canonicalRdata(const Record& record);
+// canonicalRdata through ldns for every type: the reference of its fast path.
+std::string canonicalRdataByLdns(const Record& record);
 
 // "A", "HTTPS", "TYPE12345": the mnemonic of a type, or its RFC 3597 name.
 std::string rrTypeName(std::uint16_t type);

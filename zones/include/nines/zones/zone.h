@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -111,6 +112,9 @@ struct Service {
 struct Zone {
   Name origin;
   std::string file;  // path the zone came from
+  // The content of `file` this zone was read from: a server that keeps it instead of the model
+  // (a fraction of its size) can read the zone again with loadZoneText().
+  std::shared_ptr<const std::string> text;
   std::uint32_t default_ttl = 3600;
   // Every record of the zone, the SOA built from [soa] included (owner = origin), in file order.
   std::vector<Record> records;

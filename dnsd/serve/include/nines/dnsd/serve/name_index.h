@@ -1,11 +1,11 @@
 // An open-addressing hash index from a lowercased wire name to a pointer: the zone table's nodes
 // of a zone, and its zones by origin. Built once, read-only after; lookups allocate nothing.
+// A slot is the hash and the pointer (16 octets); the key is the value's own `key` member.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "nines/base/hash.h"
@@ -15,18 +15,18 @@ namespace nines::dnsd {
 template <typename T>
 class NameIndex {
  public:
-  // `entries` keys must outlive the index (they are views) and be distinct.
-  void build(const std::vector<std::pair<std::string_view, const T*>>& entries) {
+  // `values` must outlive the index and have distinct keys (T::key, a lowercased wire name).
+  void build(const std::vector<const T*>& values) {
     std::size_t capacity = 8;
-    while (capacity < entries.size() * 2) capacity *= 2;
+    while (capacity < values.size() * 2) capacity *= 2;
     slots_.assign(capacity, Slot{});
     mask_ = capacity - 1;
-    size_ = entries.size();
-    for (const auto& [key, value] : entries) {
-      std::uint64_t hash = base::hashName(key);
+    size_ = values.size();
+    for (const T* value : values) {
+      std::uint64_t hash = base::hashName(value->key);
       std::size_t i = hash & mask_;
       while (slots_[i].value) i = (i + 1) & mask_;
-      slots_[i] = Slot{hash, key, value};
+      slots_[i] = Slot{hash, value};
     }
   }
   const T* find(std::string_view key) const noexcept {
@@ -35,7 +35,7 @@ class NameIndex {
     for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const Slot& slot = slots_[i];
       if (!slot.value) return nullptr;
-      if (slot.hash == hash && slot.key == key) return slot.value;
+      if (slot.hash == hash && slot.value->key == key) return slot.value;
     }
   }
   std::size_t size() const noexcept { return size_; }
@@ -43,7 +43,6 @@ class NameIndex {
  private:
   struct Slot {
     std::uint64_t hash = 0;
-    std::string_view key;
     const T* value = nullptr;
   };
   std::vector<Slot> slots_;

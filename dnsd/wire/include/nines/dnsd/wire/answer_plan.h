@@ -6,18 +6,27 @@
 
 #include <array>
 #include <cstdint>
-#include <string>
-#include <vector>
+#include <span>
+#include <string_view>
 
 namespace nines::dnsd {
 
 // One RRset in one wire form, with the offsets (into `bytes`) of the compression pointers that
 // are filled in when it is written: to its owner name where that already stands in the message,
-// and to the zone apex.
+// and to the zone apex. A view: the octets and offsets live in whatever rendered them (the zone
+// table's arena), which outlives every write.
 struct RRsetWire {
-  std::string bytes;
-  std::vector<std::uint16_t> owner_patches;  // owner pointers (the at_pointer form only)
-  std::vector<std::uint16_t> apex_patches;   // pointers to the zone apex
+  std::string_view bytes;
+  const std::uint16_t* patches = nullptr;  // owner pointers first, then apex pointers
+  std::uint16_t owner_patch_count = 0;     // the at_pointer form only
+  std::uint16_t apex_patch_count = 0;
+
+  std::span<const std::uint16_t> ownerPatches() const noexcept {
+    return {patches, owner_patch_count};
+  }
+  std::span<const std::uint16_t> apexPatches() const noexcept {
+    return {patches + owner_patch_count, apex_patch_count};
+  }
 };
 
 // An RRset rendered when the zones were loaded, in the two forms the writer can place:
