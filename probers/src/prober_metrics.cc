@@ -11,23 +11,11 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "nines/base/build_info.h"
+
 namespace nines::probers {
 
 namespace {
-
-#ifndef NINES_VERSION
-#define NINES_VERSION "unknown"
-#endif
-
-std::string compilerName() {
-#if defined(__clang__)
-  return std::string("clang ") + __clang_version__;
-#elif defined(__GNUC__)
-  return std::string("gcc ") + __VERSION__;
-#else
-  return "unknown";
-#endif
-}
 
 // Checks take from under a millisecond (a loopback TCP connect) to the check timeout (seconds).
 const prometheus::Histogram::BucketBoundaries& durationBuckets() {
@@ -84,7 +72,7 @@ ProberMetrics::ProberMetrics(const std::string& prober_id, const std::string& re
       .Name("nines_build_info")
       .Help("Build of this program: version and compiler; always 1.")
       .Register(registry)
-      .Add({{"version", NINES_VERSION}, {"compiler", compilerName()}})
+      .Add({{"version", base::buildVersion()}, {"compiler", base::buildCompiler()}})
       .Set(1);
   impl.checks = &prometheus::BuildCounter()
                      .Name("nines_prober_checks_total")

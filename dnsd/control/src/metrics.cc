@@ -11,12 +11,9 @@
 #include <limits>
 #include <sstream>
 
+#include "nines/base/build_info.h"
 #include "nines/dnsd/health/embedded_prober.h"
 #include "nines/policy/select.h"
-
-#ifndef NINES_VERSION
-#define NINES_VERSION "unknown"
-#endif
 
 namespace nines::dnsd {
 
@@ -28,16 +25,6 @@ using prometheus::MetricType;
 using Labels = std::vector<ClientMetric::Label>;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-std::string compilerName() {
-#if defined(__clang__)
-  return std::string("clang ") + __clang_version__;
-#elif defined(__GNUC__)
-  return std::string("gcc ") + __VERSION__;
-#else
-  return "unknown";
-#endif
-}
 
 // Families in the order they are first asked for. A deque, so that the reference family()
 // returns stays valid while later families are added.
@@ -72,7 +59,7 @@ void addSample(MetricFamily& family, Labels labels, double value) {
 void addInfo(Families& out, const MetricsSources& sources) {
   addSample(out.family("nines_build_info", "dnsd's version and the compiler that built it.",
                        MetricType::Gauge),
-            {{"version", NINES_VERSION}, {"compiler", compilerName()}}, 1);
+            {{"version", base::buildVersion()}, {"compiler", base::buildCompiler()}}, 1);
   addSample(out.family("nines_config_info",
                        "Digest of the loaded configuration and zones (the same files give the "
                        "same digest on every nameserver).",
