@@ -1,77 +1,30 @@
 // The query path allocates nothing: select() without a trace, ClientLocator::locate() (nets and
 // a real MaxMind DB) and PrefixTable::match(). Counted by interposing malloc and friends (glibc
-// exports the real ones as __libc_*); operator new goes through malloc too.
+// exports the real ones as __libc_*; tests/support/allocation_counter.h).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstddef>
 #include <filesystem>
 #include <utility>
 
+#include "allocation_counter.h"
 #include "nines/policy/location.h"
 #include "nines/policy/select.h"
 #include "policy_test_support.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define NINES_COUNT_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define NINES_COUNT_ALLOCATIONS 0
-#endif
-#endif
-#ifndef NINES_COUNT_ALLOCATIONS
-#define NINES_COUNT_ALLOCATIONS 1
-#endif
-
-namespace {
-std::atomic<long> allocations{0};
-thread_local bool counting = false;
-void* volatile sink = nullptr;
-}  // namespace
-
-#if NINES_COUNT_ALLOCATIONS
-extern "C" {
-void* __libc_malloc(std::size_t size);
-void* __libc_calloc(std::size_t count, std::size_t size);
-void* __libc_realloc(void* pointer, std::size_t size);
-void __libc_free(void* pointer);
-
-void* malloc(std::size_t size) {
-  if (counting) ++allocations;
-  return __libc_malloc(size);
-}
-void* calloc(std::size_t count, std::size_t size) {
-  if (counting) ++allocations;
-  return __libc_calloc(count, size);
-}
-void* realloc(void* pointer, std::size_t size) {
-  if (counting) ++allocations;
-  return __libc_realloc(pointer, size);
-}
-void free(void* pointer) { __libc_free(pointer); }
-}
-#endif
 
 namespace nines::policy {
 namespace {
 
 using testing::client;
 
-// Counts the allocations `body` makes on this thread.
-template <class Body>
-long allocationsIn(Body&& body) {
-  allocations = 0;
-  counting = true;
-  body();
-  counting = false;
-  return allocations.load();
-}
+using nines::testing::allocationsIn;
+void* volatile sink = nullptr;
 
 class NoAllocation : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!NINES_COUNT_ALLOCATIONS) GTEST_SKIP() << "sanitizers own malloc";
+    if (!nines::testing::kCountsAllocations) GTEST_SKIP() << "sanitizers own malloc";
     // The counter itself must see an allocation, or the test proves nothing.
     // (Calls to ::operator new, unlike new-expressions, may not be optimised away.)
     ASSERT_GT(allocationsIn([] {

@@ -1,71 +1,24 @@
 // Logging an exchange allocates nothing on the worker: the frame is written into the worker's
 // ring, the outcome text into its buffer, and fstrm's queue takes a pointer. Counted by
-// interposing malloc and friends (glibc exports the real ones as __libc_*), as
-// tests/policy/no_allocation_test.cc does.
+// interposing malloc and friends (tests/support/allocation_counter.h).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 
-#include <atomic>
 #include <cstddef>
 
+#include "allocation_counter.h"
 #include "nines/dnsd/querylog/query_log.h"
 #include "process.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define NINES_COUNT_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define NINES_COUNT_ALLOCATIONS 0
-#endif
-#endif
-#ifndef NINES_COUNT_ALLOCATIONS
-#define NINES_COUNT_ALLOCATIONS 1
-#endif
-
-namespace {
-std::atomic<long> allocations{0};
-thread_local bool counting = false;
-void* volatile sink = nullptr;
-}  // namespace
-
-#if NINES_COUNT_ALLOCATIONS
-extern "C" {
-void* __libc_malloc(std::size_t size);
-void* __libc_calloc(std::size_t count, std::size_t size);
-void* __libc_realloc(void* pointer, std::size_t size);
-void __libc_free(void* pointer);
-
-void* malloc(std::size_t size) {
-  if (counting) ++allocations;
-  return __libc_malloc(size);
-}
-void* calloc(std::size_t count, std::size_t size) {
-  if (counting) ++allocations;
-  return __libc_calloc(count, size);
-}
-void* realloc(void* pointer, std::size_t size) {
-  if (counting) ++allocations;
-  return __libc_realloc(pointer, size);
-}
-void free(void* pointer) { __libc_free(pointer); }
-}
-#endif
 
 namespace nines::dnsd::querylog {
 namespace {
 
-template <class Body>
-long allocationsIn(Body&& body) {
-  allocations = 0;
-  counting = true;
-  body();
-  counting = false;
-  return allocations.load();
-}
+using nines::testing::allocationsIn;
+void* volatile sink = nullptr;
 
 TEST(QueryLogNoAllocation, LoggingAnExchangeAllocatesNothing) {
-  if (!NINES_COUNT_ALLOCATIONS) GTEST_SKIP() << "sanitizers own malloc";
+  if (!nines::testing::kCountsAllocations) GTEST_SKIP() << "sanitizers own malloc";
   // The counter itself must see an allocation, or the test proves nothing.
   ASSERT_GT(allocationsIn([] {
               sink = ::operator new(32);
