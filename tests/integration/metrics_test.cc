@@ -13,6 +13,7 @@
 #include <string>
 
 #include "health_harness.h"
+#include "metrics_text.h"
 
 namespace nines::integration {
 namespace {
@@ -22,19 +23,7 @@ using Samples = std::map<std::string, double>;
 
 constexpr const char* kToken = "metrics-test-token-0123456789";
 
-// "name{labels}" -> value, from the text format.
-Samples parseSamples(const std::string& text) {
-  Samples samples;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const std::size_t space = line.rfind(' ');
-    if (space == std::string::npos) continue;
-    samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return samples;
-}
+Samples parseSamples(const std::string& text) { return nines::testing::parseMetricSamples(text); }
 
 std::string queriesKey(const std::string& zone, const std::string& qtype, const std::string& rcode,
                        const std::string& transport) {

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "health_harness.h"
+#include "metrics_text.h"
 
 namespace nines::integration {
 namespace {
@@ -241,14 +242,8 @@ TEST(Logs, BadLogSettingsAreConfigErrorsWithTheirPlace) {
 
 // --- health lines and the prober's metrics -------------------------------------------------------
 
-// The value of the sample `name{labels}` in a Prometheus text exposition, or -1 when absent.
 double sample(const std::string& exposition, const std::string& series) {
-  std::istringstream in(exposition);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return -1;
+  return nines::testing::metricSample(exposition, series);
 }
 
 class ProberKit : public ::testing::Test {

@@ -7,17 +7,13 @@
 #include <sstream>
 #include <string>
 
+#include "metrics_text.h"
+
 namespace nines::probers {
 namespace {
 
-// The value of `series` ("name{labels}") in `text`, or -1 when absent.
-double sample(const std::string& text, const std::string& series) {
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return -1;
+double sample(const std::string& exposition, const std::string& series) {
+  return nines::testing::metricSample(exposition, series);
 }
 
 TEST(ProberMetrics, ChecksReportsAndLatenessAppearAsCounted) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics_text.h"
 #include "nines/zones/loader.h"
 #include "process.h"
 #include "zone_text.h"
@@ -64,15 +65,7 @@ policy::RegionHealth& region(ServingState& state, const std::string& origin, std
 }
 
 std::map<std::string, double> samples(const std::string& text) {
-  std::map<std::string, double> out;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const std::size_t space = line.rfind(' ');
-    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return out;
+  return nines::testing::parseMetricSamples(text);
 }
 
 TEST(HealthViewDigest, FollowsTheVerdictsNotTheLoadOrderOrTheRamp) {
