@@ -12,8 +12,6 @@
 # dig drives queries (NOERROR, NXDOMAIN, REFUSED; UDP and TCP; service names from two client
 # networks) all along, so counters exist.
 #
-# A dnsd without GET /metrics (before issue 9's metrics part) is reported: the panels on prober
-# families are still checked, and the run ends "SKIPPED" (exit 77) naming the panels not checked.
 #
 #   tools/ops/prometheus-check.sh [--build DIR] [--keep]     (--keep: leave the work dir)
 # Nothing leaves 127.0.0.1. Every process it starts is stopped on the way out.
@@ -146,12 +144,8 @@ pids+=("$!")
 wait_for 20 "prober metrics port" grep -q "metrics listening on" "$work/prober.log"
 prober_port=$(log_port "$work/prober.log" "metrics listening on http://")
 
-dnsd_metrics=1
 code=$(curl -s -o "$work/dnsd.metrics" -w '%{http_code}' "http://127.0.0.1:$http_port/metrics" || true)
-if [[ $code != 200 ]]; then
-  dnsd_metrics=0
-  say "dnsd answers GET /metrics with HTTP $code: its families are not there (issue 9, metrics part)"
-fi
+[[ $code == 200 ]] || fail "dnsd answers GET /metrics with HTTP $code"
 
 queries() {  # one round of queries of every kind the panels count
   local q=(dig @127.0.0.1 -p "$dns_port" +tries=1 +time=1 +short)
@@ -198,22 +192,12 @@ check_exposition() {  # NAME URL
   say "promtool check metrics: $1 clean"
 }
 check_exposition prober "http://127.0.0.1:$prober_port/metrics"
-[[ $dnsd_metrics == 1 ]] && check_exposition dnsd "http://127.0.0.1:$http_port/metrics"
+check_exposition dnsd "http://127.0.0.1:$http_port/metrics"
 
 wait_for 60 "up == 1 for the prober" up_is_1 nines-prober
-if [[ $dnsd_metrics == 1 ]]; then
-  wait_for 60 "up == 1 for dnsd" up_is_1 nines-dnsd
-fi
-say "Prometheus scrapes $([[ $dnsd_metrics == 1 ]] && echo "both targets" || echo "the prober")"
+wait_for 60 "up == 1 for dnsd" up_is_1 nines-dnsd
+say "Prometheus scrapes both targets"
 
-# Families a prober exports: the panels that can be checked without dnsd's /metrics.
-prober_families=" nines_prober_checks_total nines_probe_duration_seconds nines_prober_reports_total nines_prober_round_lateness_seconds nines_build_info "
-only_prober() {
-  local name
-  while read -r name; do
-    [[ $prober_families == *" $name "* ]] || return 1
-  done < <(grep -o 'nines_[a-z_]*' <<<"$1" | sed 's/_\(bucket\|count\|sum\)$//' | sort -u)
-}
 # shellcheck disable=SC2016  # the $ are Grafana's, not the shell's
 substitute() {
   sed -e 's/\$__rate_interval/10s/g; s/\$__interval/5s/g; s/\$__range/1m/g' \
@@ -229,16 +213,11 @@ deadline=$((SECONDS + 60))
 while :; do
   queries
   empty=()
-  skipped=()
   for line in "${targets[@]}"; do
     IFS=$'\t' read -r title ref expr <<<"$line"
     answer=$(promql "$(substitute "$expr")")
     if [[ $(jq -r .status <<<"$answer") != success ]]; then
       fail "panel \"$title\" ($ref): Prometheus refuses its query: $(jq -r .error <<<"$answer"): $expr"
-    fi
-    if [[ $dnsd_metrics == 0 ]] && ! only_prober "$expr"; then
-      skipped+=("$title ($ref)")  # valid PromQL (above), but there is nothing to find yet
-      continue
     fi
     [[ $(jq '.data.result | length' <<<"$answer") -gt 0 ]] || empty+=("\"$title\" ($ref): $expr")
   done
@@ -249,8 +228,7 @@ while :; do
   fi
   sleep 1
 done
-checked=$((${#targets[@]} - ${#skipped[@]}))
-say "every checked panel query returns series ($checked of ${#targets[@]})"
+say "every panel query returns series (${#targets[@]} of them)"
 
 # Every alert rule evaluates (a rule can be valid syntax and still fail at run time, e.g. a
 # many-to-many match).
@@ -260,9 +238,4 @@ bad=$(curl -s "$prom/api/v1/rules" | jq -r '.data.groups[].rules[] | select(.hea
 [[ -z $bad ]] || fail "alert rules that fail to evaluate: $bad"
 say "every alert rule of $(basename "$alerts") evaluates"
 
-if [[ ${#skipped[@]} -gt 0 ]]; then
-  say "SKIPPED: dnsd has no /metrics, so ${#skipped[@]} panel queries on its families were not checked:"
-  for panel in "${skipped[@]}"; do say "  $panel"; done
-  exit 77
-fi
 say "PASSED"
