@@ -139,6 +139,11 @@ void addHealth(Families& out, const MetricsSources& sources) {
   MetricFamily& region_drained =
       out.family("nines_region_drained", "1 when the region is drained (zone file or API).",
                  MetricType::Gauge);
+  MetricFamily& region_unknown =
+      out.family("nines_region_unknown",
+                 "1 when no endpoint of the region has fresh votes (unknown counts as up in "
+                 "answers: a blind manager does not black-hole traffic).",
+                 MetricType::Gauge);
   MetricFamily& region_ramp =
       out.family("nines_region_ramp",
                  "Slow start: the share of its full traffic a region gets now (1: not ramping).",
@@ -159,6 +164,7 @@ void addHealth(Families& out, const MetricsSources& sources) {
                 policy::regionUsable(region, region_health) ? 1 : 0);
       addSample(region_drained, {{"service", service}, {"region", region.name}}, drained ? 1 : 0);
       addSample(region_ramp, {{"service", service}, {"region", region.name}}, ramp);
+      bool all_unknown = !region.endpoints.empty();
       for (std::size_t e = 0; e < region.endpoints.size(); ++e) {
         const policy::EndpointState endpoint =
             region_health != nullptr && e < region_health->endpoints.size()
@@ -169,7 +175,10 @@ void addHealth(Families& out, const MetricsSources& sources) {
         addSample(endpoint_up, labels, endpoint == policy::EndpointState::Up ? 1 : 0);
         addSample(endpoint_unknown, labels, endpoint == policy::EndpointState::Unknown ? 1 : 0);
         addSample(endpoint_drained, labels, endpoint == policy::EndpointState::Drained ? 1 : 0);
+        if (endpoint != policy::EndpointState::Unknown) all_unknown = false;
       }
+      addSample(region_unknown, {{"service", service}, {"region", region.name}},
+                all_unknown ? 1 : 0);
     }
   }
   if (state->health) {

@@ -116,10 +116,14 @@ TEST(RenderMetrics, GaugesFollowTheHealthView) {
   EXPECT_EQ(s.at("nines_region_ramp{" + www + ",region=\"r1\"}"), 0.25);
   EXPECT_EQ(s.at("nines_region_drained{" + www + ",region=\"r1\"}"), 0);
   EXPECT_EQ(s.at("nines_health_view_age_seconds"), 2.5);
+  EXPECT_EQ(s.at("nines_region_unknown{" + www + ",region=\"r1\"}"), 0);
+  EXPECT_EQ(s.at("nines_region_unknown{" + www + ",region=\"r2\"}"), 0);
   // b.test. is untouched: unknown everywhere, counted as up.
   EXPECT_EQ(
       s.at("nines_endpoint_unknown{service=\"www.b.test.\",region=\"r1\",endpoint=\"192.0.2.1\"}"),
       1);
+  EXPECT_EQ(s.at("nines_region_unknown{service=\"www.b.test.\",region=\"r1\"}"), 1);
+  EXPECT_EQ(s.at("nines_region_up{service=\"www.b.test.\",region=\"r1\"}"), 1);
 }
 
 TEST(RenderMetrics, ProbersReloadsAndInfo) {
