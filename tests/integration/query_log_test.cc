@@ -1,7 +1,8 @@
 // The dnstap query log of the real dnsd, read back by an independent decoder (Debian's
-// dnstap-ldns) and by ninesctl replay: every response is there with its query, transport and
-// client; the policy outcome rides in `extra`; sampling logs one response in N; and replaying a
-// logged run against a changed weight shows the share that moves.
+// dnstap-ldns) and by ninesctl replay: every response is there with its transport and client (and
+// its query with query_message = true); the policy outcome rides in `extra`; sampling logs one
+// response in N; and replaying a logged run against a changed weight shows the share that moves,
+// whether the log has the queries or replay rebuilds them from the responses.
 #include <gtest/gtest.h>
 
 #include <algorithm>
