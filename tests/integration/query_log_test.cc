@@ -1,7 +1,8 @@
 // The dnstap query log of the real dnsd, read back by an independent decoder (Debian's
-// dnstap-ldns) and by ninesctl replay: every response is there with its query, transport and
-// client; the policy outcome rides in `extra`; sampling logs one response in N; and replaying a
-// logged run against a changed weight shows the share that moves.
+// dnstap-ldns) and by ninesctl replay: every response is there with its transport and client (and
+// its query with query_message = true); the policy outcome rides in `extra`; sampling logs one
+// response in N; and replaying a logged run against a changed weight shows the share that moves,
+// whether the log has the queries or replay rebuilds them from the responses.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -81,11 +82,11 @@ TEST(DnsdQueryLog, DnstapLdnsReadsEveryResponseDnsdWrote) {
                                                                      << text.out;
   }
 
-  // The YAML form has both messages, decoded by ldns.
+  // The YAML form has the response, decoded by ldns (the query only with query_message = true).
   CommandResult yaml = runCommand({kDnstapLdns, "-y", "-r", log});
   ASSERT_EQ(yaml.status, 0) << yaml.err;
   EXPECT_EQ(countOf(yaml.out, "type: AUTH_RESPONSE"), 4u) << yaml.out;
-  EXPECT_EQ(countOf(yaml.out, "query_message: |"), 4u);
+  EXPECT_EQ(countOf(yaml.out, "query_message: |"), 0u);
   EXPECT_EQ(countOf(yaml.out, "response_message: |"), 4u);
   EXPECT_EQ(countOf(yaml.out, "identity: \"ns-test\""), 4u);
   EXPECT_NE(yaml.out.find("rcode: NXDOMAIN"), std::string::npos);
@@ -100,9 +101,9 @@ TEST(DnsdQueryLog, DnstapLdnsReadsEveryResponseDnsdWrote) {
   ASSERT_EQ(records->size(), 4u);
   std::map<std::string, std::string> extra_by_name;  // by the first label of the question
   for (const auto& record : *records) {
-    ASSERT_GT(record.query.size(), 13u);
-    const auto label = record.query.begin() + 13;
-    extra_by_name[std::string(label, label + record.query[12])] = record.extra;
+    ASSERT_GT(record.response.size(), 13u);
+    const auto label = record.response.begin() + 13;
+    extra_by_name[std::string(label, label + record.response[12])] = record.extra;
   }
   EXPECT_EQ(extra_by_name["static"], "");
   EXPECT_EQ(extra_by_name["www"], "service=www.gslb.test. regions=eu-west outcome=primary");
@@ -128,10 +129,24 @@ TEST(DnsdQueryLog, SamplingLogsOneResponseInN) {
   // One worker counts every response: exactly the 4th, 8th, ... of them.
   ASSERT_EQ(records->size(), static_cast<std::size_t>(kQueries / 4));
   for (std::size_t i = 0; i < records->size(); ++i) {
-    const auto& query = (*records)[i].query;
-    ASSERT_GE(query.size(), 2u);
-    EXPECT_EQ(query[0] << 8 | query[1], static_cast<int>(4 * i + 3));
+    const auto& response = (*records)[i].response;
+    ASSERT_GE(response.size(), 2u);
+    EXPECT_EQ(response[0] << 8 | response[1], static_cast<int>(4 * i + 3));
   }
+}
+
+TEST(DnsdQueryLog, QueryMessageTrueLogsTheQueryBesideTheResponse) {
+  DnsdServer server({{"gslb.test.toml", gslbZone()}}, DnsdServer::Options{},
+                    gslbSections() + queryLogSection("query_message = true\n"));
+  ASSERT_TRUE(server.ready());
+  EXPECT_EQ(server.askEcs("www.gslb.test.", "A", "198.51.100.0/24").rcode, "NOERROR");
+  EXPECT_EQ(server.ask("static.gslb.test.", "A", Transport::Tcp).rcode, "NOERROR");
+  const std::string log = stopAndGetLog(server);
+  CommandResult yaml = runCommand({kDnstapLdns, "-y", "-r", log});
+  ASSERT_EQ(yaml.status, 0) << yaml.err;
+  EXPECT_EQ(countOf(yaml.out, "type: AUTH_RESPONSE"), 2u) << yaml.out;
+  EXPECT_EQ(countOf(yaml.out, "query_message: |"), 2u) << yaml.out;
+  EXPECT_EQ(countOf(yaml.out, "response_message: |"), 2u);
 }
 
 // w.test: one weighted service, api, over us-east and eu-west; `records` adds static names.
@@ -153,10 +168,13 @@ constexpr int kNetworks = 10;
 constexpr int kPerNetwork = 3;
 
 // Runs dnsd with w.test weighted `before`, asks api.w.test from kNetworks ECS /24s, and replays
-// the log against the weights `after`; ninesctl's JSON.
-nlohmann::json replayWeights(std::pair<int, int> before, std::pair<int, int> after) {
+// the log (written with the [query_log] keys `log_keys`) against the weights `after`; ninesctl's
+// JSON. Without query_message = true the log has responses only, and replay rebuilds each query,
+// its ECS subnet included, from the response.
+nlohmann::json replayWeights(std::pair<int, int> before, std::pair<int, int> after,
+                             const std::string& log_keys = "") {
   DnsdServer server({{"w.test.toml", weightedZone(before.first, before.second)}},
-                    DnsdServer::Options{}, queryLogSection());
+                    DnsdServer::Options{}, queryLogSection(log_keys));
   EXPECT_TRUE(server.ready());
   for (int n = 0; n < kNetworks; ++n) {
     for (int i = 0; i < kPerNetwork; ++i) {
@@ -204,6 +222,14 @@ TEST(QueryLogReplay, EveryAnswerMovesWhenTheWeightsSwap) {
     EXPECT_EQ(network["network"].get<std::string>().rfind("198.18.", 0), 0u) << network.dump();
     EXPECT_EQ(network["count"], kPerNetwork);
   }
+}
+
+TEST(QueryLogReplay, ALogWithQueriesReplaysAsOneWithout) {
+  const nlohmann::json replay = replayWeights({100, 0}, {0, 100}, "query_message = true\n");
+  constexpr int kTotal = kNetworks * kPerNetwork;
+  EXPECT_EQ(replay["replayed"], kTotal);
+  EXPECT_EQ(replay["moved"], kTotal);
+  EXPECT_EQ(replay["networks"].size(), static_cast<std::size_t>(kNetworks)) << replay.dump(2);
 }
 
 TEST(QueryLogReplay, OnlyTheDroppedRegionsShareMovesWhenHalfBecomesAll) {

@@ -63,11 +63,15 @@ cputicks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 cell() {  # cell MODE SET ROUND
   local mode=$1 set=$2 round=$3 args=()
   config "$mode" > "$work/dnsd-$mode.toml"
-  rm -f "$work/queries.dnstap"
+  # Emptied here, not by the redirection below: that runs in the background job, maybe after the
+  # first look for "ready", which would then find the previous cell's.
+  rm -f "$work/queries.dnstap"; : > "$work/dnsd.log"
   taskset -c "$server_cpu" "$dnsd" --config "$work/dnsd-$mode.toml" > "$work/dnsd.log" 2>&1 &
   pid=$!
   for _ in $(seq 300); do grep -q "ready" "$work/dnsd.log" && break; sleep 0.1; done
-  grep -q "ready" "$work/dnsd.log" || { cat "$work/dnsd.log" >&2; exit 1; }
+  grep -q "ready" "$work/dnsd.log" || {
+    echo "dnstap.sh: dnsd ($mode, $set) not ready after 30 s; its log:" >&2
+    cat "$work/dnsd.log" >&2; exit 1; }
   if [ -n "$split" ] && [ "$mode" = on ]; then
     # The fstrm I/O thread is the first dnsd creates (Server::open, before any worker): the
     # lowest thread id after the main thread's.
@@ -83,6 +87,9 @@ cell() {  # cell MODE SET ROUND
     -w "$window" "${args[@]}" || true)
   t1=$(date +%s.%N); c1=$(cputicks "$pid")
   kill -TERM "$pid"; wait "$pid" || true; pid=""
+  # Drop the log before its pages go to disk, and let ext4 settle: a few hundred MB left to write
+  # back stalls the next dnsd's start (journal commits wait on it) and competes with its worker.
+  rm -f "$work/queries.dnstap"; sync -f "$work"
   local dropped
   dropped=$(sed -n 's/.*query log: .* queued for writing, \([0-9]*\) dropped.*/\1/p' "$work/dnsd.log")
   echo "$out" | awk -v mode="$mode" -v set="$set" -v round="$round" -v c="$((c1 - c0))" \

@@ -1,8 +1,9 @@
 // ninesctl replay: what would change for the clients in a dnstap log if dnsd ran another
 // configuration. Every logged response's query is answered again through dnsd's own pipeline
 // (processQuery) on the zones and [geo] of the new dnsd.toml, from the logged source address and
-// with the query's own ECS option, and the answer's regions and RCODE are compared with what the
-// log says the client got (the regions from the `extra` text dnsd writes, policy_outcome.h).
+// with the query's own ECS option (the logged query, or the one rebuilt from the response), and the
+// answer's regions and RCODE are compared with what the log says the client got (the regions from
+// the `extra` text dnsd writes, policy_outcome.h).
 //
 // Health: the log does not record the health view each answer was made under, so the replay
 // assumes every endpoint up (as dnsd starts: unknown, which policies count as up), or takes the
@@ -12,12 +13,14 @@
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <tuple>
 
 #include "commands.h"
 #include "nines/dnsd/querylog/dnstap_codec.h"
 #include "nines/dnsd/querylog/policy_outcome.h"
+#include "nines/dnsd/querylog/query_from_response.h"
 #include "nines/dnsd/serve/query_pipeline.h"
 #include "nines/dnsd/wire/message.h"
 #include "serving_state_of.h"
@@ -90,14 +93,22 @@ struct Tally {
 void replayOne(const dnsd::ServingState& state, const dnsd::querylog::DnstapRecord& record,
                dnsd::QueryContext& context, std::vector<std::uint8_t>& out, Tally& tally) {
   if (record.kind != static_cast<int>(dnsd::querylog::DnstapKind::AuthResponse)) return;
+  // dnsd logs the response alone unless [query_log] query_message = true: the question, EDNS
+  // and ECS the response echoes are the query again.
+  std::optional<std::vector<std::uint8_t>> rebuilt;
   if (record.query.empty()) {
+    rebuilt = dnsd::querylog::queryFromResponse(record.response.data(), record.response.size());
+  }
+  const std::vector<std::uint8_t>& query =
+      record.query.empty() && rebuilt ? *rebuilt : record.query;
+  if (query.empty()) {
     ++tally.skipped;
     return;
   }
   zones::IpAddress source = record.query_address;
   const auto transport = record.tcp ? dnsd::Transport::Tcp : dnsd::Transport::Udp;
   dnsd::QueryResult result =
-      dnsd::processQuery(state, record.query.data(), record.query.size(), source, transport,
+      dnsd::processQuery(state, query.data(), query.size(), source, transport,
                          /*udp_payload=*/1232, context, out.data());
   if (result.size == 0) {
     ++tally.skipped;

@@ -159,8 +159,9 @@ std::vector<std::string> restartRequired(const Config& running, const Config& ne
   const auto& q = running.query_log;
   const auto& r = next.query_log;
   if (q.enabled != r.enabled || q.path != r.path || q.socket != r.socket || q.sample != r.sample ||
-      q.queries != r.queries || q.identity != r.identity || q.version != r.version ||
-      q.queue_entries != r.queue_entries || q.ring_bytes != r.ring_bytes) {
+      q.queries != r.queries || q.query_message != r.query_message || q.identity != r.identity ||
+      q.version != r.version || q.queue_entries != r.queue_entries ||
+      q.ring_bytes != r.ring_bytes) {
     out.push_back("[query_log]");
   }
   if (addresses(running.http.listen) != addresses(next.http.listen)) {

@@ -24,8 +24,9 @@ void loadQueryLog(const toml::node& node, const std::string& file,
     errors.push_back(at(file, node.source(), "[query_log] must be a table"));
     return;
   }
-  static const std::set<std::string> kKeys = {"path",     "socket",  "sample",       "queries",
-                                              "identity", "version", "queue_entries"};
+  static const std::set<std::string> kKeys = {"path",          "socket",       "sample",
+                                              "queries",       "identity",     "version",
+                                              "queue_entries", "query_message"};
   for (const auto& [key, value] : *table) {
     if (!kKeys.count(std::string(key.str()))) {
       errors.push_back(
@@ -78,6 +79,14 @@ void loadQueryLog(const toml::node& node, const std::string& file,
       errors.push_back(at(file, queries.node()->source(), "queries must be true or false"));
     } else {
       config.queries = queries.as_boolean()->get();
+    }
+  }
+  if (const auto& query_message = (*table)["query_message"]) {
+    if (!query_message.is_boolean()) {
+      errors.push_back(
+          at(file, query_message.node()->source(), "query_message must be true or false"));
+    } else {
+      config.query_message = query_message.as_boolean()->get();
     }
   }
   if (const auto& entries = (*table)["queue_entries"]) {

@@ -107,6 +107,7 @@ void UdpWorker::run() noexcept {
       }
       sent += static_cast<unsigned>(n);
     }
+    if (query_log_) query_log_->sent();  // the batch's frames, stamped with one clock read
   }
 }
 
@@ -136,6 +137,7 @@ void UdpWorker::logExchange(const Slot& slot, const msghdr& in_hdr, std::size_t 
   exchange.local = reinterpret_cast<const sockaddr*>(&local);
   exchange.transport = Transport::Udp;
   exchange.received = received;
+  exchange.batched = true;
   query_log_->log(exchange, result, context_.policy);
 }
 

@@ -177,7 +177,8 @@ std::size_t addressSize(const zones::IpAddress& address) noexcept {
 }  // namespace
 
 // Writes the fields fill() sets, in field-number order (as protobuf-c does, so the two agree).
-std::size_t encodeDnstap(const DnstapEvent& event, std::uint8_t* out) noexcept {
+std::size_t encodeDnstap(const DnstapEvent& event, std::uint8_t* out,
+                         std::size_t* response_time_at) noexcept {
   const bool response = event.kind == DnstapKind::AuthResponse;
   const std::uint8_t family =
       event.query_address.family ? event.query_address.family : event.response_address.family;
@@ -220,12 +221,24 @@ std::size_t encodeDnstap(const DnstapEvent& event, std::uint8_t* out) noexcept {
   o.fixed32(kQueryTimeNsec, static_cast<std::uint32_t>(event.query_time.tv_nsec));
   if (query_message) o.bytes(kQueryMessage, event.query, event.query_size);
   if (response) {
+    if (response_time_at) *response_time_at = o.size();
     o.varint(kResponseTimeSec, response_sec);
     o.fixed32(kResponseTimeNsec, static_cast<std::uint32_t>(event.response_time.tv_nsec));
   }
   if (response_message) o.bytes(kResponseMessage, event.response, event.response_size);
   o.varint(kType, 1);  // MESSAGE
   return o.size();
+}
+
+bool restampResponseTime(std::uint8_t* frame, std::size_t response_time_at, const timespec& was,
+                         const timespec& now) noexcept {
+  const auto was_sec = static_cast<std::uint64_t>(was.tv_sec);
+  const auto now_sec = static_cast<std::uint64_t>(now.tv_sec);
+  if (varintSize(was_sec) != varintSize(now_sec)) return false;
+  ProtobufOut o(frame + response_time_at);
+  o.varint(kResponseTimeSec, now_sec);
+  o.fixed32(kResponseTimeNsec, static_cast<std::uint32_t>(now.tv_nsec));
+  return true;
 }
 
 std::optional<DnstapRecord> decodeDnstap(const std::uint8_t* data, std::size_t size,

@@ -24,6 +24,13 @@ class TextOut {
     while (pos < wire.size()) {
       const auto length = static_cast<std::uint8_t>(wire[pos++]);
       if (length == 0) break;
+      const std::string_view label = wire.substr(pos, length);
+      if (std::all_of(label.begin(), label.end(), plain)) {  // the common case: one copy
+        put(label);
+        pos += label.size();
+        put('.');
+        continue;
+      }
       for (std::size_t i = 0; i < length && pos < wire.size(); ++i, ++pos) {
         const auto c = static_cast<unsigned char>(wire[pos]);
         if (c <= ' ' || c >= 0x7f || c == '.' || c == '\\' || c == '=' || c == ',') {
@@ -42,6 +49,10 @@ class TextOut {
   std::size_t size() const noexcept { return size_; }
 
  private:
+  static bool plain(char octet) noexcept {
+    const auto c = static_cast<unsigned char>(octet);
+    return c > ' ' && c < 0x7f && c != '.' && c != '\\' && c != '=' && c != ',';
+  }
   char* out_;
   std::size_t size_ = 0;
 };

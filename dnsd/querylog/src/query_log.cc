@@ -35,8 +35,11 @@ void addressOf(const sockaddr* address, zones::IpAddress& ip, std::uint16_t& por
 // in one writev. (fstrm's own file writer passes every frame through stdio's 4 KiB buffer: a copy
 // and a write(2) every twenty frames, on a thread that shares the CPU with the workers.)
 struct DnstapFile {
+  // fstrm flushes at 64 KiB (the buffer hint set below) plus at most one frame past it.
+  static constexpr std::size_t kGatherBytes = 256 << 10;
   std::string path;
   int fd = -1;
+  std::unique_ptr<std::uint8_t[]> gather;
 
   static fstrm_res open(void* self) {
     auto* file = static_cast<DnstapFile*>(self);
@@ -54,9 +57,27 @@ struct DnstapFile {
     delete static_cast<DnstapFile*>(self);
     return fstrm_res_success;
   }
-  // Everything in `iov`, across short writes and EINTR.
+  // Everything in `iov`, across short writes and EINTR. The batch's frames and their length
+  // prefixes (two small iovecs a frame) are first copied into one buffer: the kernel's copy into
+  // the page cache costs per segment, and a thousand segments of a few dozen octets cost it more
+  // than one copy here.
   static fstrm_res write(void* self, const struct iovec* iov, int count) {
-    const int fd = static_cast<DnstapFile*>(self)->fd;
+    auto* file = static_cast<DnstapFile*>(self);
+    std::size_t total = 0;
+    for (int i = 0; i < count; ++i) total += iov[i].iov_len;
+    if (total <= kGatherBytes) {
+      if (!file->gather) file->gather.reset(new std::uint8_t[kGatherBytes]);
+      std::uint8_t* p = file->gather.get();
+      for (int i = 0; i < count; ++i) {
+        std::memcpy(p, iov[i].iov_base, iov[i].iov_len);
+        p += iov[i].iov_len;
+      }
+      const iovec one{file->gather.get(), total};
+      return writeAll(file->fd, &one, 1);
+    }
+    return writeAll(file->fd, iov, count);
+  }
+  static fstrm_res writeAll(int fd, const struct iovec* iov, int count) {
     int index = 0;
     std::size_t offset = 0;  // into iov[index], after a short write
     while (index < count) {
@@ -81,7 +102,8 @@ struct DnstapFile {
 };
 
 fstrm_writer* fileWriter(const std::string& path, const fstrm_writer_options* options) {
-  auto* file = new DnstapFile{path};
+  auto* file = new DnstapFile;
+  file->path = path;
   fstrm_rdwr* rdwr = fstrm_rdwr_init(file);
   fstrm_rdwr_set_open(rdwr, &DnstapFile::open);
   fstrm_rdwr_set_close(rdwr, &DnstapFile::close);
@@ -122,7 +144,8 @@ void WorkerQueryLog::release(void* data, void* self) noexcept {
   static_cast<WorkerQueryLog*>(self)->tail_.store(block->end, std::memory_order_release);
 }
 
-void WorkerQueryLog::submit(const DnstapEvent& event) noexcept {
+WorkerQueryLog::Block* WorkerQueryLog::pack(const DnstapEvent& event, std::size_t& size,
+                                            std::size_t* response_time_at) noexcept {
   const std::size_t need = roundUp(sizeof(Block) + dnstapSizeBound(event));
   std::uint64_t start = head_;
   std::size_t offset = start % ring_bytes_;
@@ -133,19 +156,36 @@ void WorkerQueryLog::submit(const DnstapEvent& event) noexcept {
   const std::uint64_t end = start + need;
   if (need > ring_bytes_ || end - tail_.load(std::memory_order_acquire) > ring_bytes_) {
     count(dropped_);
-    return;
+    return nullptr;
   }
   auto* block = reinterpret_cast<Block*>(ring_.get() + offset);
-  const std::size_t written = encodeDnstap(event, block->frame());
-  // The frame may be shorter than the bound: the ring keeps only what it took.
-  block->end = start + roundUp(sizeof(Block) + written);
-  if (fstrm_iothr_submit(iothr_, queue_, block->frame(), written, &WorkerQueryLog::release, this) !=
+  size = encodeDnstap(event, block->frame(), response_time_at);
+  // The frame may be shorter than the bound: the ring keeps only what it took. The block is the
+  // worker's from here: a frame fstrm then refuses leaves a gap the tail skips when a later frame
+  // is written.
+  block->end = start + roundUp(sizeof(Block) + size);
+  head_ = block->end;
+  return block;
+}
+
+void WorkerQueryLog::hand(Block* block, std::size_t size) noexcept {
+  if (fstrm_iothr_submit(iothr_, queue_, block->frame(), size, &WorkerQueryLog::release, this) !=
       fstrm_res_success) {
-    count(dropped_);  // the queue is full; the block is not handed over, so head_ stays
+    count(dropped_);  // the queue is full
     return;
   }
-  head_ = block->end;
   count(messages_);
+}
+
+void WorkerQueryLog::submitHeld() noexcept {
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);  // vDSO: no syscall; one for the whole batch
+  for (std::size_t i = 0; i < held_count_; ++i) {
+    Held& held = held_[i];
+    restampResponseTime(held.block->frame(), held.response_time_at, held.stamped, now);
+    hand(held.block, held.size);
+  }
+  held_count_ = 0;
 }
 
 void WorkerQueryLog::log(const Exchange& exchange, const QueryResult& result,
@@ -155,8 +195,6 @@ void WorkerQueryLog::log(const Exchange& exchange, const QueryResult& result,
   addressOf(exchange.peer, event.query_address, event.query_port);
   addressOf(exchange.local, event.response_address, event.response_port);
   event.query_time = exchange.received;
-  event.query = exchange.query;
-  event.query_size = exchange.query_size;
   event.identity = config_.identity;
   event.version = config_.version;
   // A query that did not parse never reached the lookup, so `policy` holds an older query's.
@@ -164,14 +202,27 @@ void WorkerQueryLog::log(const Exchange& exchange, const QueryResult& result,
   const std::size_t extra = looked_up ? formatPolicyOutcome(policy, extra_.get()) : 0;
   if (config_.queries) {
     event.kind = DnstapKind::AuthQuery;
+    event.query = exchange.query;
+    event.query_size = exchange.query_size;
     submit(event);
   }
   event.kind = DnstapKind::AuthResponse;
-  clock_gettime(CLOCK_REALTIME, &event.response_time);
+  event.query = config_.query_message ? exchange.query : nullptr;
+  event.query_size = config_.query_message ? exchange.query_size : 0;
   event.response = exchange.response;
   event.response_size = exchange.response_size;
   event.extra = std::string_view(extra_.get(), extra);
-  submit(event);
+  if (!exchange.batched) {
+    clock_gettime(CLOCK_REALTIME, &event.response_time);
+    submit(event);
+    return;
+  }
+  // Held for sent(), with the query's time until then (never later than the real one).
+  if (held_count_ == kMaxHeld) submitHeld();
+  event.response_time = exchange.received;
+  Held& held = held_[held_count_];
+  held.stamped = event.response_time;
+  if ((held.block = pack(event, held.size, &held.response_time_at)) != nullptr) ++held_count_;
 }
 
 std::unique_ptr<QueryLog> QueryLog::open(const QueryLogConfig& config, std::size_t workers,
@@ -210,12 +261,16 @@ std::unique_ptr<QueryLog> QueryLog::open(const QueryLogConfig& config, std::size
   fstrm_iothr_options_set_num_input_queues(options, static_cast<unsigned>(workers ? workers : 1));
   fstrm_iothr_options_set_queue_model(options, FSTRM_IOTHR_QUEUE_MODEL_SPSC);
   fstrm_iothr_options_set_input_queue_size(options, static_cast<unsigned>(config.queue_entries));
-  // Wake the writer well before a queue fills, but not for every frame.
+  // Wake the writer when a queue is a quarter full: long before it fills (the writer drains a
+  // quarter of the queue in far less time than the workers take to fill the other three), and
+  // seldom, since each wake-up is a futex call on the worker and a switch on its CPU.
   fstrm_iothr_options_set_queue_notify_threshold(
-      options, static_cast<unsigned>(std::max<std::size_t>(1, config.queue_entries / 16)));
+      options, static_cast<unsigned>(std::clamp<std::size_t>(config.queue_entries / 4, 1, 512)));
   fstrm_iothr_options_set_reopen_interval(options, 1);
-  // Frames written per batch (two iovecs each, well inside IOV_MAX).
-  fstrm_iothr_options_set_output_queue_size(options, 256);
+  // Batches as large as fstrm allows: up to 512 frames (two iovecs each: IOV_MAX) or 64 KiB in
+  // one writev. fstrm's default flushes every 8 KiB, about fifty frames: a syscall each time.
+  fstrm_iothr_options_set_output_queue_size(options, IOV_MAX / 2);
+  fstrm_iothr_options_set_buffer_hint(options, FSTRM_IOTHR_BUFFER_HINT_MAX);
   log->iothr_ = fstrm_iothr_init(options, &writer);
   fstrm_iothr_options_destroy(&options);
   if (!log->iothr_) {

@@ -29,13 +29,15 @@ TEST(QueryLogConfig, ReadsEveryKey) {
   TempDir dir;
   ConfigResult result = load(dir,
                              "[query_log]\npath = \"logs/q.dnstap\"\nsample = 10\nqueries = true\n"
-                             "identity = \"ns1\"\nversion = \"nines\"\nqueue_entries = 1024\n");
+                             "identity = \"ns1\"\nversion = \"nines\"\nqueue_entries = 1024\n"
+                             "query_message = true\n");
   ASSERT_TRUE(result.errors.empty()) << result.errors[0].toString();
   const auto& log = result.config.query_log;
   EXPECT_TRUE(log.enabled);
   EXPECT_EQ(log.path, dir.path() + "/logs/q.dnstap");
   EXPECT_EQ(log.sample, 10u);
   EXPECT_TRUE(log.queries);
+  EXPECT_TRUE(log.query_message);
   EXPECT_EQ(log.identity, "ns1");
   EXPECT_EQ(log.version, "nines");
   EXPECT_EQ(log.queue_entries, 1024u);
@@ -51,6 +53,7 @@ TEST(QueryLogConfig, ASampleShareIsOneInItsInverse) {
     ASSERT_TRUE(result.errors.empty()) << text;
     EXPECT_EQ(result.config.query_log.sample, expected) << text;
     EXPECT_EQ(result.config.query_log.socket, "/run/x.sock");
+    EXPECT_FALSE(result.config.query_log.query_message) << "the response alone by default";
   }
 }
 
@@ -68,6 +71,8 @@ TEST(QueryLogConfig, ReportsEachProblemAtItsPlace) {
       {"[query_log]\npath = \"q\"\nsample = 1.5\n", "6:10", kSample},
       {"[query_log]\npath = \"q\"\nsample = \"all\"\n", "6:10", kSample},
       {"[query_log]\npath = \"q\"\nqueries = 1\n", "6:11", "queries must be true or false"},
+      {"[query_log]\npath = \"q\"\nquery_message = \"yes\"\n", "6:17",
+       "query_message must be true or false"},
       {"[query_log]\npath = \"q\"\nqueue_entries = 1000\n", "6:17",
        "queue_entries must be a power of two from 2 to 16384"},
       {"[query_log]\npath = \"q\"\nfile = \"x\"\n", "6:1", "unknown key \"file\" in [query_log]"},

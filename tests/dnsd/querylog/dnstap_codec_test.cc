@@ -57,6 +57,23 @@ TEST(DnstapCodec, EveryFieldComesBack) {
   EXPECT_EQ(record->extra, event.extra);
 }
 
+TEST(DnstapCodec, ARestampedResponseTimeIsTheOnlyChange) {
+  DnstapEvent event = exampleEvent();
+  std::vector<std::uint8_t> frame(dnstapSizeBound(event));
+  std::size_t at = 0;
+  frame.resize(encodeDnstap(event, frame.data(), &at));
+  const timespec later = {event.response_time.tv_sec + 3, 42};
+  ASSERT_TRUE(restampResponseTime(frame.data(), at, event.response_time, later));
+  DnstapEvent expected = event;
+  expected.response_time = later;
+  std::vector<std::uint8_t> reference(dnstapSize(expected));
+  packDnstap(expected, reference.data());
+  EXPECT_EQ(frame, reference);
+  // Seconds that would take another varint length are left as they were.
+  EXPECT_FALSE(restampResponseTime(frame.data(), at, later, {0x7fffffffff, 0}));
+  EXPECT_EQ(frame, reference);
+}
+
 TEST(DnstapCodec, AQueryFrameHasNoResponseAndIPv6Addresses) {
   DnstapEvent event = exampleEvent();
   event.kind = DnstapKind::AuthQuery;

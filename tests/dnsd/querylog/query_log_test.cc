@@ -108,8 +108,9 @@ TEST(QueryLog, EveryLoggedExchangeIsInTheFileInOrder) {
   ASSERT_EQ(records->size(), 2u * kPerWorker);
   int next[2] = {0, 0};
   for (const DnstapRecord& record : *records) {
-    ASSERT_EQ(record.query.size(), 21u);
-    const int id = record.query[0] << 8 | record.query[1];
+    EXPECT_TRUE(record.query.empty()) << "the response alone unless query_message = true";
+    ASSERT_EQ(record.response.size(), 21u);
+    const int id = record.response[0] << 8 | record.response[1];
     const int worker = id / 1000;
     EXPECT_EQ(id % 1000, next[worker]++) << "a worker's frames are written in the order logged";
     EXPECT_EQ(record.kind, 2);
@@ -142,7 +143,73 @@ TEST(QueryLog, QueriesComeBeforeTheirResponsesWhenAskedFor) {
   for (std::size_t i = 0; i < records->size(); ++i) {
     EXPECT_EQ((*records)[i].kind, i % 2 == 0 ? 1 : 2);
     EXPECT_EQ((*records)[i].extra.empty(), i % 2 == 0);  // the outcome is the response's
+    EXPECT_EQ((*records)[i].query.size(), i % 2 == 0 ? 21u : 0u);
   }
+}
+
+TEST(QueryLog, ABatchIsHeldUntilSentAndStampedThen) {
+  TempDir dir;
+  const QueryLogConfig config = fileConfig(dir);
+  ServiceAnswer answer;
+  timespec received{};
+  timespec before_sent{};
+  {
+    std::string error;
+    auto log = QueryLog::open(config, 1, &error);
+    ASSERT_TRUE(log) << error;
+    // More than a batch: the first 64 go to the writer when the 65th comes.
+    for (int i = 0; i < 70; ++i) {
+      const Packet packet(static_cast<std::uint16_t>(i));
+      Exchange exchange = packet.exchange();
+      exchange.batched = true;
+      if (i == 0) received = exchange.received;
+      exchange.received = received;
+      log->worker(0)->log(exchange, answer.result, answer.context);
+    }
+    EXPECT_EQ(log->messages(), 64u);
+    clock_gettime(CLOCK_REALTIME, &before_sent);
+    log->worker(0)->sent();
+    EXPECT_EQ(log->messages(), 70u);
+    log->worker(0)->sent();  // nothing held: nothing more
+    EXPECT_EQ(log->messages(), 70u);
+  }
+  std::string error;
+  auto records = readDnstapFile(config.path, &error);
+  ASSERT_TRUE(records) << error;
+  ASSERT_EQ(records->size(), 70u);
+  auto nanoseconds = [](const timespec& t) {
+    return static_cast<long long>(t.tv_sec) * 1000000000LL + t.tv_nsec;
+  };
+  for (std::size_t i = 0; i < records->size(); ++i) {
+    const DnstapRecord& record = (*records)[i];
+    EXPECT_EQ(record.response[1], static_cast<std::uint8_t>(i));
+    EXPECT_EQ(nanoseconds(record.query_time), nanoseconds(received));
+    EXPECT_GE(nanoseconds(record.response_time), nanoseconds(received));
+    if (i >= 64) {
+      EXPECT_GE(nanoseconds(record.response_time), nanoseconds(before_sent));
+    }
+  }
+}
+
+TEST(QueryLog, QueryMessageTruePutsTheQueryInTheResponseFrame) {
+  TempDir dir;
+  QueryLogConfig config = fileConfig(dir);
+  config.query_message = true;
+  ServiceAnswer answer;
+  {
+    std::string error;
+    auto log = QueryLog::open(config, 1, &error);
+    ASSERT_TRUE(log) << error;
+    log->worker(0)->log(Packet(7).exchange(), answer.result, answer.context);
+  }
+  std::string error;
+  auto records = readDnstapFile(config.path, &error);
+  ASSERT_TRUE(records) << error;
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_EQ((*records)[0].kind, 2);
+  ASSERT_EQ((*records)[0].query.size(), 21u);
+  EXPECT_EQ((*records)[0].query[1], 7);
+  EXPECT_EQ((*records)[0].response.size(), 21u);
 }
 
 TEST(QueryLog, AQueryThatDidNotParseCarriesNoOutcome) {

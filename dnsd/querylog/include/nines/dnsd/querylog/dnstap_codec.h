@@ -58,7 +58,15 @@ inline std::size_t dnstapSizeBound(const DnstapEvent& event) noexcept {
 // Writes the frame into `out` (at least dnstapSize() octets); returns the octets written. The
 // fields of one message, written directly: protobuf-c's descriptor-driven packer cost a third of
 // what logging a response adds to a worker (pipeline_bench --dnstap), this a fraction of that.
-std::size_t encodeDnstap(const DnstapEvent& event, std::uint8_t* out) noexcept;
+// With `response_time_at`, an AuthResponse's frame says where its response time starts, for
+// restampResponseTime().
+std::size_t encodeDnstap(const DnstapEvent& event, std::uint8_t* out,
+                         std::size_t* response_time_at = nullptr) noexcept;
+// Rewrites the response time of a frame encodeDnstap() wrote with `was` as its response time, in
+// place, to `now`: a worker that sends a batch of responses at once stamps them all with one clock
+// read. False (the frame keeps `was`) when the seconds would take another varint length.
+bool restampResponseTime(std::uint8_t* frame, std::size_t response_time_at, const timespec& was,
+                         const timespec& now) noexcept;
 
 // A decoded frame, owning its bytes.
 struct DnstapRecord {

@@ -6,8 +6,9 @@
 // space-separated key=value pairs, keys in this order, `regions` listing the region of each
 // answered address in answer order without repeats. outcome: why the answer came from where it
 // did, the label nines_decisions_total counts it under (policy::DecisionOutcome: primary,
-// spillover, fallback, fail_open, drained_skip, slow_start_skip, unanswered). Static answers (no policy) carry no extra.
-// Service and region names are DNS names and zone-file keys, so they hold no spaces.
+// spillover, fallback, fail_open, drained_skip, slow_start_skip, unanswered). Static answers (no
+// policy) carry no extra. Service and region names are DNS names and zone-file keys, so they hold
+// no spaces.
 #pragma once
 
 #include <cstddef>

@@ -31,11 +31,16 @@ struct QueryLogConfig {
   std::string socket;        // a unix socket (Frame Streams bidirectional handshake)
   std::uint32_t sample = 1;  // log one response in `sample`, counted per worker
   bool queries = false;      // also write AUTH_QUERY frames (for the sampled exchanges)
-  std::string identity;      // dnstap identity; empty: not written
-  std::string version;       // dnstap version; empty: not written
+  // Also carry the query in each AUTH_RESPONSE. Off: the response already holds what answering
+  // depended on (ID, opcode, RD, CD, the question, EDNS with DO and the ECS option echoed), and
+  // replay rebuilds the query from it (query_from_response.h); leaving it out is a quarter less
+  // to encode and write for every response.
+  bool query_message = false;
+  std::string identity;  // dnstap identity; empty: not written
+  std::string version;   // dnstap version; empty: not written
   // Per worker: fstrm input queue entries (power of two, 2..16384) and the ring the frames are
   // packed into. Tests make them small to see drops.
-  std::size_t queue_entries = 4096;
+  std::size_t queue_entries = 16384;
   std::size_t ring_bytes = 4 << 20;
 };
 
@@ -49,6 +54,9 @@ struct Exchange {
   const sockaddr* local = nullptr;
   Transport transport = Transport::Udp;
   timespec received{};  // when the query came in
+  // The response leaves with a batch (one sendmmsg): its frame is held until sent() stamps the
+  // whole batch with one clock read, rather than a clock read per response.
+  bool batched = false;
 };
 
 // One worker's side of the log: single producer, used by one thread at a time.
@@ -69,6 +77,11 @@ class WorkerQueryLog {
   // holds when `result` came from a service answer. Never blocks, never allocates.
   void log(const Exchange& exchange, const QueryResult& result,
            const PolicyContext& policy) noexcept;
+  // The batch whose exchanges were logged `batched` has been sent: stamps their frames with the
+  // time now and hands them to the writer. Cheap when nothing is held.
+  void sent() noexcept {
+    if (held_count_ != 0) submitHeld();
+  }
 
   // Frames handed to the writer, and frames dropped because it fell behind. Written by the
   // worker alone; any thread may read them.
@@ -77,8 +90,23 @@ class WorkerQueryLog {
 
  private:
   struct Block;
+  // A batched frame waiting for sent(): where its response time is, and the time it holds.
+  struct Held {
+    Block* block;
+    std::size_t size;
+    std::size_t response_time_at;
+    timespec stamped;
+  };
+  static constexpr std::size_t kMaxHeld = 64;  // a batch's worth (UdpWorker's kBatch)
   static void release(void* data, void* self) noexcept;
-  void submit(const DnstapEvent& event) noexcept;
+  // Packs `event` into the ring (nullptr when it has no room: the frame is dropped and counted).
+  Block* pack(const DnstapEvent& event, std::size_t& size, std::size_t* response_time_at) noexcept;
+  void hand(Block* block, std::size_t size) noexcept;
+  void submit(const DnstapEvent& event) noexcept {
+    std::size_t size;
+    if (Block* block = pack(event, size, nullptr)) hand(block, size);
+  }
+  void submitHeld() noexcept;
   void count(std::atomic<std::uint64_t>& counter) noexcept {
     counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
@@ -97,6 +125,8 @@ class WorkerQueryLog {
   std::atomic<std::uint64_t> messages_{0};
   std::atomic<std::uint64_t> dropped_{0};
   std::unique_ptr<char[]> extra_;  // the policy outcome text of the exchange being logged
+  Held held_[kMaxHeld];
+  std::size_t held_count_ = 0;
 };
 
 class QueryLog {
