@@ -30,7 +30,7 @@ DnstapEvent exampleEvent() {
   event.response_size = kResponse.size();
   event.identity = "ns1";
   event.version = "nines";
-  event.extra = "service=www.example.test. regions=eu-west outcome=answered";
+  event.extra = "service=www.example.test. regions=eu-west outcome=primary";
   return event;
 }
 
