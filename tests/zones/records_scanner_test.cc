@@ -34,7 +34,7 @@ std::string summary(const LoadResult& result) {
   for (const auto& zone : result.zones) {
     out += "zone " + zone.origin.toText() + " serial " + std::to_string(zone.serial) + "\n";
     for (const auto& record : zone.records) {
-      out += record.where.file + ":" + std::to_string(record.where.line) + ":" +
+      out += zone.file + ":" + std::to_string(record.where.line) + ":" +
              std::to_string(record.where.column) + " " + record.owner.toText() + " " +
              std::to_string(record.type) + " " + std::to_string(record.ttl) + " " +
              std::to_string(record.rdata.size()) + ":" + record.rdata + "\n";

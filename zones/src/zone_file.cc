@@ -279,7 +279,7 @@ class ZoneFileReader {
     for (std::uint32_t field : {serial_, refresh, retry, expire, minimum_}) {
       putU32(soa_->rdata, field);
     }
-    soa_->where = soa_where_;
+    soa_->where = {soa_where_.line, soa_where_.column};
   }
 
   // One key of [records], read by TOML++ (`key` and `value` set) or by the scanner.
@@ -412,7 +412,7 @@ class ZoneFileReader {
     } else if (record && record->type == rrtype::DNAME) {
       problem = "DNAME records are not supported";
     } else if (record) {
-      record->where = {path_, line, column};
+      record->where = {line, column};
       if (owner) records_.push_back(std::move(*record));
       return;
     }
@@ -438,7 +438,7 @@ class ZoneFileReader {
     if (soa_) records.push_back(*soa_);
     for (const auto& [position, index] : order) records.push_back(std::move(records_[index]));
     records_.clear();
-    validateZone(*result_.origin, records, incomplete_, apex_where_, result_.errors);
+    validateZone(path_, *result_.origin, records, incomplete_, apex_where_, result_.errors);
     checkServiceOwners(tables_.owners, *result_.origin, records, owner_keys_, result_.errors);
     if (!result_.errors.empty() || !soa_) return;
 

@@ -38,9 +38,9 @@ bool isAddress(std::uint16_t type) { return type == rrtype::A || type == rrtype:
 
 class ZoneValidator {
  public:
-  ZoneValidator(const Name& origin, const std::vector<Record>& records,
+  ZoneValidator(const std::string& file, const Name& origin, const std::vector<Record>& records,
                 const NameSet& incomplete_owners, base::Diagnostics& errors)
-      : origin_(origin), incomplete_(incomplete_owners), errors_(errors) {
+      : file_(file), origin_(origin), incomplete_(incomplete_owners), errors_(errors) {
     all_.reserve(records.size());
     for (const Record& record : records) all_.push_back(&record);
     auto before = [](const Record* a, const Record* b) {
@@ -67,7 +67,8 @@ class ZoneValidator {
 
  private:
   void error(const Record& record, std::string message) {
-    errors_.push_back({record.where, std::move(message)});
+    const base::SourceLocation where{file_, record.where.line, record.where.column};
+    errors_.push_back({where, std::move(message)});
   }
 
   bool has(const Name& owner, std::uint16_t type) const {
@@ -212,6 +213,7 @@ class ZoneValidator {
     }
   }
 
+  const std::string& file_;
   const Name& origin_;
   const NameSet& incomplete_;
   base::Diagnostics& errors_;
@@ -224,10 +226,10 @@ class ZoneValidator {
 
 }  // namespace
 
-void validateZone(const Name& origin, const std::vector<Record>& records,
+void validateZone(const std::string& file, const Name& origin, const std::vector<Record>& records,
                   const NameSet& incomplete_owners, const base::SourceLocation& apex_where,
                   base::Diagnostics& errors) {
-  ZoneValidator(origin, records, incomplete_owners, errors).run(apex_where);
+  ZoneValidator(file, origin, records, incomplete_owners, errors).run(apex_where);
 }
 
 }  // namespace nines::zones
