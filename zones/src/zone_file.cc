@@ -54,9 +54,12 @@ class ZoneFileReader {
           }
         }
         readSoa(root.get("soa"));
-        readRecords(root.get("records"));
+        // The tables before [records], whose owners need keeping only where a service is (the
+        // errors are put in file order below).
         TomlFields fields(path_, result_.errors);
         tables_ = readTrafficTables(root, result_.origin ? &*result_.origin : nullptr, fields);
+        for (const auto& service : tables_.owners) service_owners_.insert(service.owner);
+        readRecords(root.get("records"));
         finish();
       }
     } catch (const std::exception& e) {
@@ -330,9 +333,11 @@ class ZoneFileReader {
     for (const OwnerEntry& entry : entries) {
       auto owner = readOwner(entry);
       if (owner) {
-        const auto position = std::pair(entry.line, entry.column);
-        auto [it, inserted] = owner_keys_.emplace(*owner, position);
-        if (!inserted && entry.key < keyAt(it->second)) it->second = position;
+        if (!service_owners_.empty() && service_owners_.count(*owner)) {
+          const auto position = std::pair(entry.line, entry.column);
+          auto [it, inserted] = owner_keys_.emplace(*owner, position);
+          if (!inserted && entry.key < keyAt(it->second)) it->second = position;
+        }
         if (*owner == *result_.origin && (!apex_seen || entry.key < apex_key)) {
           apex_where_ = {path_, entry.line, entry.column};
           apex_key = entry.key;
@@ -473,7 +478,8 @@ class ZoneFileReader {
   std::optional<Record> soa_;  // built when [soa] is complete and valid
   std::vector<Record> records_;
   NameSet incomplete_;         // owners with a record that failed to parse
-  OwnerPositions owner_keys_;  // every valid owner of [records], first key
+  NameSet service_owners_;     // every service's name
+  OwnerPositions owner_keys_;  // every owner of [records] that is a service's name, first key
   TrafficTables tables_;
 };
 

@@ -113,11 +113,22 @@ class ZoneValidator {
 
   // RFC 2181 §5.2: all records of an RRset have the same TTL.
   void checkTtls(const std::vector<const Record*>& records) {
+    // Most names have a few records: a look back is cheaper than a map per name.
+    constexpr std::size_t kLookBack = 16;
     std::map<std::uint16_t, const Record*> first_of_type;
-    for (const Record* record : records) {
-      auto [it, inserted] = first_of_type.emplace(record->type, record);
-      if (inserted || it->second->ttl == record->ttl) continue;
-      const Record& first = *it->second;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const Record* record = records[i];
+      const Record* first_record = nullptr;
+      if (records.size() <= kLookBack) {
+        for (std::size_t k = 0; k < i && first_record == nullptr; ++k) {
+          if (records[k]->type == record->type) first_record = records[k];
+        }
+      } else {
+        auto [it, inserted] = first_of_type.emplace(record->type, record);
+        if (!inserted) first_record = it->second;
+      }
+      if (first_record == nullptr || first_record->ttl == record->ttl) continue;
+      const Record& first = *first_record;
       error(*record, "TTL " + std::to_string(record->ttl) + " differs from TTL " +
                          std::to_string(first.ttl) + " of the first " + rrTypeName(first.type) +
                          " record of " + quoted(record->owner) + " (at " + positionOf(first) +
@@ -128,6 +139,10 @@ class ZoneValidator {
   // RFC 2181 §10.1 (and RFC 1034 §3.6.2): a CNAME is the only record at its name; so never at the
   // apex, where SOA and NS live.
   void checkCnames(const Name& owner, const std::vector<const Record*>& records) {
+    if (std::none_of(records.begin(), records.end(),
+                     [](const Record* r) { return r->type == rrtype::CNAME; })) {
+      return;
+    }
     std::vector<const Record*> cnames, others;
     for (const Record* record : records) {
       (record->type == rrtype::CNAME ? cnames : others).push_back(record);

@@ -165,6 +165,9 @@ class ZoneTable::Builder {
   }
 
   void collectNodes() {
+    // About a node per record or fewer: one allocation of buckets instead of a rehash per
+    // doubling.
+    by_key_.reserve(model_.records.size() + model_.services.size());
     served_->apex = nodes_[nodeFor(model_.origin.wire())];
     pending_.reserve(model_.records.size());
     for (std::size_t i = 0; i < model_.records.size(); ++i) {
