@@ -52,13 +52,17 @@ class LineScanner {
   bool string() {
     if (!take('"')) return false;
     while (pos_ < line_.size()) {
+      // A run of plain characters at once: most strings have no escape at all.
+      const std::size_t run = pos_;
+      while (pos_ < line_.size() && line_[pos_] != '"' && line_[pos_] != '\\' &&
+             isPlainChar(line_[pos_])) {
+        ++pos_;
+      }
+      strings_.append(line_.data() + run, pos_ - run);
+      if (pos_ == line_.size()) return false;
       const char c = line_[pos_++];
       if (c == '"') return true;
-      if (!isPlainChar(c)) return false;
-      if (c != '\\') {
-        strings_.push_back(c);
-        continue;
-      }
+      if (c != '\\') return false;  // not plain
       if (pos_ == line_.size()) return false;
       switch (line_[pos_++]) {
         case '"':
