@@ -1,5 +1,7 @@
 #include "nines/zones/records_scanner.h"
 
+#include <algorithm>
+
 namespace nines::zones {
 
 namespace {
@@ -153,6 +155,14 @@ ScannedRecords scanRecords(std::string_view text) {
   // string ends the scan: the lines after it might be inside the string. So does a table header.
   out.rest.reserve(text.size());
   out.rest.append(text.substr(0, pos));
+  // Room for a line per entry and two strings per line, allocated once.
+  const auto lines = static_cast<std::size_t>(std::count(
+                         text.begin() + static_cast<std::ptrdiff_t>(pos), text.end(), '\n')) +
+                     1;
+  out.entries.reserve(lines);
+  out.values.reserve(2 * lines);
+  out.keys.reserve(lines);
+  out.strings.reserve(text.size() - pos);
   while (pos < text.size()) {
     std::size_t eol = text.find('\n', pos);
     if (eol == std::string_view::npos) eol = text.size();
