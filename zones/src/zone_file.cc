@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <tuple>
@@ -428,20 +429,28 @@ class ZoneFileReader {
 
   void finish() {
     if (!result_.origin) return;
-    // TOML++ iterates a table in key order; the zone keeps file order (the SOA first). Sorted as
-    // positions, then moved once: records are large.
-    std::vector<std::pair<std::uint64_t, std::size_t>> order;
-    order.reserve(records_.size());
-    for (std::size_t i = 0; i < records_.size(); ++i) {
-      const auto& where = records_[i].where;
-      order.emplace_back(std::uint64_t{where.line} << 32 | where.column, i);
-    }
-    std::stable_sort(order.begin(), order.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    // The zone keeps file order (the SOA first). [records] is read in file order, so the records
+    // are in it already unless a fallback read them otherwise: then sorted as positions and moved
+    // once, records are large.
+    auto before = [](const Record& a, const Record& b) {
+      return std::tie(a.where.line, a.where.column) < std::tie(b.where.line, b.where.column);
+    };
     std::vector<Record> records;
     records.reserve(records_.size() + 1);
     if (soa_) records.push_back(*soa_);
-    for (const auto& [position, index] : order) records.push_back(std::move(records_[index]));
+    if (std::is_sorted(records_.begin(), records_.end(), before)) {
+      std::move(records_.begin(), records_.end(), std::back_inserter(records));
+    } else {
+      std::vector<std::pair<std::uint64_t, std::size_t>> order;
+      order.reserve(records_.size());
+      for (std::size_t i = 0; i < records_.size(); ++i) {
+        const auto& where = records_[i].where;
+        order.emplace_back(std::uint64_t{where.line} << 32 | where.column, i);
+      }
+      std::stable_sort(order.begin(), order.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (const auto& [position, index] : order) records.push_back(std::move(records_[index]));
+    }
     records_.clear();
     validateZone(path_, *result_.origin, records, incomplete_, apex_where_, result_.errors);
     checkServiceOwners(tables_.owners, *result_.origin, records, owner_keys_, result_.errors);
