@@ -6,6 +6,7 @@
 #include <system_error>
 #include <tuple>
 
+#include "nines/zones/records_scanner.h"
 #include "zone_file.h"
 
 namespace nines::zones {
@@ -46,6 +47,14 @@ LoadResult loadZoneFile(const std::string& path) {
 LoadResult loadZoneText(const std::string& path, std::shared_ptr<const std::string> text) {
   LoadResult result;
   ZoneFileResult file = readZoneText(path, std::move(text));
+  result.errors = std::move(file.errors);
+  if (file.zone) result.zones.push_back(std::move(*file.zone));
+  return result;
+}
+
+LoadResult loadZoneTextByToml(const std::string& path, std::shared_ptr<const std::string> text) {
+  LoadResult result;
+  ZoneFileResult file = readZoneTextByToml(path, std::move(text));
   result.errors = std::move(file.errors);
   if (file.zone) result.zones.push_back(std::move(*file.zone));
   return result;

@@ -7,11 +7,13 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <tuple>
 
 #include "nines/zones/record_parser.h"
+#include "nines/zones/records_scanner.h"
 #include "nines/zones/serial.h"
 #include "toml_fields.h"
 #include "traffic_tables.h"
@@ -36,8 +38,8 @@ void putU32(std::string& wire, std::uint32_t value) {
 class ZoneFileReader {
  public:
   // `text`: the file's content, or null to read it from `path`.
-  ZoneFileReader(std::string path, std::shared_ptr<const std::string> text)
-      : path_(std::move(path)), text_(std::move(text)) {}
+  ZoneFileReader(std::string path, std::shared_ptr<const std::string> text, bool scan = true)
+      : path_(std::move(path)), text_(std::move(text)), scan_(scan) {}
 
   ZoneFileResult read() {
     try {
@@ -53,9 +55,12 @@ class ZoneFileReader {
           }
         }
         readSoa(root.get("soa"));
-        readRecords(root.get("records"));
+        // The tables before [records], whose owners need keeping only where a service is (the
+        // errors are put in file order below).
         TomlFields fields(path_, result_.errors);
         tables_ = readTrafficTables(root, result_.origin ? &*result_.origin : nullptr, fields);
+        for (const auto& service : tables_.owners) service_owners_.insert(service.owner);
+        readRecords(root.get("records"));
         finish();
       }
     } catch (const std::exception& e) {
@@ -108,11 +113,33 @@ class ZoneFileReader {
       }
       text_ = std::make_shared<const std::string>(std::move(content));
     }
+    if (scan_) scanned_ = scanRecords(*text_);
+    if (scanned_.used && !scanned_.duplicate_keys) {
+      try {
+        root = toml::parse(std::string_view(scanned_.rest), std::string_view(path_));
+        std::string().swap(scanned_.rest);
+        if (agreesWithScan(root)) return true;
+      } catch (const toml::parse_error&) {
+        // The error, as TOML++ finds it in the whole text, is reported below.
+      }
+    }
+    scanned_ = ScannedRecords();
     try {
       root = toml::parse(std::string_view(*text_), std::string_view(path_));
     } catch (const toml::parse_error& e) {
       error(e.source(), "invalid TOML: " + std::string(e.description()));
       return false;
+    }
+    return true;
+  }
+
+  // TOML++ read the text without the scanned lines: had it seen them, would they have clashed
+  // with a key of its [records] (a duplicate key, a [records.KEY] table)?
+  bool agreesWithScan(const toml::table& root) const {
+    const toml::table* records = root.get_as<toml::table>("records");
+    if (records == nullptr) return false;
+    for (auto&& [key, value] : *records) {
+      if (scanned_.keys.count(key.str())) return false;
     }
     return true;
   }
@@ -256,8 +283,17 @@ class ZoneFileReader {
     for (std::uint32_t field : {serial_, refresh, retry, expire, minimum_}) {
       putU32(soa_->rdata, field);
     }
-    soa_->where = soa_where_;
+    soa_->where = {soa_where_.line, soa_where_.column};
   }
+
+  // One key of [records], read by TOML++ (`key` and `value` set) or by the scanner.
+  struct OwnerEntry {
+    std::string_view key;
+    std::uint32_t line = 0, column = 0;
+    const toml::key* toml_key = nullptr;
+    const toml::node* toml_value = nullptr;
+    const ScannedRecords::Entry* scanned = nullptr;
+  };
 
   void readRecords(const toml::node* node) {
     if (node == nullptr) return;
@@ -268,35 +304,79 @@ class ZoneFileReader {
       return;
     }
     apex_where_ = at(node->source());
-    bool apex_seen = false;
+    // In file order, the scanned and TOML++'s merged. Where two keys name one owner, the first
+    // in key order (TOML++'s order) is the one a diagnostic points at.
+    std::vector<OwnerEntry> entries;
+    entries.reserve(scanned_.entries.size() + records->size());
+    for (const auto& scanned : scanned_.entries) {
+      entries.push_back({scanned.key, scanned.line, scanned.column, nullptr, nullptr, &scanned});
+    }
+    const std::size_t scanned_count = entries.size();
     for (auto&& [key, value] : *records) {
-      auto owner = readOwner(key);
-      if (owner && *owner == *result_.origin && !apex_seen) {
-        apex_where_ = at(key.source());
-        apex_seen = true;
+      entries.push_back(
+          {key.str(), key.source().begin.line, key.source().begin.column, &key, &value, nullptr});
+    }
+    auto before = [](const OwnerEntry& a, const OwnerEntry& b) {
+      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    };
+    std::sort(entries.begin() + static_cast<std::ptrdiff_t>(scanned_count), entries.end(), before);
+    std::inplace_merge(entries.begin(),
+                       entries.begin() + static_cast<std::ptrdiff_t>(scanned_count), entries.end(),
+                       before);
+    auto keyAt = [&](std::pair<std::uint32_t, std::uint32_t> position) {
+      OwnerEntry probe;
+      std::tie(probe.line, probe.column) = position;
+      return std::lower_bound(entries.begin(), entries.end(), probe, before)->key;
+    };
+
+    std::string_view apex_key;
+    bool apex_seen = false;
+    for (const OwnerEntry& entry : entries) {
+      auto owner = readOwner(entry);
+      if (owner) {
+        if (!service_owners_.empty() && service_owners_.count(*owner)) {
+          const auto position = std::pair(entry.line, entry.column);
+          auto [it, inserted] = owner_keys_.emplace(*owner, position);
+          if (!inserted && entry.key < keyAt(it->second)) it->second = position;
+        }
+        if (*owner == *result_.origin && (!apex_seen || entry.key < apex_key)) {
+          apex_where_ = {path_, entry.line, entry.column};
+          apex_key = entry.key;
+          apex_seen = true;
+        }
       }
-      readOwnerRecords(key, value, owner);
+      if (entry.toml_value) {
+        readOwnerRecords(*entry.toml_key, *entry.toml_value, owner);
+        continue;
+      }
+      const ScannedRecords::Entry& scanned = *entry.scanned;
+      for (std::uint32_t i = 0; i < scanned.value_count; ++i) {
+        const ScannedRecords::Value& value = scanned_.values[scanned.first_value + i];
+        readRecord(scanned_.value(value), value.line, value.column, owner);
+      }
     }
   }
 
   // The key of [records]: "@", relative to the origin, or absolute inside it. Without a valid
   // origin only the name's syntax is checked.
-  std::optional<Name> readOwner(const toml::key& key) {
+  std::optional<Name> readOwner(const OwnerEntry& entry) {
     Name root;
     const Name& origin = result_.origin ? *result_.origin : root;
     std::string problem;
-    auto owner = Name::fromText(key.str(), &origin, &problem);
+    auto owner = Name::fromText(entry.key, &origin, &problem);
+    const base::SourceLocation where{path_, entry.line, entry.column};
     if (!owner) {
-      error(key.source(), "invalid owner name " + quoted(key.str()) + ": " + problem);
+      result_.errors.push_back(
+          {where, "invalid owner name " + quoted(std::string(entry.key)) + ": " + problem});
       return std::nullopt;
     }
     if (!result_.origin) return std::nullopt;
     if (!owner->isSubdomainOf(origin)) {
-      error(key.source(), "owner " + quoted(owner->toText()) + " is outside the zone origin " +
-                              quoted(origin.toText()));
+      result_.errors.push_back({where, "owner " + quoted(owner->toText()) +
+                                           " is outside the zone origin " +
+                                           quoted(origin.toText())});
       return std::nullopt;
     }
-    owner_keys_.emplace(*owner, std::pair(key.source().begin.line, key.source().begin.column));
     return owner;
   }
 
@@ -315,8 +395,6 @@ class ZoneFileReader {
                                 describe(value));
       return;
     }
-    Name root;
-    const Name& origin = result_.origin ? *result_.origin : root;
     for (const toml::node& element : *list) {
       const auto* text = element.as_string();
       if (text == nullptr) {
@@ -324,41 +402,57 @@ class ZoneFileReader {
               "a record must be a string such as \"A 192.0.2.1\", not " + describe(element));
         continue;
       }
-      std::string problem;
-      auto record =
-          parseRecord(text->get(), owner ? *owner : origin, origin, default_ttl_, &problem);
-      if (record && record->type == rrtype::SOA) {
-        problem = "SOA records are not allowed in [records]; the SOA comes from the [soa] table";
-      } else if (record && record->type == rrtype::DNAME) {
-        problem = "DNAME records are not supported";
-      } else if (record) {
-        record->where = at(element.source());
-        if (owner) records_.push_back(std::move(*record));
-        continue;
-      }
-      error(element.source(), "record " + quoted(text->get()) + ": " + problem);
-      if (owner) incomplete_.insert(*owner);
+      readRecord(text->get(), element.source().begin.line, element.source().begin.column, owner);
     }
+  }
+
+  // One string of an owner's array, at `line`:`column`.
+  void readRecord(std::string_view text, std::uint32_t line, std::uint32_t column,
+                  const std::optional<Name>& owner) {
+    Name root;
+    const Name& origin = result_.origin ? *result_.origin : root;
+    std::string problem;
+    auto record = parseRecord(text, owner ? *owner : origin, origin, default_ttl_, &problem);
+    if (record && record->type == rrtype::SOA) {
+      problem = "SOA records are not allowed in [records]; the SOA comes from the [soa] table";
+    } else if (record && record->type == rrtype::DNAME) {
+      problem = "DNAME records are not supported";
+    } else if (record) {
+      record->where = {line, column};
+      if (owner) records_.push_back(std::move(*record));
+      return;
+    }
+    const base::SourceLocation where{path_, line, column};
+    result_.errors.push_back({where, "record " + quoted(std::string(text)) + ": " + problem});
+    if (owner) incomplete_.insert(*owner);
   }
 
   void finish() {
     if (!result_.origin) return;
-    // TOML++ iterates a table in key order; the zone keeps file order (the SOA first). Sorted as
-    // positions, then moved once: records are large.
-    std::vector<std::pair<std::uint64_t, std::size_t>> order;
-    order.reserve(records_.size());
-    for (std::size_t i = 0; i < records_.size(); ++i) {
-      const auto& where = records_[i].where;
-      order.emplace_back(std::uint64_t{where.line} << 32 | where.column, i);
-    }
-    std::stable_sort(order.begin(), order.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    // The zone keeps file order (the SOA first). [records] is read in file order, so the records
+    // are in it already unless a fallback read them otherwise: then sorted as positions and moved
+    // once, records are large.
+    auto before = [](const Record& a, const Record& b) {
+      return std::tie(a.where.line, a.where.column) < std::tie(b.where.line, b.where.column);
+    };
     std::vector<Record> records;
     records.reserve(records_.size() + 1);
     if (soa_) records.push_back(*soa_);
-    for (const auto& [position, index] : order) records.push_back(std::move(records_[index]));
+    if (std::is_sorted(records_.begin(), records_.end(), before)) {
+      std::move(records_.begin(), records_.end(), std::back_inserter(records));
+    } else {
+      std::vector<std::pair<std::uint64_t, std::size_t>> order;
+      order.reserve(records_.size());
+      for (std::size_t i = 0; i < records_.size(); ++i) {
+        const auto& where = records_[i].where;
+        order.emplace_back(std::uint64_t{where.line} << 32 | where.column, i);
+      }
+      std::stable_sort(order.begin(), order.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (const auto& [position, index] : order) records.push_back(std::move(records_[index]));
+    }
     records_.clear();
-    validateZone(*result_.origin, records, incomplete_, apex_where_, result_.errors);
+    validateZone(path_, *result_.origin, records, incomplete_, apex_where_, result_.errors);
     checkServiceOwners(tables_.owners, *result_.origin, records, owner_keys_, result_.errors);
     if (!result_.errors.empty() || !soa_) return;
 
@@ -381,6 +475,8 @@ class ZoneFileReader {
 
   std::string path_;
   std::shared_ptr<const std::string> text_;
+  bool scan_ = true;        // false: TOML++ alone, the scanner's reference
+  ScannedRecords scanned_;  // the plain [records] lines, when TOML++ read the rest
   ZoneFileResult result_;
   std::uint32_t default_ttl_ = kDefaultTtl;
   base::SourceLocation apex_where_;  // where a problem of the apex as a whole is reported
@@ -391,7 +487,8 @@ class ZoneFileReader {
   std::optional<Record> soa_;  // built when [soa] is complete and valid
   std::vector<Record> records_;
   NameSet incomplete_;         // owners with a record that failed to parse
-  OwnerPositions owner_keys_;  // every valid owner of [records], first key
+  NameSet service_owners_;     // every service's name
+  OwnerPositions owner_keys_;  // every owner of [records] that is a service's name, first key
   TrafficTables tables_;
 };
 
@@ -403,6 +500,11 @@ ZoneFileResult readZoneFile(const std::string& path) {
 
 ZoneFileResult readZoneText(const std::string& path, std::shared_ptr<const std::string> text) {
   return ZoneFileReader(path, std::move(text)).read();
+}
+
+ZoneFileResult readZoneTextByToml(const std::string& path,
+                                  std::shared_ptr<const std::string> text) {
+  return ZoneFileReader(path, std::move(text), false).read();
 }
 
 }  // namespace nines::zones

@@ -22,5 +22,7 @@ struct ZoneFileResult {
 ZoneFileResult readZoneFile(const std::string& path);
 // The same for the content `text` of the file at `path`.
 ZoneFileResult readZoneText(const std::string& path, std::shared_ptr<const std::string> text);
+// readZoneText with TOML++ alone, without the scanner of [records] (records_scanner.h).
+ZoneFileResult readZoneTextByToml(const std::string& path, std::shared_ptr<const std::string> text);
 
 }  // namespace nines::zones

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 
@@ -38,9 +39,9 @@ bool isAddress(std::uint16_t type) { return type == rrtype::A || type == rrtype:
 
 class ZoneValidator {
  public:
-  ZoneValidator(const Name& origin, const std::vector<Record>& records,
+  ZoneValidator(const std::string& file, const Name& origin, const std::vector<Record>& records,
                 const NameSet& incomplete_owners, base::Diagnostics& errors)
-      : origin_(origin), incomplete_(incomplete_owners), errors_(errors) {
+      : file_(file), origin_(origin), incomplete_(incomplete_owners), errors_(errors) {
     all_.reserve(records.size());
     for (const Record& record : records) all_.push_back(&record);
     auto before = [](const Record* a, const Record* b) {
@@ -54,7 +55,8 @@ class ZoneValidator {
 
   void run(const base::SourceLocation& apex_where) {
     dropDuplicates();
-    for (const auto& [owner, records] : by_owner_) {
+    for (std::size_t group = 0; group < group_start_.size(); ++group) {
+      const auto records = recordsOf(static_cast<std::uint32_t>(group));
       checkTtls(records);
       checkCnames(records.front()->owner, records);
     }
@@ -67,19 +69,21 @@ class ZoneValidator {
 
  private:
   void error(const Record& record, std::string message) {
-    errors_.push_back({record.where, std::move(message)});
+    const base::SourceLocation where{file_, record.where.line, record.where.column};
+    errors_.push_back({where, std::move(message)});
   }
 
   bool has(const Name& owner, std::uint16_t type) const {
-    auto it = by_owner_.find(owner.wire());
-    if (it == by_owner_.end()) return false;
-    return std::any_of(it->second.begin(), it->second.end(),
+    auto it = group_of_.find(owner.wire());
+    if (it == group_of_.end()) return false;
+    const auto records = recordsOf(it->second);
+    return std::any_of(records.begin(), records.end(),
                        [&](const Record* r) { return r->type == type; });
   }
 
   // RFC 2181 §5: records with equal owner, class, type and (canonical) data are one record. The
   // canonical form is made only for records that share owner and type with an earlier one. Fills
-  // records_ and by_owner_ with the records that stay.
+  // records_ and the owners' groups with the records that stay.
   void dropDuplicates() {
     std::unordered_map<const Record*, std::string> canonical;  // made when first needed
     auto canonicalOf = [&canonical](const Record* record) -> const std::string& {
@@ -87,12 +91,33 @@ class ZoneValidator {
       if (inserted) it->second = canonicalRdata(*record);
       return it->second;
     };
-    by_owner_.reserve(all_.size());
+    // The owners' groups in a flat array, each group's room its number of records: no vector
+    // per name. A group fills in file order with the records that are not duplicates.
+    std::vector<std::uint32_t> group_of_record(all_.size());
+    group_of_.reserve(all_.size());
+    for (std::size_t i = 0; i < all_.size(); ++i) {
+      auto [it, inserted] = group_of_.try_emplace(all_[i]->owner.wire(),
+                                                  static_cast<std::uint32_t>(group_start_.size()));
+      if (inserted) {
+        group_start_.push_back(0);
+        group_size_.push_back(0);
+      }
+      group_of_record[i] = it->second;
+      ++group_size_[it->second];
+    }
+    std::uint32_t next = 0;
+    for (std::size_t group = 0; group < group_start_.size(); ++group) {
+      group_start_[group] = next;
+      next += group_size_[group];
+      group_size_[group] = 0;
+    }
+    grouped_.resize(all_.size());
     records_.reserve(all_.size());
-    for (const Record* record : all_) {
-      auto& same_owner = by_owner_[record->owner.wire()];
+    for (std::size_t i = 0; i < all_.size(); ++i) {
+      const Record* record = all_[i];
+      const std::uint32_t group = group_of_record[i];
       const Record* first = nullptr;
-      for (const Record* earlier : same_owner) {
+      for (const Record* earlier : recordsOf(group)) {
         if (earlier->type != record->type) continue;
         if (canonicalOf(earlier) == canonicalOf(record)) {
           first = earlier;
@@ -105,18 +130,34 @@ class ZoneValidator {
                            positionOf(*first) + ")");
         continue;
       }
-      same_owner.push_back(record);
+      grouped_[group_start_[group] + group_size_[group]++] = record;
       records_.push_back(record);
     }
   }
 
+  // The records of an owner's group without duplicates, in file order.
+  std::span<const Record* const> recordsOf(std::uint32_t group) const {
+    return {grouped_.data() + group_start_[group], group_size_[group]};
+  }
+
   // RFC 2181 §5.2: all records of an RRset have the same TTL.
-  void checkTtls(const std::vector<const Record*>& records) {
+  void checkTtls(std::span<const Record* const> records) {
+    // Most names have a few records: a look back is cheaper than a map per name.
+    constexpr std::size_t kLookBack = 16;
     std::map<std::uint16_t, const Record*> first_of_type;
-    for (const Record* record : records) {
-      auto [it, inserted] = first_of_type.emplace(record->type, record);
-      if (inserted || it->second->ttl == record->ttl) continue;
-      const Record& first = *it->second;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const Record* record = records[i];
+      const Record* first_record = nullptr;
+      if (records.size() <= kLookBack) {
+        for (std::size_t k = 0; k < i && first_record == nullptr; ++k) {
+          if (records[k]->type == record->type) first_record = records[k];
+        }
+      } else {
+        auto [it, inserted] = first_of_type.emplace(record->type, record);
+        if (!inserted) first_record = it->second;
+      }
+      if (first_record == nullptr || first_record->ttl == record->ttl) continue;
+      const Record& first = *first_record;
       error(*record, "TTL " + std::to_string(record->ttl) + " differs from TTL " +
                          std::to_string(first.ttl) + " of the first " + rrTypeName(first.type) +
                          " record of " + quoted(record->owner) + " (at " + positionOf(first) +
@@ -126,7 +167,11 @@ class ZoneValidator {
 
   // RFC 2181 §10.1 (and RFC 1034 §3.6.2): a CNAME is the only record at its name; so never at the
   // apex, where SOA and NS live.
-  void checkCnames(const Name& owner, const std::vector<const Record*>& records) {
+  void checkCnames(const Name& owner, std::span<const Record* const> records) {
+    if (std::none_of(records.begin(), records.end(),
+                     [](const Record* r) { return r->type == rrtype::CNAME; })) {
+      return;
+    }
     std::vector<const Record*> cnames, others;
     for (const Record* record : records) {
       (record->type == rrtype::CNAME ? cnames : others).push_back(record);
@@ -212,22 +257,25 @@ class ZoneValidator {
     }
   }
 
+  const std::string& file_;
   const Name& origin_;
   const NameSet& incomplete_;
   base::Diagnostics& errors_;
   std::vector<const Record*> all_;      // every record, in file order
   std::vector<const Record*> records_;  // without duplicates, in file order
-  // Owner (a view of the records' own names) -> its records without duplicates, in file order.
-  std::unordered_map<std::string_view, std::vector<const Record*>, NameHash, WireNameEqual>
-      by_owner_;
+  // Owner (a view of the records' own names) -> its group: grouped_[group_start_[g]] on,
+  // group_size_[g] records without duplicates, in file order.
+  std::unordered_map<std::string_view, std::uint32_t, NameHash, WireNameEqual> group_of_;
+  std::vector<std::uint32_t> group_start_, group_size_;
+  std::vector<const Record*> grouped_;
 };
 
 }  // namespace
 
-void validateZone(const Name& origin, const std::vector<Record>& records,
+void validateZone(const std::string& file, const Name& origin, const std::vector<Record>& records,
                   const NameSet& incomplete_owners, const base::SourceLocation& apex_where,
                   base::Diagnostics& errors) {
-  ZoneValidator(origin, records, incomplete_owners, errors).run(apex_where);
+  ZoneValidator(file, origin, records, incomplete_owners, errors).run(apex_where);
 }
 
 }  // namespace nines::zones

@@ -19,7 +19,8 @@ namespace nines::zones {
 // `incomplete_owners` are names where a record failed to parse: rules that complain about a
 // record missing there are skipped, so one typo is reported once.
 using NameSet = std::unordered_set<Name, NameHash>;
-void validateZone(const Name& origin, const std::vector<Record>& records,
+// `file` is the zone's file, where the records are.
+void validateZone(const std::string& file, const Name& origin, const std::vector<Record>& records,
                   const NameSet& incomplete_owners, const base::SourceLocation& apex_where,
                   base::Diagnostics& errors);
 

@@ -165,6 +165,9 @@ class ZoneTable::Builder {
   }
 
   void collectNodes() {
+    // About a node per record or fewer: one allocation of buckets instead of a rehash per
+    // doubling.
+    by_key_.reserve(model_.records.size() + model_.services.size());
     served_->apex = nodes_[nodeFor(model_.origin.wire())];
     pending_.reserve(model_.records.size());
     for (std::size_t i = 0; i < model_.records.size(); ++i) {
@@ -221,9 +224,12 @@ class ZoneTable::Builder {
   // Parents before children, so that each node takes its parent's cut (the highest one above)
   // or, failing that, itself when it is a delegation.
   void findCutsAndWildcards() {
-    std::vector<Node*> by_depth(nodes_.begin(), nodes_.end());
-    std::stable_sort(by_depth.begin(), by_depth.end(),
-                     [](const Node* a, const Node* b) { return a->label_count < b->label_count; });
+    // A counting sort by label count (stable, one pass): a name has at most 127 labels.
+    std::array<std::size_t, 257> start{};
+    for (const Node* node : nodes_) ++start[node->label_count + 1u];
+    for (std::size_t depth = 1; depth < start.size(); ++depth) start[depth] += start[depth - 1];
+    std::vector<Node*> by_depth(nodes_.size());
+    for (Node* node : nodes_) by_depth[start[node->label_count]++] = node;
     for (Node* node : by_depth) {
       if (node == served_->apex) continue;
       const Node* parent = find(parentOf(node->key));
