@@ -74,7 +74,10 @@ TEST(DnsdQueryLog, DnstapLdnsReadsEveryResponseDnsdWrote) {
       {" AR 127.0.0.1 UDP ", "\"www.gslb.test.\" IN A"},
       {" AR 127.0.0.1 UDP ", "\"nothing.gslb.test.\" IN A"},
       {" AR 127.0.0.1 TCP ", "\"db.gslb.test.\" IN A"}};
-  for (const auto& [transport, question] : expected) {
+  for (const auto& pair : expected) {
+    // Named copies, not structured bindings: clang 14 cannot capture those in a lambda.
+    const std::string& transport = pair.first;
+    const std::string& question = pair.second;
     auto matches = [&](const std::string& line) {
       return line.find(transport) != std::string::npos && line.find(question) != std::string::npos;
     };
