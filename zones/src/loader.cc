@@ -60,33 +60,36 @@ LoadResult loadZoneTextByToml(const std::string& path, std::shared_ptr<const std
   return result;
 }
 
-LoadResult loadZoneDirectory(const std::string& directory) {
-  LoadResult result;
-  std::error_code ec;
-  std::vector<fs::path> paths;
-  fs::directory_iterator it(directory, ec);
-  if (ec) {
-    result.errors.push_back(fileError(directory, "cannot read the directory: " + ec.message()));
-    return result;
-  }
-  // Names starting with a dot are skipped: editors' lock and backup files.
-  for (; it != fs::directory_iterator(); it.increment(ec)) {
+std::vector<std::string> zoneFilesIn(const std::string& directory, std::error_code& error) {
+  std::vector<std::string> paths;
+  fs::directory_iterator it(directory, error);
+  if (error) return paths;
+  for (; it != fs::directory_iterator(); it.increment(error)) {
     const fs::path& path = it->path();
     std::string name = path.filename().string();
     if (name.empty() || name[0] == '.' || path.extension() != ".toml") continue;
-    if (!it->is_regular_file(ec)) continue;
-    paths.push_back(path);
+    std::error_code type_error;
+    if (!it->is_regular_file(type_error)) continue;
+    paths.push_back(path.string());
   }
+  if (error) return {};
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+LoadResult loadZoneDirectory(const std::string& directory) {
+  LoadResult result;
+  std::error_code ec;
+  const std::vector<std::string> paths = zoneFilesIn(directory, ec);
   if (ec) {
     result.errors.push_back(fileError(directory, "cannot read the directory: " + ec.message()));
     return result;
   }
-  std::sort(paths.begin(), paths.end());
 
   std::vector<ZoneFileResult> files;
   std::map<Name, std::vector<std::size_t>> by_origin;
-  for (const fs::path& path : paths) {
-    files.push_back(readZoneFile(path.string()));
+  for (const std::string& path : paths) {
+    files.push_back(readZoneFile(path));
     if (files.back().origin) by_origin[*files.back().origin].push_back(files.size() - 1);
   }
   // Two files with one origin: neither is loaded, each is reported with the other's location.

@@ -23,14 +23,12 @@ struct NamedFile {
 std::vector<NamedFile> configFiles(const Config& config) {
   std::vector<NamedFile> files;
   files.push_back({"dnsd.toml", config.server.file});
-  // The zone files as zones::loadZones() finds them: a directory's *.toml, or one file.
+  // The zone files as zones::loadZones() finds them: a directory's zone files, or one file.
   std::error_code ec;
   const fs::path zones = config.server.zones;
   if (fs::is_directory(zones, ec)) {
-    for (const auto& entry : fs::directory_iterator(zones, ec)) {
-      if (entry.path().extension() == ".toml" && entry.is_regular_file(ec)) {
-        files.push_back({"zones/" + entry.path().filename().string(), entry.path().string()});
-      }
+    for (const std::string& path : zones::zoneFilesIn(config.server.zones, ec)) {
+      files.push_back({"zones/" + fs::path(path).filename().string(), path});
     }
   } else if (!config.server.zones.empty()) {
     files.push_back({"zones/" + zones.filename().string(), zones.string()});

@@ -37,6 +37,14 @@ TEST(ConfigDigest, SameFilesAnywhereSameDigestAndEveryFileCounts) {
   EXPECT_NE(loadIn(two, kToml, kZone).digest, a.digest);
 }
 
+TEST(ConfigDigest, FilesTheLoaderSkipsAreNotPartOfIt) {
+  TempDir one, two;
+  Configuration a = loadIn(one, kToml, kZone);
+  two.write("zones/.example.test.toml.swp.toml", "an editor's lock file");
+  two.write("zones/notes.txt", "not a zone file");
+  EXPECT_EQ(loadIn(two, kToml, kZone).digest, a.digest);
+}
+
 TEST(ConfigDigest, DigestFileIsReadAsTheExpectedDigest) {
   TempDir dir;
   dir.write("deployed", "0123abcd  dnsd.toml\n");

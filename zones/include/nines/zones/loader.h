@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "nines/base/diagnostic.h"
@@ -21,6 +22,10 @@ LoadResult loadZoneFile(const std::string& path);
 // One zone file whose content is `text` (as read from `path` earlier: Zone::text); `path` is
 // where errors point and what the zone's `file` says.
 LoadResult loadZoneText(const std::string& path, std::shared_ptr<const std::string> text);
+// The zone files loadZoneDirectory() reads: every regular *.toml directly in `directory` whose
+// name does not start with a dot (editors' lock and backup files), in name order. Sets `error`
+// when the directory cannot be read.
+std::vector<std::string> zoneFilesIn(const std::string& directory, std::error_code& error);
 // Every *.toml directly in `directory`, in name order; also rejects two files with one origin.
 LoadResult loadZoneDirectory(const std::string& directory);
 // A directory or a single file, whichever `path` is.
