@@ -1,22 +1,15 @@
 #include "http_transport.h"
 
-#include <curl/curl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
-#include <mutex>
 
 namespace nines::probers::detail {
 
 namespace {
-
-CURLM* multiOf(void* multi) { return static_cast<CURLM*>(multi); }
-
-// libcurl's global set-up is not ours to repeat per engine; once per process is what it asks.
-void globalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 std::string bracketed(const zones::IpAddress& address) {
   return address.family == 6 ? "[" + address.toString() + "]" : address.toString();
@@ -40,6 +33,7 @@ std::string clipped(const std::string& text, std::size_t limit) {
 }  // namespace
 
 struct HttpTransport::Transfer {
+  const CurlLibrary* curl = nullptr;
   std::uint64_t token = 0;
   CURL* easy = nullptr;
   curl_slist* connect_to = nullptr;
@@ -52,8 +46,8 @@ struct HttpTransport::Transfer {
   double timeout = 1;
 
   ~Transfer() {
-    if (easy) curl_easy_cleanup(easy);
-    if (connect_to) curl_slist_free_all(connect_to);
+    if (easy) curl->easy_cleanup(easy);
+    if (connect_to) curl->slist_free_all(connect_to);
   }
 };
 
@@ -71,21 +65,35 @@ std::size_t keepBody(char* data, std::size_t size, std::size_t count, void* user
 
 }  // namespace
 
-HttpTransport::HttpTransport(std::string user_agent) : user_agent_(std::move(user_agent)) {
-  globalInit();
-  multi_ = curl_multi_init();
-}
+HttpTransport::HttpTransport(std::string user_agent)
+    : user_agent_(std::move(user_agent)), wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
 HttpTransport::~HttpTransport() {
   cancelAll();
-  curl_multi_cleanup(multiOf(multi_));
+  if (multi_) curl_->multi_cleanup(multi_);
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+bool HttpTransport::ready(std::string& error) {
+  if (multi_) return true;
+  curl_ = curlLibrary(&error);
+  if (!curl_) return false;
+  multi_ = curl_->multi_init();
+  if (!multi_) error = "cannot create a transfer set";
+  return multi_ != nullptr;
 }
 
 void HttpTransport::start(std::uint64_t token, const CheckTarget& target, Outcomes& out) {
+  std::string error;
+  if (!ready(error)) {
+    out.push_back({token, false, "curl: " + error});
+    return;
+  }
   auto transfer = std::make_unique<Transfer>();
+  transfer->curl = curl_;
   transfer->token = token;
-  transfer->easy = curl_easy_init();
-  if (!multi_ || !transfer->easy) {
+  transfer->easy = curl_->easy_init();
+  if (!transfer->easy) {
     out.push_back({token, false, "curl: cannot create a transfer"});
     return;
   }
@@ -96,33 +104,34 @@ void HttpTransport::start(std::uint64_t token, const CheckTarget& target, Outcom
   // "::ADDR:PORT": whatever host and port the URL names, connect to ADDR:PORT. The URL keeps the
   // service name for the Host header and SNI, and no name is ever resolved.
   transfer->connect_spec = "::" + bracketed(target.address) + ":" + port;
-  transfer->connect_to = curl_slist_append(nullptr, transfer->connect_spec.c_str());
+  transfer->connect_to = curl_->slist_append(nullptr, transfer->connect_spec.c_str());
   transfer->expect_status = check.expect_status;
   transfer->expect_body = check.expect_body;
   transfer->timeout = check.timeout;
 
   CURL* easy = transfer->easy;
-  curl_easy_setopt(easy, CURLOPT_URL, transfer->url.c_str());
-  curl_easy_setopt(easy, CURLOPT_CONNECT_TO, transfer->connect_to);
-  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_PATH_AS_IS, 1L);
+  auto set = curl_->easy_setopt;
+  set(easy, CURLOPT_URL, transfer->url.c_str());
+  set(easy, CURLOPT_CONNECT_TO, transfer->connect_to);
+  set(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  set(easy, CURLOPT_PATH_AS_IS, 1L);
   // Never through a proxy, whatever the environment says: a check is about the path from here.
-  curl_easy_setopt(easy, CURLOPT_PROXY, "");
-  curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
-  curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(check.timeout));
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, milliseconds(check.timeout));
-  curl_easy_setopt(easy, CURLOPT_USERAGENT, user_agent_.c_str());
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, check.tls_verify ? 1L : 0L);
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, check.tls_verify ? 2L : 0L);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, keepBody);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer->body);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
-  if (curl_multi_add_handle(multiOf(multi_), easy) != CURLM_OK) {
+  set(easy, CURLOPT_PROXY, "");
+  set(easy, CURLOPT_NOPROXY, "*");
+  set(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  set(easy, CURLOPT_FRESH_CONNECT, 1L);
+  set(easy, CURLOPT_FORBID_REUSE, 1L);
+  set(easy, CURLOPT_NOSIGNAL, 1L);
+  set(easy, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(check.timeout));
+  set(easy, CURLOPT_TIMEOUT_MS, milliseconds(check.timeout));
+  set(easy, CURLOPT_USERAGENT, user_agent_.c_str());
+  set(easy, CURLOPT_SSL_VERIFYPEER, check.tls_verify ? 1L : 0L);
+  set(easy, CURLOPT_SSL_VERIFYHOST, check.tls_verify ? 2L : 0L);
+  set(easy, CURLOPT_WRITEFUNCTION, keepBody);
+  set(easy, CURLOPT_WRITEDATA, &transfer->body);
+  set(easy, CURLOPT_ERRORBUFFER, transfer->error);
+  set(easy, CURLOPT_PRIVATE, transfer.get());
+  if (curl_->multi_add_handle(multi_, easy) != CURLM_OK) {
     out.push_back({token, false, "curl: cannot start a transfer"});
     return;
   }
@@ -132,39 +141,58 @@ void HttpTransport::start(std::uint64_t token, const CheckTarget& target, Outcom
 void HttpTransport::cancel(std::uint64_t token) {
   auto it = transfers_.find(token);
   if (it == transfers_.end()) return;
-  curl_multi_remove_handle(multiOf(multi_), it->second->easy);
+  curl_->multi_remove_handle(multi_, it->second->easy);
   transfers_.erase(it);
 }
 
 void HttpTransport::cancelAll() {
-  for (auto& [token, transfer] : transfers_) {
-    curl_multi_remove_handle(multiOf(multi_), transfer->easy);
-  }
+  for (auto& [token, transfer] : transfers_) curl_->multi_remove_handle(multi_, transfer->easy);
   transfers_.clear();
 }
 
 void HttpTransport::wait(int extra_fd, int timeout_ms) {
-  curl_waitfd extra{};
-  extra.fd = extra_fd;
-  extra.events = CURL_WAIT_POLLIN;
-  curl_multi_poll(multiOf(multi_), extra_fd >= 0 ? &extra : nullptr, extra_fd >= 0 ? 1 : 0,
-                  std::max(0, timeout_ms), nullptr);
+  timeout_ms = std::max(0, timeout_ms);
+  curl_waitfd extra[2] = {};
+  unsigned count = 0;
+  for (int fd : {extra_fd, wake_fd_}) {
+    if (fd < 0) continue;
+    extra[count].fd = fd;
+    extra[count].events = CURL_WAIT_POLLIN;
+    ++count;
+  }
+  if (multi_) {
+    curl_->multi_poll(multi_, extra, count, timeout_ms, nullptr);
+  } else {  // no HTTP check yet, so no libcurl either
+    pollfd fds[2] = {};
+    for (unsigned i = 0; i < count; ++i) fds[i] = {extra[i].fd, POLLIN, 0};
+    poll(fds, count, timeout_ms);
+  }
+  std::uint64_t wakeups = 0;
+  if (wake_fd_ >= 0 && read(wake_fd_, &wakeups, sizeof wakeups) < 0) {
+    // EAGAIN: nobody called wakeup(); nothing to drain.
+  }
 }
 
-void HttpTransport::wakeup() { curl_multi_wakeup(multiOf(multi_)); }
+void HttpTransport::wakeup() {
+  const std::uint64_t one = 1;
+  if (wake_fd_ >= 0 && write(wake_fd_, &one, sizeof one) < 0) {
+    // EAGAIN: the counter is already non-zero, so the wait ends anyway.
+  }
+}
 
 void HttpTransport::collect(Outcomes& out) {
+  if (!multi_) return;
   int running = 0;
-  curl_multi_perform(multiOf(multi_), &running);
+  curl_->multi_perform(multi_, &running);
   int left = 0;
-  while (CURLMsg* message = curl_multi_info_read(multiOf(multi_), &left)) {
+  while (CURLMsg* message = curl_->multi_info_read(multi_, &left)) {
     if (message->msg != CURLMSG_DONE) continue;
     Transfer* transfer = nullptr;
-    curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &transfer);
+    curl_->easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &transfer);
     if (!transfer) continue;
     finish(*transfer, message->data.result, out);
     std::uint64_t token = transfer->token;
-    curl_multi_remove_handle(multiOf(multi_), transfer->easy);
+    curl_->multi_remove_handle(multi_, transfer->easy);
     transfers_.erase(token);  // `message` is not touched after this
   }
 }
@@ -176,11 +204,11 @@ void HttpTransport::finish(Transfer& transfer, int code, Outcomes& out) {
   if (result == CURLE_OPERATION_TIMEDOUT) {
     outcome.reason = timeoutReason(transfer.timeout);
   } else if (result != CURLE_OK) {
-    const char* detail = transfer.error[0] ? transfer.error : curl_easy_strerror(result);
+    const char* detail = transfer.error[0] ? transfer.error : curl_->easy_strerror(result);
     outcome.reason = (result == CURLE_COULDNT_CONNECT ? "connect: " : "") + std::string(detail);
   } else {
     long status = 0;
-    curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_->easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
     outcome.reason = "HTTP " + std::to_string(status);
     bool status_ok = transfer.expect_status.empty()
                          ? status >= 200 && status < 400

@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "curl_library.h"
 #include "nines/probers/check_target.h"
 #include "probe_transport.h"
 
@@ -39,10 +40,15 @@ class HttpTransport {
 
  private:
   struct Transfer;
+  // Loads libcurl and creates the multi handle on the first HTTP check; false with `error` set
+  // when libcurl cannot be loaded.
+  bool ready(std::string& error);
   void finish(Transfer& transfer, int code, Outcomes& out);
 
-  void* multi_;  // CURLM*, kept out of the header so curl's stays private
+  const CurlLibrary* curl_ = nullptr;
+  CURLM* multi_ = nullptr;
   std::string user_agent_;
+  int wake_fd_;  // an eventfd: wakeup() ends a wait() whether or not libcurl is loaded yet
   std::unordered_map<std::uint64_t, std::unique_ptr<Transfer>> transfers_;
 };
 

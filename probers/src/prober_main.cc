@@ -12,6 +12,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "curl_library.h"
 #include "metrics_server.h"
 #include "nines/base/log.h"
 #include "nines/base/signals.h"
@@ -191,6 +192,13 @@ int main(int argc, char** argv) {
   const ProberConfig& config = loaded.config;
   base::setLogLevel(config.log.level);
   if (log_format.empty()) base::setLogFormat(config.log.format);
+
+  // Reports go out through libcurl (opened at run time): without it every round would fail.
+  std::string curl_error;
+  if (!nines::probers::detail::curlLibrary(&curl_error)) {
+    base::logError("cannot load libcurl, which sends the reports: " + curl_error);
+    return 1;
+  }
 
   sigset_t signals = nines::base::blockControlSignals();
   raiseFileLimit();

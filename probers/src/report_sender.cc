@@ -1,12 +1,12 @@
 #include "nines/probers/report_sender.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <mutex>
+#include <stdexcept>
 
+#include "curl_library.h"
 #include "nines/base/log.h"
 #include "nines/probers/report.h"
 #include "probe_transport.h"
@@ -56,8 +56,11 @@ struct ReportSender::Impl {
 
   explicit Impl(SenderOptions sender_options) : options(std::move(sender_options)) {
     if (!options.clock) options.clock = steadySeconds;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    multi = curl_multi_init();
+    std::string error;
+    curl = detail::curlLibrary(&error);
+    if (!curl)
+      throw std::runtime_error("reports are sent with libcurl, which cannot be loaded: " + error);
+    multi = curl->multi_init();
     for (const auto& url : options.dnsd) {
       auto dnsd = std::make_unique<Dnsd>();
       dnsd->delivery.url = url;
@@ -69,16 +72,16 @@ struct ReportSender::Impl {
 
   ~Impl() {
     for (auto& dnsd : dnsds) release(*dnsd);
-    curl_multi_cleanup(multi);
+    curl->multi_cleanup(multi);
   }
 
   void release(Dnsd& dnsd) {
     if (dnsd.easy) {
-      curl_multi_remove_handle(multi, dnsd.easy);
-      curl_easy_cleanup(dnsd.easy);
+      curl->multi_remove_handle(multi, dnsd.easy);
+      curl->easy_cleanup(dnsd.easy);
       dnsd.easy = nullptr;
     }
-    if (dnsd.headers) curl_slist_free_all(dnsd.headers);
+    if (dnsd.headers) curl->slist_free_all(dnsd.headers);
     dnsd.headers = nullptr;
     std::lock_guard lock(mutex);
     dnsd.delivery.busy = false;
@@ -92,6 +95,7 @@ struct ReportSender::Impl {
   }
 
   SenderOptions options;
+  const detail::CurlLibrary* curl = nullptr;
   CURLM* multi = nullptr;
   std::vector<std::unique_ptr<Dnsd>> dnsds;
   mutable std::mutex mutex;  // guards each Dnsd::delivery for deliveries()
@@ -101,38 +105,38 @@ void ReportSender::Impl::start(Dnsd& dnsd, double now) {
   if (!dnsd.round || dnsd.next_part >= dnsd.round->size()) return;
   const SignedBody& part = (*dnsd.round)[dnsd.next_part++];
   const std::string& signature = part.signature;
-  dnsd.easy = curl_easy_init();
+  dnsd.easy = curl->easy_init();
   if (!dnsd.easy) return;
   dnsd.reply.clear();
   dnsd.error[0] = '\0';
   dnsd.started = now;
-  dnsd.headers = curl_slist_append(nullptr, "Content-Type: application/json");
-  dnsd.headers = curl_slist_append(dnsd.headers,
-                                   (std::string(kProberHeader) + ": " + options.prober_id).c_str());
+  dnsd.headers = curl->slist_append(nullptr, "Content-Type: application/json");
+  dnsd.headers = curl->slist_append(
+      dnsd.headers, (std::string(kProberHeader) + ": " + options.prober_id).c_str());
   dnsd.headers =
-      curl_slist_append(dnsd.headers, (std::string(kSignatureHeader) + ": " + signature).c_str());
+      curl->slist_append(dnsd.headers, (std::string(kSignatureHeader) + ": " + signature).c_str());
   // No "Expect: 100-continue" round trip (curl adds one for bodies over 1 KiB).
-  dnsd.headers = curl_slist_append(dnsd.headers, "Expect:");
+  dnsd.headers = curl->slist_append(dnsd.headers, "Expect:");
   long timeout_ms = std::max(1L, static_cast<long>(options.timeout * 1000));
   CURL* easy = dnsd.easy;
-  curl_easy_setopt(easy, CURLOPT_URL, dnsd.endpoint.c_str());
-  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_PROXY, "");
-  curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, dnsd.headers);
+  curl->easy_setopt(easy, CURLOPT_URL, dnsd.endpoint.c_str());
+  curl->easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl->easy_setopt(easy, CURLOPT_PROXY, "");
+  curl->easy_setopt(easy, CURLOPT_NOPROXY, "*");
+  curl->easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl->easy_setopt(easy, CURLOPT_HTTPHEADER, dnsd.headers);
   // The round's parts live until every dnsd is done with them (a shared_ptr each).
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, part.body.data());
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(part.body.size()));
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(easy, CURLOPT_USERAGENT, "Nines-prober/0.1");
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, keepReply);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &dnsd.reply);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, dnsd.error);
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, &dnsd);
-  if (curl_multi_add_handle(multi, easy) != CURLM_OK) {
-    curl_easy_cleanup(easy);
+  curl->easy_setopt(easy, CURLOPT_POSTFIELDS, part.body.data());
+  curl->easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(part.body.size()));
+  curl->easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+  curl->easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl->easy_setopt(easy, CURLOPT_USERAGENT, "Nines-prober/0.1");
+  curl->easy_setopt(easy, CURLOPT_WRITEFUNCTION, keepReply);
+  curl->easy_setopt(easy, CURLOPT_WRITEDATA, &dnsd.reply);
+  curl->easy_setopt(easy, CURLOPT_ERRORBUFFER, dnsd.error);
+  curl->easy_setopt(easy, CURLOPT_PRIVATE, &dnsd);
+  if (curl->multi_add_handle(multi, easy) != CURLM_OK) {
+    curl->easy_cleanup(easy);
     dnsd.easy = nullptr;
     return;
   }
@@ -142,12 +146,12 @@ void ReportSender::Impl::start(Dnsd& dnsd, double now) {
 
 void ReportSender::Impl::done(Dnsd& dnsd, CURLcode result, double now) {
   long status = 0;
-  curl_easy_getinfo(dnsd.easy, CURLINFO_RESPONSE_CODE, &status);
+  curl->easy_getinfo(dnsd.easy, CURLINFO_RESPONSE_CODE, &status);
   std::string problem;
   if (result == CURLE_OPERATION_TIMEDOUT) {
     problem = detail::timeoutReason(options.timeout);
   } else if (result != CURLE_OK) {
-    problem = dnsd.error[0] ? dnsd.error : curl_easy_strerror(result);
+    problem = dnsd.error[0] ? dnsd.error : curl->easy_strerror(result);
   } else if (status < 200 || status > 299) {
     problem = "HTTP " + std::to_string(status) + " " + oneLine(dnsd.reply, 200);
   }
@@ -220,19 +224,19 @@ void ReportSender::send(std::vector<SignedBody> parts) {
 }
 
 void ReportSender::poll(int timeout_ms) {
-  curl_multi_poll(impl_->multi, nullptr, 0, std::max(0, timeout_ms), nullptr);
+  impl_->curl->multi_poll(impl_->multi, nullptr, 0, std::max(0, timeout_ms), nullptr);
   int running = 0;
-  curl_multi_perform(impl_->multi, &running);
+  impl_->curl->multi_perform(impl_->multi, &running);
   int left = 0;
-  while (CURLMsg* message = curl_multi_info_read(impl_->multi, &left)) {
+  while (CURLMsg* message = impl_->curl->multi_info_read(impl_->multi, &left)) {
     if (message->msg != CURLMSG_DONE) continue;
     Impl::Dnsd* dnsd = nullptr;
-    curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &dnsd);
+    impl_->curl->easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &dnsd);
     if (dnsd) impl_->done(*dnsd, message->data.result, impl_->options.clock());
   }
 }
 
-void ReportSender::wakeup() { curl_multi_wakeup(impl_->multi); }
+void ReportSender::wakeup() { impl_->curl->multi_wakeup(impl_->multi); }
 
 std::vector<DnsdDelivery> ReportSender::deliveries() const {
   std::lock_guard lock(impl_->mutex);

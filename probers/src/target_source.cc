@@ -1,9 +1,8 @@
 #include "nines/probers/target_source.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 
+#include "curl_library.h"
 #include "nines/zones/loader.h"
 
 namespace nines::probers {
@@ -37,8 +36,13 @@ TargetLoad loadTargetsFromZones(const std::string& path,
 
 std::optional<std::vector<CheckTarget>> fetchTargets(const std::string& base_url, double timeout,
                                                      std::string* error) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  CURL* easy = curl_easy_init();
+  std::string load_error;
+  const detail::CurlLibrary* curl = detail::curlLibrary(&load_error);
+  if (!curl) {
+    if (error) *error = "libcurl cannot be loaded: " + load_error;
+    return std::nullopt;
+  }
+  CURL* easy = curl->easy_init();
   if (!easy) {
     if (error) *error = "curl: cannot create a transfer";
     return std::nullopt;
@@ -47,23 +51,23 @@ std::optional<std::vector<CheckTarget>> fetchTargets(const std::string& base_url
   std::string body;
   char problem[CURL_ERROR_SIZE] = {};
   long timeout_ms = std::max(1L, static_cast<long>(timeout * 1000));
-  curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_PROXY, "");
-  curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(easy, CURLOPT_USERAGENT, "Nines-prober/0.1");
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, keepBody);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, problem);
-  CURLcode result = curl_easy_perform(easy);
+  curl->easy_setopt(easy, CURLOPT_URL, url.c_str());
+  curl->easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl->easy_setopt(easy, CURLOPT_PROXY, "");
+  curl->easy_setopt(easy, CURLOPT_NOPROXY, "*");
+  curl->easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl->easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+  curl->easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl->easy_setopt(easy, CURLOPT_USERAGENT, "Nines-prober/0.1");
+  curl->easy_setopt(easy, CURLOPT_WRITEFUNCTION, keepBody);
+  curl->easy_setopt(easy, CURLOPT_WRITEDATA, &body);
+  curl->easy_setopt(easy, CURLOPT_ERRORBUFFER, problem);
+  CURLcode result = curl->easy_perform(easy);
   long status = 0;
-  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(easy);
+  curl->easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  curl->easy_cleanup(easy);
   if (result != CURLE_OK) {
-    if (error) *error = url + ": " + (problem[0] ? problem : curl_easy_strerror(result));
+    if (error) *error = url + ": " + (problem[0] ? problem : curl->easy_strerror(result));
     return std::nullopt;
   }
   if (status != 200) {

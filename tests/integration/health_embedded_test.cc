@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
@@ -31,6 +33,24 @@ constexpr double kSlowStart = 4.0;
 // that never comes or waits for something else.
 constexpr double kReportAllowance = 1.0;
 constexpr double kSlack = 3.0;
+
+// Whether process `pid` has a shared library whose path contains `name` mapped.
+bool mapsLibrary(pid_t pid, const std::string& name) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  std::string text((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+  EXPECT_FALSE(text.empty()) << "cannot read the maps of process " << pid;
+  return text.find(name) != std::string::npos;
+}
+
+// dnsd opens libcurl for its first HTTP check only: one whose checks are done by remote probers,
+// or that has none, does not carry libcurl and its dependencies (about 4 MB resident).
+TEST(EmbeddedProberLibraries, LibcurlIsNotLoadedWithoutAnHttpCheck) {
+  DnsdServer server({{"example.test.toml", exampleZone()}});
+  ASSERT_TRUE(server.ready());
+  Response answer = server.ask("www.example.test.", "A");
+  ASSERT_EQ(answer.rcode, "NOERROR");
+  EXPECT_FALSE(mapsLibrary(server.process().pid(), "libcurl"));
+}
 
 class EmbeddedHealth : public ::testing::Test {
  protected:
@@ -60,6 +80,10 @@ class EmbeddedHealth : public ::testing::Test {
   std::unique_ptr<DnsdServer> server_;
   std::uint16_t http_ = 0;
 };
+
+TEST_F(EmbeddedHealth, LibcurlIsLoadedForTheHttpChecks) {
+  EXPECT_TRUE(mapsLibrary(server_->process().pid(), "libcurl"));
+}
 
 TEST_F(EmbeddedHealth, AStoppedBackendLeavesTheAnswersAndComesBackInTime) {
   const Strings primary = {kHealthEndpoints[0]}, secondary = {kHealthEndpoints[1]};

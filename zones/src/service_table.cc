@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "nines/zones/ip.h"
@@ -160,12 +161,11 @@ class ServiceReader {
       return false;
     }
     service.owner = *owner;
-    auto same =
-        std::find_if(out.owners.begin(), out.owners.end(),
-                     [&](const TrafficTables::Owner& other) { return other.owner == *owner; });
-    if (same != out.owners.end()) {
+    auto [same, added] = owner_index_.try_emplace(*owner, out.owners.size());
+    if (!added) {
+      const TrafficTables::Owner& other = out.owners[same->second];
       fields_.error(key.source(), "service " + quoted(name) + " answers the same name as service " +
-                                      quoted(same->name) + " (at " + position(same->where) + ")");
+                                      quoted(other.name) + " (at " + position(other.where) + ")");
       return false;
     }
     out.owners.push_back({name, *owner, service.where});
@@ -420,6 +420,8 @@ class ServiceReader {
 
   const ServiceContext& context_;
   TomlFields& fields_;
+  // Owner name to its index in TrafficTables::owners: a zone may hold thousands of services.
+  std::unordered_map<Name, std::size_t, NameHash> owner_index_;
 };
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <utility>
 
 #include "nines/policy/select.h"
@@ -135,10 +137,52 @@ std::vector<std::string> HealthViewBuilder::drains() const {
 HealthViewBuilder::HealthViewBuilder(const VoteTable* votes, Clock clock)
     : votes_(votes), clock_(clock ? std::move(clock) : Clock(wallClock)) {}
 
+namespace {
+
+// The tracks of `new_keys` taken from the old layout by key (default for a key not in it). A
+// reload mostly keeps the services in the same order, so slots are matched in place while the
+// keys agree, and an index of the old keys is built only at the first difference.
+template <typename Key, typename Track>
+std::vector<Track> carriedOver(const std::vector<Key>& old_keys,
+                               const std::vector<Track>& old_tracks,
+                               const std::vector<Key>& new_keys) {
+  std::vector<Track> tracks(new_keys.size());
+  std::map<std::reference_wrapper<const Key>, std::size_t, std::less<Key>> old_slot;
+  bool indexed = false;
+  for (std::size_t i = 0; i < new_keys.size(); ++i) {
+    if (i < old_keys.size() && old_keys[i] == new_keys[i]) {
+      tracks[i] = old_tracks[i];
+      continue;
+    }
+    if (!indexed) {
+      for (std::size_t j = 0; j < old_keys.size(); ++j) old_slot.emplace(std::cref(old_keys[j]), j);
+      indexed = true;
+    }
+    if (auto it = old_slot.find(std::cref(new_keys[i])); it != old_slot.end()) {
+      tracks[i] = old_tracks[it->second];
+    }
+  }
+  return tracks;
+}
+
+}  // namespace
+
 void HealthViewBuilder::layOutSlots(const policy::ServiceSet& services) {
   if (slots_.services_id != services.id) {
     EndpointSlots next;
     next.services_id = services.id;
+    // Sized exactly: with thousands of services, doubling growth would leave a third of these
+    // (a few hundred KB) allocated and unused for as long as the services are served.
+    std::size_t pool_count = 0;
+    std::size_t slot_count = 0;
+    for (const auto& plan : services.plans) {
+      pool_count += plan.regions.size();
+      for (const auto& region : plan.regions) slot_count += region.endpoints.size();
+    }
+    next.pools.reserve(pool_count);
+    next.first.reserve(pool_count + 1);
+    next.keys.reserve(slot_count);
+    next.targets.reserve(slot_count);
     for (const auto& plan : services.plans) {
       const std::string zone = canonicalOrigin(plan.zone);
       const std::string& check = plan.check;
@@ -156,24 +200,8 @@ void HealthViewBuilder::layOutSlots(const policy::ServiceSet& services) {
     next.index.assign(next.keys.size(), -1);
     if (votes_ != nullptr) next.index = votes_->indicesOf(next.targets, &next.targets_version);
     // The tracks of what is still served carry over; the rest is forgotten.
-    std::map<EndpointKey, EndpointTrack> endpoints;
-    for (std::size_t i = 0; i < slots_.keys.size(); ++i) {
-      endpoints.emplace(std::move(slots_.keys[i]), slots_.endpoint_track[i]);
-    }
-    std::map<PoolKey, RegionTrack> pools;
-    for (std::size_t p = 0; p < slots_.pools.size(); ++p) {
-      pools.emplace(std::move(slots_.pools[p]), slots_.region_track[p]);
-    }
-    next.endpoint_track.resize(next.keys.size());
-    for (std::size_t i = 0; i < next.keys.size(); ++i) {
-      if (auto it = endpoints.find(next.keys[i]); it != endpoints.end()) {
-        next.endpoint_track[i] = it->second;
-      }
-    }
-    next.region_track.resize(next.pools.size());
-    for (std::size_t p = 0; p < next.pools.size(); ++p) {
-      if (auto it = pools.find(next.pools[p]); it != pools.end()) next.region_track[p] = it->second;
-    }
+    next.endpoint_track = carriedOver(slots_.keys, slots_.endpoint_track, next.keys);
+    next.region_track = carriedOver(slots_.pools, slots_.region_track, next.pools);
     slots_ = std::move(next);
   }
   if (slots_.rules_version != rules_version_) {
