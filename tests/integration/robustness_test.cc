@@ -48,6 +48,35 @@ TEST_P(Malformed, UnknownOpcodesAreNotImp) {
   expectStillAnswering(GetParam());
 }
 
+TEST_P(Malformed, NotImpRepliesClearTheFlagsDefinedForQueryOnly) {
+  // RD, CD, AD, RA and AA are defined for QUERY (RFC 1035 §4.1.1, RFC 4035 §3.2): a NOTIMP reply
+  // to another opcode copies none of them, even when the request sets every one.
+  for (int opcode : {2, 4, 5}) {
+    SCOPED_TRACE("opcode " + std::to_string(opcode));
+    Bytes query = withOpcode(wwwQuery(), opcode);
+    query[2] |= 0x05;  // AA and RD
+    query[3] |= 0xB0;  // RA, AD and CD
+    Response r = server_->send(query, GetParam());
+    ASSERT_TRUE(r.parsed);
+    EXPECT_EQ(r.rcode, "NOTIMP");
+    EXPECT_EQ(r.opcode, opcode);
+    EXPECT_FALSE(r.rd);
+    EXPECT_FALSE(r.cd);
+    EXPECT_FALSE(r.ad);
+    EXPECT_FALSE(r.ra);
+    EXPECT_FALSE(r.aa);
+  }
+  // A standard query still has RD and CD copied.
+  Bytes query = wwwQuery();
+  query[2] |= 0x01;
+  query[3] |= 0x10;
+  Response r = server_->send(query, GetParam());
+  ASSERT_TRUE(r.parsed);
+  EXPECT_TRUE(r.rd);
+  EXPECT_TRUE(r.cd);
+  EXPECT_TRUE(r.aa);
+}
+
 TEST_P(Malformed, MalformedQueriesAreFormErr) {
   Bytes query = wwwQuery();
   struct Case {

@@ -366,10 +366,12 @@ ConfigResult loadServerConfig(const std::string& path) {
     errors.push_back({{path, 0, 0}, "missing [server] table"});
     return result;
   }
-  rejectUnknownKeys(*server,
-                    {"listen", "zones", "threads", "udp_payload", "tcp_idle_timeout",
-                     "tcp_max_connections", "digest_file", "user"},
-                    "[server]", path, errors);
+  rejectUnknownKeys(
+      *server,
+      {"listen", "zones", "threads", "udp_payload", "tcp_idle_timeout", "tcp_max_connections",
+       "tcp_max_connections_per_client", "tcp_max_connection_time",
+       "tcp_max_queries_per_connection", "digest_file", "user"},
+      "[server]", path, errors);
 
   if (const auto* listen = (*server)["listen"].as_array()) {
     loadListen((*server)["listen"], path, config.listen, errors);
@@ -411,15 +413,22 @@ ConfigResult loadServerConfig(const std::string& path) {
   integer("threads", 0, 1024, config.threads);
   integer("udp_payload", 512, 4096, config.udp_payload);
   integer("tcp_max_connections", 1, 1000000, config.tcp_max_connections);
-  if (const auto& node = (*server)["tcp_idle_timeout"]) {
+  integer("tcp_max_connections_per_client", 1, 1000000, config.tcp_max_connections_per_client);
+  integer("tcp_max_queries_per_connection", 1, 1000000000, config.tcp_max_queries_per_connection);
+  auto seconds = [&](const char* key, double max, double& out) {
+    const auto& node = (*server)[key];
+    if (!node) return;
     auto value = node.value<double>();
-    if (!value || *value <= 0 || *value > 3600) {
-      errors.push_back(
-          at(path, node.node()->source(), "tcp_idle_timeout must be seconds in (0, 3600]"));
+    if (!value || !(*value > 0) || *value > max) {
+      errors.push_back(at(path, node.node()->source(),
+                          std::string(key) + " must be seconds in (0, " +
+                              std::to_string(static_cast<int>(max)) + "]"));
     } else {
-      config.tcp_idle_timeout = *value;
+      out = *value;
     }
-  }
+  };
+  seconds("tcp_idle_timeout", 3600, config.tcp_idle_timeout);
+  seconds("tcp_max_connection_time", 86400, config.tcp_max_connection_time);
   if (const auto& user = (*server)["user"]) {
     RunAs run_as;
     std::string error;

@@ -144,8 +144,8 @@ std::vector<std::string> restartRequired(const Config& running, const Config& ne
   if (addresses(a.listen) != addresses(b.listen)) out.push_back("[server] listen");
   if (a.threads != b.threads) out.push_back("[server] threads");
   // Baked into the UDP workers and the TCP thread's responses at start: applying it live would put
-  // a load of shared state on every query. (The TCP idle timeout and connection limit are applied
-  // live: the TCP thread takes them at its idle sweep.)
+  // a load of shared state on every query. (The other tcp_* limits are applied live: the TCP
+  // thread takes them at its idle sweep.)
   if (a.udp_payload != b.udp_payload) out.push_back("[server] udp_payload");
   // Privileges are dropped once, after binding at start.
   const std::string user_before = a.run_as ? a.run_as->user : "";

@@ -241,6 +241,29 @@ void addQueryLog(Families& out, const MetricsSources& sources) {
             {}, static_cast<double>(sources.query_log_dropped));
 }
 
+void addTcpLimits(Families& out, const TcpLimitCounters* tcp) {
+  if (tcp == nullptr) return;
+  auto value = [](const std::atomic<std::uint64_t>& counter) {
+    return static_cast<double>(counter.load(std::memory_order_relaxed));
+  };
+  MetricFamily& refused =
+      out.family("nines_dns_tcp_connections_refused_total",
+                 "TCP connections closed at accept, by the limit they met: max_connections (all "
+                 "clients) or per_client (one address).",
+                 MetricType::Counter);
+  addSample(refused, {{"reason", "max_connections"}}, value(tcp->refused_max_connections));
+  addSample(refused, {{"reason", "per_client"}}, value(tcp->refused_per_client));
+  MetricFamily& closed = out.family(
+      "nines_dns_tcp_connections_closed_total",
+      "TCP connections dnsd closed by a limit: idle (no complete query or read of ours within "
+      "tcp_idle_timeout), connection_time (tcp_max_connection_time) or queries "
+      "(tcp_max_queries_per_connection).",
+      MetricType::Counter);
+  addSample(closed, {{"reason", "idle"}}, value(tcp->closed_idle));
+  addSample(closed, {{"reason", "connection_time"}}, value(tcp->closed_connection_time));
+  addSample(closed, {{"reason", "queries"}}, value(tcp->closed_queries));
+}
+
 }  // namespace
 
 std::string renderMetrics(const MetricsSources& sources) {
@@ -251,6 +274,7 @@ std::string renderMetrics(const MetricsSources& sources) {
   addProbers(families, sources);
   addReloads(families, sources.reload);
   addQueryLog(families, sources);
+  addTcpLimits(families, sources.tcp_limits);
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families.take());
   return out.str();

@@ -26,6 +26,21 @@ double wallClock() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+std::chrono::milliseconds milliseconds(double seconds) {
+  return std::chrono::milliseconds(static_cast<long>(seconds * 1000));
+}
+
+// The [server] tcp_* keys, all applied live by TcpServer::setLimits.
+TcpLimits tcpLimitsOf(const ServerConfig& server) {
+  TcpLimits limits;
+  limits.idle_timeout = milliseconds(server.tcp_idle_timeout);
+  limits.max_connection_time = milliseconds(server.tcp_max_connection_time);
+  limits.max_connections = server.tcp_max_connections;
+  limits.max_connections_per_client = server.tcp_max_connections_per_client;
+  limits.max_queries_per_connection = server.tcp_max_queries_per_connection;
+  return limits;
+}
+
 }  // namespace
 
 Server::Server(Config config)
@@ -223,10 +238,7 @@ void Server::start() {
   for (auto& worker : workers_) {
     threads_.emplace_back([w = worker.get()] { w->run(); });
   }
-  TcpLimits limits;
-  limits.idle_timeout =
-      std::chrono::milliseconds(static_cast<long>(config_.server.tcp_idle_timeout * 1000));
-  limits.max_connections = config_.server.tcp_max_connections;
+  TcpLimits limits = tcpLimitsOf(config_.server);
   limits.advertised_payload = config_.server.udp_payload;
   counters_.push_back(std::make_unique<QueryCounters>());
   query_counts_.addWorker(counters_.back().get());
@@ -268,9 +280,7 @@ ReloadRecord Server::reload() {
   if (http_) http_->setToken(applied.http.token);
   base::setLogLevel(applied.log.level);
   if (tcp_) {
-    tcp_->setLimits(
-        std::chrono::milliseconds(static_cast<long>(applied.server.tcp_idle_timeout * 1000)),
-        applied.server.tcp_max_connections);
+    tcp_->setLimits(tcpLimitsOf(applied.server));
   }
   votes_.setOptions({applied.health.quorum, applied.health.report_ttl});
   if (!embedded_) ingest_.setProbers(applied.health.probers, applied.health.max_skew);
@@ -360,6 +370,7 @@ std::string Server::metricsText() {
     sources.query_log_dropped = query_log_->dropped();
   }
   sources.now = wallClock();
+  if (tcp_) sources.tcp_limits = &tcp_->limitCounters();
   return renderMetrics(sources);
 }
 

@@ -43,9 +43,12 @@ struct TcpServer::Connection {
   std::vector<std::uint8_t> output;  // length-prefixed responses not yet written
   std::size_t output_sent = 0;
   Clock::time_point last_activity;
+  Clock::time_point accepted;
+  std::size_t queries = 0;  // answered on this connection
   std::uint32_t events = 0;
   zones::IpAddress peer;
   bool peer_closed = false;
+  bool finishing = false;  // no more queries are read: close once the output is out
   // Both ends, kept for the query log only (getsockname once per connection, when it is on).
   sockaddr_storage peer_address{};
   sockaddr_storage local_address{};
@@ -61,6 +64,7 @@ TcpServer::TcpServer(std::vector<int> listeners, SnapshotHolder<ServingState>& s
       response_(new std::uint8_t[kMaxTcpMessage + 2]),
       query_log_(query_log) {
   connections_.reserve(limits_.max_connections);  // the table never rehashes while serving
+  per_client_.reserve(limits_.max_connections);
   context_.counters = counters;
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   for (int fd : listeners_) {
@@ -105,10 +109,18 @@ void TcpServer::run() noexcept {
       if (limits_changed_.exchange(false)) {
         std::lock_guard lock(next_limits_mutex_);
         limits_.idle_timeout = next_limits_.idle_timeout;
+        limits_.max_connection_time = next_limits_.max_connection_time;
         limits_.max_connections = next_limits_.max_connections;
-        connections_.reserve(limits_.max_connections);
+        limits_.max_connections_per_client = next_limits_.max_connections_per_client;
+        limits_.max_queries_per_connection = next_limits_.max_queries_per_connection;
+        try {
+          connections_.reserve(limits_.max_connections);
+          per_client_.reserve(limits_.max_connections);
+        } catch (const std::bad_alloc&) {
+          // The tables grow as connections come instead.
+        }
       }
-      closeIdle();
+      closeExpired();
       next_sweep = Clock::now() + std::chrono::milliseconds(250);
     }
   }
@@ -124,6 +136,16 @@ void TcpServer::accept(int listener) noexcept {
     if (connections_.size() >= limits_.max_connections) {
       // RFC 7766 §6.2.2: past the cap, close new connections rather than let them wait.
       ::close(fd);
+      count(limit_counters_.refused_max_connections);
+      continue;
+    }
+    const zones::IpAddress address = ipAddressOf(peer);
+    // One address may not take every slot: the others' queries still get in (RFC 7766 §6.2.2
+    // leaves the policy to the server; BIND and Knot cap per client too).
+    if (auto it = per_client_.find(address);
+        it != per_client_.end() && it->second >= limits_.max_connections_per_client) {
+      ::close(fd);
+      count(limit_counters_.refused_per_client);
       continue;
     }
     int one = 1;
@@ -132,31 +154,35 @@ void TcpServer::accept(int listener) noexcept {
     try {
       auto added = connections_.emplace(fd, std::make_unique<Connection>());
       connection = added.first->second.get();
+      try {
+        ++per_client_[address];
+      } catch (const std::bad_alloc&) {
+        connections_.erase(fd);
+        throw;
+      }
     } catch (const std::bad_alloc&) {
       ::close(fd);  // no memory for one more connection: refuse it, keep the others
       continue;
     }
     connection->fd = fd;
-    connection->peer = ipAddressOf(peer);
+    connection->peer = address;
     if (query_log_) {
       connection->peer_address = peer;
       connection->local_address = SocketAddress::localOf(fd).storage;
     }
     connection->last_activity = Clock::now();
+    connection->accepted = connection->last_activity;
     connection->events = EPOLLIN;
     epoll_event event{};
     event.events = connection->events;
     event.data.fd = fd;
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
-      connections_.erase(fd);
-      ::close(fd);
-    }
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) close(fd);
   }
 }
 
 void TcpServer::onReadable(Connection& connection) noexcept {
   std::uint8_t buffer[16384];
-  while (true) {
+  while (!connection.finishing) {
     ssize_t n = ::read(connection.fd, buffer, sizeof buffer);
     if (n > 0) {
       if (!append(connection.input, buffer, static_cast<std::size_t>(n))) {
@@ -184,13 +210,19 @@ void TcpServer::answerComplete(Connection& connection) noexcept {
   const ServingState* state = state_.get();
   std::size_t consumed = 0;
   auto& input = connection.input;
-  while (input.size() - consumed >= 2 &&
+  while (input.size() - consumed >= 2 && !connection.finishing &&
          connection.output.size() - connection.output_sent < limits_.max_pending_output) {
     std::size_t length = loadU16(input.data() + consumed);
     if (input.size() - consumed - 2 < length) break;
     const std::uint8_t* message = input.data() + consumed + 2;
     consumed += 2 + length;
     connection.last_activity = Clock::now();
+    if (++connection.queries >= limits_.max_queries_per_connection) {
+      // This is the last one: answer it, send everything, close (RFC 7766 §6.2.3 lets a server
+      // close a connection it has answered; the client opens another).
+      connection.finishing = true;
+      count(limit_counters_.closed_queries);
+    }
     if (!state) continue;
     QueryResult result = processQuery(*state, message, length, connection.peer, Transport::Tcp,
                                       limits_.advertised_payload, context_, response_.get() + 2);
@@ -225,12 +257,16 @@ void TcpServer::onWritable(Connection& connection) noexcept {
     connection.output.clear();
     connection.output_sent = 0;
     // Queries held back by backpressure can go now.
-    if (connection.input.size() >= 2) {
+    if (!connection.finishing && connection.input.size() >= 2) {
       std::size_t length = loadU16(connection.input.data());
       if (connection.input.size() >= 2 + length) {
         answerComplete(connection);
         return;
       }
+    }
+    if (connection.finishing) {
+      finishAfterOutput(connection);
+      return;
     }
     if (connection.peer_closed) {
       close(fd);
@@ -240,11 +276,21 @@ void TcpServer::onWritable(Connection& connection) noexcept {
   updateInterest(connection);
 }
 
+void TcpServer::finishAfterOutput(Connection& connection) noexcept {
+  // Our side first, then what the client has sent past its last query is read and dropped, so
+  // that the close does not reset the connection (a reset can discard answers still in flight).
+  ::shutdown(connection.fd, SHUT_WR);
+  std::uint8_t discard[4096];
+  for (int i = 0; i < 16 && ::read(connection.fd, discard, sizeof discard) > 0; ++i) {
+  }
+  close(connection.fd);
+}
+
 void TcpServer::updateInterest(Connection& connection) noexcept {
   std::uint32_t events = 0;
   bool pending = connection.output_sent < connection.output.size();
   if (pending) events |= EPOLLOUT;
-  if (!connection.peer_closed &&
+  if (!connection.peer_closed && !connection.finishing &&
       connection.output.size() - connection.output_sent < limits_.max_pending_output) {
     events |= EPOLLIN;
   }
@@ -262,20 +308,33 @@ TcpServer::ConnectionTable::iterator TcpServer::close(ConnectionTable::iterator 
   if (it == connections_.end()) return it;
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->first, nullptr);
   ::close(it->first);
+  if (auto client = per_client_.find(it->second->peer); client != per_client_.end()) {
+    if (--client->second == 0) per_client_.erase(client);
+  }
   return connections_.erase(it);
 }
 
-void TcpServer::setLimits(std::chrono::milliseconds idle_timeout, std::size_t max_connections) {
+void TcpServer::setLimits(const TcpLimits& limits) {
   std::lock_guard lock(next_limits_mutex_);
-  next_limits_.idle_timeout = idle_timeout;
-  next_limits_.max_connections = max_connections;
+  next_limits_ = limits;
   limits_changed_.store(true);
 }
 
-void TcpServer::closeIdle() noexcept {
-  const auto deadline = Clock::now() - limits_.idle_timeout;
+void TcpServer::closeExpired() noexcept {
+  const auto now = Clock::now();
+  const auto idle_deadline = now - limits_.idle_timeout;
+  const auto age_deadline = now - limits_.max_connection_time;
   for (auto it = connections_.begin(); it != connections_.end();) {
-    it = it->second->last_activity < deadline ? close(it) : std::next(it);
+    const Connection& connection = *it->second;
+    if (connection.accepted < age_deadline) {
+      count(limit_counters_.closed_connection_time);
+      it = close(it);
+    } else if (connection.last_activity < idle_deadline) {
+      count(limit_counters_.closed_idle);
+      it = close(it);
+    } else {
+      ++it;
+    }
   }
 }
 

@@ -101,10 +101,13 @@ std::size_t udpResponseLimit(const Query& query, std::size_t our_payload) noexce
 std::size_t writeResponse(const std::uint8_t* query_bytes, const Query& query,
                           const AnswerPlan& plan, WriteLimits limits, std::uint8_t* out) noexcept {
   // Header: ID, QR, the query's opcode, RD and CD copied (RFC 1035 §4.1.1, RFC 6840 §5.9);
-  // RA, Z and AD clear.
-  std::uint16_t flags = static_cast<std::uint16_t>(
-      flag::QR | (query.flags & (0x7800 | flag::RD | flag::CD)) | (plan.rcode & 0x0F));
-  if (plan.authoritative) flags |= flag::AA;
+  // RA, Z and AD clear. RD, CD and AA are defined for QUERY only: the reply to any other opcode
+  // (NOTIMP) copies the opcode alone and states no authority.
+  const bool standard_query = (query.flags & 0x7800) == 0;
+  const std::uint16_t copied = standard_query ? (flag::RD | flag::CD) : 0;
+  std::uint16_t flags = static_cast<std::uint16_t>(flag::QR | (query.flags & (0x7800 | copied)) |
+                                                   (plan.rcode & 0x0F));
+  if (plan.authoritative && standard_query) flags |= flag::AA;
   WireWriter writer(out, limits.max_size, kHeaderSize);
   if (query.has_question) {
     writer.bytes(query_bytes + kHeaderSize, query.question_end - kHeaderSize);

@@ -438,3 +438,43 @@ TEST(ServerConfig, ReadsUserAndLog) {
 
 }  // namespace
 }  // namespace nines::dnsd
+
+namespace nines::dnsd {
+namespace {
+
+// The [server] TCP limits.
+const BadCase kTcpBadCases[] = {
+    {"tcp_max_connections_per_client = 0\n",
+     {{1, "0", "tcp_max_connections_per_client must be an integer from 1 to 1000000"}}},
+    {"tcp_max_queries_per_connection = -1\n",
+     {{1, "-1", "tcp_max_queries_per_connection must be an integer from 1 to 1000000000"}}},
+    {"tcp_max_connection_time = 0\n",
+     {{1, "0", "tcp_max_connection_time must be seconds in (0, 86400]"}}},
+    {"tcp_max_connection_time = \"long\"\n",
+     {{1, "\"long", "tcp_max_connection_time must be seconds in (0, 86400]"}}},
+    {"tcp_idle_timeout = 7200\n", {{1, "7200", "tcp_idle_timeout must be seconds in (0, 3600]"}}},
+};
+
+TEST(ServerConfig, ReportsTcpLimitProblemsAtTheirPlace) {
+  for (const BadCase& c : kTcpBadCases) expectErrors(c);
+}
+
+TEST(ServerConfig, ReadsTcpLimits) {
+  TempDir dir;
+  ConfigResult defaults = loadServerConfig(dir.write("a.toml", kServer));
+  ASSERT_TRUE(defaults.errors.empty());
+  EXPECT_EQ(defaults.config.server.tcp_max_connections_per_client, 32u);
+  EXPECT_EQ(defaults.config.server.tcp_max_queries_per_connection, 10000u);
+  EXPECT_EQ(defaults.config.server.tcp_max_connection_time, 120.0);
+  ConfigResult result =
+      loadServerConfig(dir.write("b.toml", kServer + "tcp_max_connections_per_client = 4\n"
+                                                     "tcp_max_queries_per_connection = 50\n"
+                                                     "tcp_max_connection_time = 2.5\n"));
+  ASSERT_TRUE(result.errors.empty()) << result.errors.front().toString();
+  EXPECT_EQ(result.config.server.tcp_max_connections_per_client, 4u);
+  EXPECT_EQ(result.config.server.tcp_max_queries_per_connection, 50u);
+  EXPECT_EQ(result.config.server.tcp_max_connection_time, 2.5);
+}
+
+}  // namespace
+}  // namespace nines::dnsd

@@ -86,7 +86,9 @@ TEST(RestartRequired, ListsWhatOnlyARestartApplies) {
       {"", "", {}},
       {"threads = 4\n", "", {"[server] threads"}},
       // The TCP limits apply live; the UDP payload size does not.
-      {"udp_payload = 1400\ntcp_max_connections = 5\ntcp_idle_timeout = 2.0\n",
+      {"udp_payload = 1400\ntcp_max_connections = 5\ntcp_idle_timeout = 2.0\n"
+       "tcp_max_connections_per_client = 3\ntcp_max_connection_time = 9\n"
+       "tcp_max_queries_per_connection = 7\n",
        "",
        {"[server] udp_payload"}},
       {"", "[http]\nlisten = \"127.0.0.1:9\"\n", {"[http] listen"}},

@@ -27,6 +27,9 @@ struct ServerConfig {
   std::size_t udp_payload = 1232;     // our EDNS payload size (RFC 6891 §6.2.5)
   double tcp_idle_timeout = 10.0;     // seconds a TCP connection may stay silent (RFC 7766 §6.2.3)
   std::size_t tcp_max_connections = 1024;
+  std::size_t tcp_max_connections_per_client = 32;  // per client address
+  double tcp_max_connection_time = 120.0;           // seconds from accept, however busy
+  std::size_t tcp_max_queries_per_connection = 10000;
   // A file holding the config digest this nameserver was deployed with (ReloadRecord's
   // expected_digest), resolved; empty: none.
   std::string digest_file;

@@ -14,6 +14,7 @@
 #include "nines/dnsd/control/query_count_fold.h"
 #include "nines/dnsd/control/reload_record.h"
 #include "nines/dnsd/health/report_ingest.h"
+#include "nines/dnsd/net/tcp_server.h"
 #include "nines/dnsd/serve/serving_state.h"
 
 namespace nines::dnsd {
@@ -32,6 +33,8 @@ struct MetricsSources {
   std::uint64_t query_log_messages = 0;  // queued for the writer, summed over the workers
   std::uint64_t query_log_dropped = 0;   // dropped because the writer fell behind
   double now = 0;                        // wall clock seconds, the clock of reports and views
+  // The TCP server's limit counters (TcpLimitCounters); left out when null (no TCP server yet).
+  const TcpLimitCounters* tcp_limits = nullptr;
 };
 
 // The exposition, every family above.
