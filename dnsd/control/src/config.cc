@@ -370,7 +370,7 @@ ConfigResult loadServerConfig(const std::string& path) {
       *server,
       {"listen", "zones", "threads", "udp_payload", "tcp_idle_timeout", "tcp_max_connections",
        "tcp_max_connections_per_client", "tcp_max_connection_time",
-       "tcp_max_queries_per_connection", "digest_file", "user"},
+       "tcp_max_queries_per_connection", "digest_file", "user", "state_dir"},
       "[server]", path, errors);
 
   if (const auto* listen = (*server)["listen"].as_array()) {
@@ -395,6 +395,22 @@ ConfigResult loadServerConfig(const std::string& path) {
     } else {
       std::filesystem::path p = digest_file.as_string()->get();
       config.digest_file = (p.is_absolute() ? p : base / p).lexically_normal().string();
+    }
+  }
+
+  if (const auto& state_dir = (*server)["state_dir"]) {
+    std::error_code error;
+    if (!state_dir.is_string() || state_dir.as_string()->get().empty()) {
+      errors.push_back(at(path, state_dir.node()->source(), "state_dir must be a path string"));
+    } else {
+      std::filesystem::path p = state_dir.as_string()->get();
+      p = (p.is_absolute() ? p : base / p).lexically_normal();
+      if (!std::filesystem::is_directory(p, error)) {
+        errors.push_back(at(path, state_dir.node()->source(),
+                            "state_dir: " + p.string() + " is not a directory"));
+      } else {
+        config.state_dir = p.string();
+      }
     }
   }
 

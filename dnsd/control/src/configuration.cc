@@ -147,6 +147,8 @@ std::vector<std::string> restartRequired(const Config& running, const Config& ne
   // a load of shared state on every query. (The other tcp_* limits are applied live: the TCP
   // thread takes them at its idle sweep.)
   if (a.udp_payload != b.udp_payload) out.push_back("[server] udp_payload");
+  // The state file is read once, at start.
+  if (a.state_dir != b.state_dir) out.push_back("[server] state_dir");
   // Privileges are dropped once, after binding at start.
   const std::string user_before = a.run_as ? a.run_as->user : "";
   const std::string user_after = b.run_as ? b.run_as->user : "";
@@ -182,6 +184,7 @@ Config applicableConfig(const Config& running, Config next) {
   next.server.listen = running.server.listen;
   next.server.threads = running.server.threads;
   next.server.udp_payload = running.server.udp_payload;
+  next.server.state_dir = running.server.state_dir;
   next.server.run_as = running.server.run_as;
   next.log.format = running.log.format;
   next.query_log = running.query_log;

@@ -55,11 +55,18 @@ Server::Server(Config config)
       ingest_(config_.health.probers, config_.health.max_skew, votes_, wallClock) {
   if (config_.health.probers.empty()) embedded_ = std::make_unique<EmbeddedProber>(votes_);
   publisher_.recordChangesIn(&events_);
+  if (!embedded_ && !config_.server.state_dir.empty()) {
+    std::string error;
+    if (!ingest_.useStateFile(config_.server.state_dir + "/prober-sequences.json", &error)) {
+      base::logError("state_dir: " + error + "; it is written anew from the next reports");
+    }
+  }
 }
 
 Server::~Server() {
   stop();
   if (http_) http_->stop();
+  ingest_.flushState();  // the reports accepted until the API stopped
 }
 
 std::vector<zones::Zone> Server::keepFailedZones(zones::LoadResult& result) const {
@@ -255,7 +262,11 @@ void Server::start() {
       kHealthTick, std::max(std::chrono::milliseconds(10),
                             std::chrono::milliseconds(static_cast<long>(ttl * 1000 / 4))));
   std::function<void()> before_tick;
-  if (embedded_) before_tick = [this, refresh] { embedded_->feedVotes(wallClock(), refresh); };
+  if (embedded_) {
+    before_tick = [this, refresh] { embedded_->feedVotes(wallClock(), refresh); };
+  } else {
+    before_tick = [this] { ingest_.flushState(); };  // a no-op unless a report came in
+  }
   publisher_.start(tick, std::move(before_tick));
   for (const auto& address : listeners_.bound()) {
     base::logInfo("listening on " + address.toString() + " (udp, tcp)");
@@ -405,6 +416,7 @@ void Server::stop() {
   }
   threads_.clear();
   if (query_log_ && was_serving) logQueryLogTotals(*query_log_);
+  ingest_.flushState();
 }
 
 }  // namespace nines::dnsd

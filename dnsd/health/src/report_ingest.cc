@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <new>
 #include <nlohmann/json.hpp>
 
 #include "nines/probers/report.h"
@@ -69,7 +70,8 @@ ReportIngest::ReportIngest(std::vector<ProberKey> probers, double max_skew, Vote
       clock_(std::move(clock)),
       log_(log ? std::move(log) : Logger([](base::LogLevel level, const std::string& message) {
         base::logLine(level, message);
-      })) {
+      })),
+      started_(clock_()) {
   for (auto& key : probers) {
     Prober prober;
     prober.stats.id = key.id;
@@ -170,6 +172,12 @@ IngestReply ReportIngest::ingest(std::string_view prober, std::string_view signa
                   "seq " + std::to_string(report.seq) + " is not after the last accepted, " +
                       std::to_string(stats.last_seq));
   }
+  if (!known->accepted_since_start && report.time < started_) {
+    return refuse(stats, prober, ReportOutcome::Replay, 409,
+                  "report time is " + seconds(started_ - report.time) +
+                      " s before dnsd started, and none of this prober's since: a report from "
+                      "before a restart is not taken");
+  }
   ProberInfo info{report.prober, report.region, std::nullopt};
   if (report.has_location) info.location = zones::GeoPoint{report.latitude, report.longitude};
   const std::size_t applied = table_.apply(info, report.results);
@@ -177,6 +185,16 @@ IngestReply ReportIngest::ingest(std::string_view prober, std::string_view signa
   stats.has_seq = true;
   stats.last_seq = report.seq;
   stats.last_report = now;
+  known->accepted_since_start = true;
+  if (!state_path_.empty()) {
+    try {
+      sequences_[stats.id] = report.seq;
+      state_dirty_ = true;
+      if (now - state_written_ >= 1.0) saveState(now);
+    } catch (const std::bad_alloc&) {
+      // The in-memory seq above still refuses replays until a restart.
+    }
+  }
   stats.region = report.region;
   ++stats.counts[static_cast<std::size_t>(ReportOutcome::Accepted)];
   if (first) {
@@ -198,8 +216,17 @@ void ReportIngest::setProbers(std::vector<ProberKey> probers, double max_skew) {
     for (auto& key : probers) {
       Prober prober;
       prober.stats.id = key.id;
+      bool kept = false;
       for (auto& old : probers_) {
-        if (old.key.id == key.id) prober.stats = old.stats;
+        if (old.key.id == key.id) {
+          prober.stats = old.stats;
+          prober.accepted_since_start = old.accepted_since_start;
+          kept = true;
+        }
+      }
+      if (auto on_file = sequences_.find(key.id); !kept && on_file != sequences_.end()) {
+        prober.stats.has_seq = true;
+        prober.stats.last_seq = on_file->second;
       }
       prober.key = std::move(key);
       next.push_back(std::move(prober));
@@ -217,6 +244,44 @@ void ReportIngest::setProbers(std::vector<ProberKey> probers, double max_skew) {
     table_.forgetProber(id);
     log_(base::LogLevel::Info, "prober " + id + " is no longer configured: its votes are dropped");
   }
+}
+
+bool ReportIngest::useStateFile(const std::string& path, std::string* error) {
+  ProberSequences loaded;
+  const bool read = readSequenceFile(path, loaded, error);
+  std::lock_guard lock(mutex_);
+  state_path_ = path;
+  for (const auto& [id, seq] : loaded) {
+    std::uint64_t& kept = sequences_[id];
+    kept = std::max(kept, seq);
+  }
+  for (auto& prober : probers_) {
+    auto on_file = sequences_.find(prober.key.id);
+    if (on_file == sequences_.end()) continue;
+    if (!prober.stats.has_seq || prober.stats.last_seq < on_file->second) {
+      prober.stats.has_seq = true;
+      prober.stats.last_seq = on_file->second;
+    }
+  }
+  return read;
+}
+
+void ReportIngest::flushState() {
+  std::lock_guard lock(mutex_);
+  if (state_dirty_) saveState(clock_());
+}
+
+void ReportIngest::saveState(double now) {
+  state_written_ = now;
+  std::string error;
+  if (writeSequenceFile(state_path_, sequences_, &error)) {
+    state_dirty_ = false;
+    return;
+  }
+  logLimited("state file", ReportOutcome::Accepted, base::LogLevel::Error,
+             "report sequence numbers not saved (a replay after a restart is refused only by "
+             "the start-time rule): " +
+                 error);
 }
 
 std::vector<ProberReportStats> ReportIngest::stats() const {

@@ -453,6 +453,7 @@ const BadCase kTcpBadCases[] = {
     {"tcp_max_connection_time = \"long\"\n",
      {{1, "\"long", "tcp_max_connection_time must be seconds in (0, 86400]"}}},
     {"tcp_idle_timeout = 7200\n", {{1, "7200", "tcp_idle_timeout must be seconds in (0, 3600]"}}},
+    {"state_dir = 5\n", {{1, "5", "state_dir must be a path string"}}},
 };
 
 TEST(ServerConfig, ReportsTcpLimitProblemsAtTheirPlace) {
@@ -474,6 +475,21 @@ TEST(ServerConfig, ReadsTcpLimits) {
   EXPECT_EQ(result.config.server.tcp_max_connections_per_client, 4u);
   EXPECT_EQ(result.config.server.tcp_max_queries_per_connection, 50u);
   EXPECT_EQ(result.config.server.tcp_max_connection_time, 2.5);
+}
+
+TEST(ServerConfig, StateDirIsAnExistingDirectoryRelativeToTheFile) {
+  TempDir dir;
+  dir.write("state/.keep", "");
+  ConfigResult good = loadServerConfig(dir.write("a.toml", kServer + "state_dir = \"state\"\n"));
+  ASSERT_TRUE(good.errors.empty()) << good.errors.front().toString();
+  EXPECT_EQ(good.config.server.state_dir, dir.path() + "/state");
+  ConfigResult missing =
+      loadServerConfig(dir.write("b.toml", kServer + "state_dir = \"nowhere\"\n"));
+  ASSERT_EQ(missing.errors.size(), 1u);
+  EXPECT_NE(
+      missing.errors[0].toString().find("state_dir: " + dir.path() + "/nowhere is not a directory"),
+      std::string::npos)
+      << missing.errors[0].toString();
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "nines/probers/report.h"
+#include "process.h"
 
 namespace nines::dnsd {
 namespace {
@@ -277,6 +278,76 @@ TEST(ReportIngestRotation, RemovedProberLosesItsVotesAndANewOneStartsClean) {
   f.ingest.setProbers({{"us-1", kUsKey, ""}, {"eu-1", kEuKey, ""}}, 30.0);
   EXPECT_FALSE(f.stats("eu-1").has_seq);
   EXPECT_EQ(f.ingest.ingest("eu-1", probers::signBody(kEuKey, body), body).status, 200);
+}
+
+// A restart is a new ReportIngest. Until a prober has a report accepted, one made before the start
+// is a replay (the start-time rule); after that, the sequence number alone decides.
+TEST(ReportIngest, AReportFromBeforeTheStartIsAReplay) {
+  Fixture f;  // started at kStart
+  auto send = [&](std::uint64_t seq, double time) {
+    std::string body = probers::encodeReport(report("eu-1", seq, time, true));
+    return f.ingest.ingest("eu-1", probers::signBody(kEuKey, body), body);
+  };
+  IngestReply before = send(10, kStart - 5);
+  EXPECT_EQ(before.status, 409) << before.body;
+  EXPECT_EQ(before.outcome, ReportOutcome::Replay);
+  EXPECT_NE(before.body.find("before dnsd started"), std::string::npos) << before.body;
+  EXPECT_EQ(send(11, kStart).status, 200);
+  // Once one is in, a prober clock a few seconds behind ours is within max_skew as before.
+  EXPECT_EQ(send(12, kStart - 5).status, 200);
+  // us-1 has had none accepted yet: the rule still holds for it.
+  std::string us = probers::encodeReport(report("us-1", 1, kStart - 1, true));
+  EXPECT_EQ(f.ingest.ingest("us-1", probers::signBody(kUsKey, us), us).status, 409);
+}
+
+// With a state file, the last accepted seq outlives the process: a report captured before a
+// restart is refused after it even when its time is after the new start (a prober clock ahead of
+// ours, within max_skew), which the start-time rule alone would let through.
+TEST(ReportIngest, TheStateFileKeepsSequenceNumbersAcrossARestart) {
+  nines::testing::TempDir dir;
+  const std::string path = dir.path() + "/prober-sequences.json";
+  const std::string captured = probers::encodeReport(report("eu-1", 500, kStart + 20, false));
+  {
+    Fixture before;
+    std::string error;
+    ASSERT_TRUE(before.ingest.useStateFile(path, &error)) << error;  // not there yet: no error
+    EXPECT_EQ(before.ingest.ingest("eu-1", probers::signBody(kEuKey, captured), captured).status,
+              200);
+    before.ingest.flushState();
+  }
+  EXPECT_NE(nines::testing::readFile(path).find("\"eu-1\":500"), std::string::npos)
+      << nines::testing::readFile(path);
+
+  Fixture after;
+  after.now = kStart + 10;  // 10 s later: the captured report's time is after this start
+  {
+    Fixture without_file;  // what the start-time rule alone does with it
+    without_file.now = kStart + 10;
+    EXPECT_EQ(
+        without_file.ingest.ingest("eu-1", probers::signBody(kEuKey, captured), captured).status,
+        200);
+  }
+  std::string error;
+  ASSERT_TRUE(after.ingest.useStateFile(path, &error)) << error;
+  EXPECT_EQ(after.stats("eu-1").last_seq, 500u);
+  IngestReply replay = after.ingest.ingest("eu-1", probers::signBody(kEuKey, captured), captured);
+  EXPECT_EQ(replay.status, 409) << replay.body;
+  EXPECT_EQ(after.table.verdict(kTarget, after.now).reason, "no votes yet");
+  std::string next = probers::encodeReport(report("eu-1", 501, kStart + 10, true));
+  EXPECT_EQ(after.ingest.ingest("eu-1", probers::signBody(kEuKey, next), next).status, 200);
+}
+
+TEST(ReportIngest, AStateFileThatCannotBeReadIsAnErrorAndIsWrittenAnew) {
+  nines::testing::TempDir dir;
+  const std::string path = dir.write("prober-sequences.json", "{\"version\": 1, \"probers\": [1]}");
+  Fixture f;
+  std::string error;
+  EXPECT_FALSE(f.ingest.useStateFile(path, &error));
+  EXPECT_NE(error.find(path), std::string::npos) << error;
+  std::string body = probers::encodeReport(report("eu-1", 7, kStart, true));
+  EXPECT_EQ(f.ingest.ingest("eu-1", probers::signBody(kEuKey, body), body).status, 200);
+  f.ingest.flushState();
+  EXPECT_EQ(nines::testing::readFile(path), "{\"probers\":{\"eu-1\":7},\"version\":1}\n");
 }
 
 }  // namespace

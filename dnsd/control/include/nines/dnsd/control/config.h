@@ -34,6 +34,9 @@ struct ServerConfig {
   // expected_digest), resolved; empty: none.
   std::string digest_file;
   std::optional<RunAs> run_as;  // [server] user: who dnsd becomes after binding; none: stays
+  // A directory of dnsd's own state kept across restarts (the probers' last report sequence
+  // numbers, report_ingest.h), resolved; empty: none.
+  std::string state_dir;
 };
 
 struct HttpConfig {

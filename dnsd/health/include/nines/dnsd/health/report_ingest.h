@@ -12,7 +12,18 @@
 //   body's "prober" differs from the header    400
 //   |time - our clock| > max_skew              422 (well-formed, but not acceptable now)
 //   seq <= the last accepted seq of the prober 409 (a replay, or a prober gone back in time)
+//   no report of the prober accepted since     409 (made before a restart: a replay)
+//     start, and time < dnsd's start
 //   otherwise                                  200, votes applied
+//
+// Replays across a restart. The last accepted seq of each prober is kept in memory and, with
+// [server] state_dir, in a file (sequence_file.h) read at start: a report captured before a
+// restart has a seq at or below the one on file and stays refused. The file is written at most
+// once a second while reports come in (useStateFile, flushState) and at stop, so after a crash
+// (not a clean stop) the last second's reports are not on file; for those, and for every report
+// when there is no state_dir, the start-time rule above holds: until a prober has a report
+// accepted, one whose time is before dnsd started is refused. (A prober whose clock runs behind
+// ours by d seconds has its reports refused for d seconds after a restart; max_skew bounds d.)
 // Each outcome is counted per prober (reports naming no configured prober share one "(unknown)"
 // entry, so forged names cannot grow memory) and logged at most once per prober, outcome and
 // minute; the next line says how many were not logged.
@@ -31,6 +42,7 @@
 
 #include "nines/base/log.h"
 #include "nines/dnsd/health/prober_key.h"
+#include "nines/dnsd/health/sequence_file.h"
 #include "nines/dnsd/health/vote_table.h"
 #include "nines/probers/report.h"
 
@@ -90,11 +102,22 @@ class ReportIngest {
   // Configured probers in configuration order, then kUnknownProber when anything came under it.
   std::vector<ProberReportStats> stats() const;
 
+  // Keeps each prober's last accepted seq in `path` (sequence_file.h): reads it now (a prober on
+  // file starts from its seq there), then writes it after an accepted report, at most once a
+  // second (flushState() writes what is left). False, with *error, when the file is there but
+  // cannot be read: it is written anew from what comes in. Thread-safe.
+  bool useStateFile(const std::string& path, std::string* error);
+  // Writes the state file if a report was accepted since it was last written. A failed write is
+  // logged (once a minute) and tried again at the next call. Thread-safe.
+  void flushState();
+
  private:
   struct Prober {
     ProberKey key;
     ProberReportStats stats;
+    bool accepted_since_start = false;
   };
+  void saveState(double now);  // mutex_ held
   // Counts and (rate-limited) logs a refusal; returns the reply. mutex_ held.
   IngestReply refuse(ProberReportStats& stats, std::string_view claimed, ReportOutcome outcome,
                      int status, const std::string& message);
@@ -110,6 +133,13 @@ class ReportIngest {
   probers::Report report_;          // the last decoded, its storage reused; guarded by mutex_
   std::vector<Prober> probers_;
   ProberReportStats unknown_;
+  const double started_;  // clock seconds at construction: dnsd's start
+  // Last accepted seq of every prober seen, configured now or not (so that one removed and added
+  // back by reloads is not replayed either); what the state file holds.
+  ProberSequences sequences_;
+  std::string state_path_;  // empty: no state file
+  bool state_dirty_ = false;
+  double state_written_ = 0;
   struct Logged {
     double at = 0;
     std::uint64_t suppressed = 0;
