@@ -57,9 +57,15 @@ void loadListen(toml::node_view<const toml::node> node, const std::string& file,
   }
 }
 
+void loadSeconds(const toml::table& table, const char* key, double max, const std::string& file,
+                 double& out, base::Diagnostics& errors);
+
 void loadHttp(const toml::table& http, const std::string& file, HttpConfig& config,
               base::Diagnostics& errors) {
-  rejectUnknownKeys(http, {"listen", "token", "test_hooks"}, "[http]", file, errors);
+  rejectUnknownKeys(http,
+                    {"listen", "token", "test_hooks", "requests_per_second", "burst",
+                     "max_connections_per_client", "header_timeout", "request_timeout"},
+                    "[http]", file, errors);
   const auto& listen = http["listen"];
   if (listen.is_string()) {
     // A single address is common enough to accept as a string.
@@ -87,6 +93,33 @@ void loadHttp(const toml::table& http, const std::string& file, HttpConfig& conf
       config.test_hooks = hooks.as_boolean()->get();
     }
   }
+  ApiLimits& limits = config.limits;
+  auto number = [&](const char* key, double min, double max, double& out) {
+    const auto& node = http[key];
+    if (!node) return;
+    auto value = node.value<double>();
+    if (!node.is_number() || !value || !(*value >= min) || *value > max) {
+      errors.push_back(at(file, node.node()->source(),
+                          std::string(key) + " must be a number from " +
+                              std::to_string(static_cast<long>(min)) + " to " +
+                              std::to_string(static_cast<long>(max))));
+      return;
+    }
+    out = *value;
+  };
+  number("requests_per_second", 0, 1000000, limits.requests_per_second);
+  number("burst", 1, 1000000, limits.burst);
+  if (const auto& node = http["max_connections_per_client"]) {
+    auto value = node.value<long long>();
+    if (!node.is_integer() || !value || *value < 1 || *value > 1000000) {
+      errors.push_back(at(file, node.node()->source(),
+                          "max_connections_per_client must be an integer from 1 to 1000000"));
+    } else {
+      limits.max_connections_per_client = static_cast<std::size_t>(*value);
+    }
+  }
+  loadSeconds(http, "header_timeout", 3600, file, limits.header_timeout, errors);
+  loadSeconds(http, "request_timeout", 3600, file, limits.request_timeout, errors);
 }
 
 std::optional<zones::GeoPoint> geoPoint(const toml::node& node, const std::string& file,

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api_guard.h"
+#include "guarded_server.h"
 #include "nines/base/log.h"
 #include "nines/dnsd/control/metrics.h"
 #include "nines/probers/report.h"
@@ -14,7 +16,9 @@ namespace nines::dnsd {
 
 namespace {
 
-constexpr std::size_t kMaxBody = 64 * 1024;
+// The bodies of routes other than reports: a drain's selector is a few names.
+constexpr std::size_t kMaxSelectorBody = 4 * 1024;
+constexpr std::size_t kMaxOtherBody = 1024;
 // Requests served at once. Each is short (a report is decoded in about a millisecond); more
 // threads only help while some clients are slow to send.
 constexpr std::size_t kApiThreads = 16;
@@ -36,6 +40,14 @@ std::size_t contentLength(const httplib::Request& request) {
 
 std::string errorBody(const std::string& message) {
   return nlohmann::json{{"error", message}}.dump();
+}
+
+std::size_t maxBodyFor(const std::string& path) {
+  if (path == kReportsPath) return probers::kMaxReportBody;
+  if (path == "/v1/drain" || path == "/v1/undrain" || path == "/v1/test/health") {
+    return kMaxSelectorBody;
+  }
+  return kMaxOtherBody;
 }
 
 // Constant-time comparison, so the token cannot be guessed a byte at a time from timings.
@@ -146,7 +158,12 @@ int bindServer(httplib::Server& server, const SocketAddress& address) {
 }  // namespace
 
 HttpApi::HttpApi(HttpConfig config, ControlHandlers handlers)
-    : config_(std::move(config)), token_(config_.token), handlers_(std::move(handlers)) {}
+    : config_(std::move(config)),
+      token_(config_.token),
+      handlers_(std::move(handlers)),
+      guard_(std::make_unique<ApiGuard>(config_.limits)) {}
+
+void HttpApi::setClientLimits(const ApiLimits& limits) { guard_->setLimits(limits); }
 
 void HttpApi::setToken(std::string token) {
   std::lock_guard lock(token_mutex_);
@@ -175,7 +192,7 @@ void HttpApi::setLimits(httplib::Server& server) {
     int one = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   });
-  // The largest body any endpoint takes; the others are held to kMaxBody below.
+  // The largest body any endpoint takes; the others are held to theirs below (maxBodyFor).
   server.set_payload_max_length(probers::kMaxReportBody);
   server.set_read_timeout(5, 0);
   server.set_write_timeout(5, 0);
@@ -189,32 +206,42 @@ void HttpApi::setLimits(httplib::Server& server) {
   // Runs once the headers are in and before the body is read: a body announced too large is
   // refused unread. cpp-httplib 0.11 reads a chunked body, or one without Content-Length, to the
   // end whatever its size, so a request that may carry a body must say how long it is.
-  server.set_pre_routing_handler(
-      [this](const httplib::Request& request, httplib::Response& response) {
-        offerGzipOnly(const_cast<httplib::Request&>(request));
-        const bool report = request.path == kReportsPath;
-        const bool may_have_body =
-            request.method != "GET" && request.method != "HEAD" && request.method != "OPTIONS";
-        std::string body;
-        if (may_have_body &&
-            (!request.has_header("Content-Length") || request.has_header("Transfer-Encoding"))) {
-          response.status = 411;
-          body = errorBody("a body needs a Content-Length (and no Transfer-Encoding)");
-        } else if (const std::size_t length = contentLength(request);
-                   length > (report ? probers::kMaxReportBody : kMaxBody)) {
-          response.status = 413;
-          body = errorBody("body over the size limit");
-          if (report && handlers_.reportTooLarge) {
-            response.status = handlers_.reportTooLarge(
-                request.get_header_value(probers::kProberHeader), length, body);
-          }
-        } else {
-          return httplib::Server::HandlerResponse::Unhandled;
-        }
-        response.set_header("Connection", "close");
-        response.set_content(body, "application/json");
-        return httplib::Server::HandlerResponse::Handled;
-      });
+  server.set_pre_routing_handler([this](const httplib::Request& request,
+                                        httplib::Response& response) {
+    GuardedServer::headersRead();
+    offerGzipOnly(const_cast<httplib::Request&>(request));
+    const bool report = request.path == kReportsPath;
+    if (const auto wait = guard_->retryAfter(GuardedServer::currentClient(), report)) {
+      response.status = 429;
+      response.set_header("Retry-After", std::to_string(*wait));
+      response.set_header("Connection", "close");
+      response.set_content(errorBody("too many requests from " + GuardedServer::currentClient() +
+                                     "; retry after " + std::to_string(*wait) + " s"),
+                           "application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    const bool may_have_body =
+        request.method != "GET" && request.method != "HEAD" && request.method != "OPTIONS";
+    std::string body;
+    if (may_have_body &&
+        (!request.has_header("Content-Length") || request.has_header("Transfer-Encoding"))) {
+      response.status = 411;
+      body = errorBody("a body needs a Content-Length (and no Transfer-Encoding)");
+    } else if (const std::size_t length = contentLength(request);
+               length > maxBodyFor(request.path)) {
+      response.status = 413;
+      body = errorBody("body over the size limit");
+      if (report && handlers_.reportTooLarge) {
+        response.status = handlers_.reportTooLarge(request.get_header_value(probers::kProberHeader),
+                                                   length, body);
+      }
+    } else {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    response.set_header("Connection", "close");
+    response.set_content(body, "application/json");
+    return httplib::Server::HandlerResponse::Handled;
+  });
 }
 
 void HttpApi::addRoutes(httplib::Server& server) {
@@ -324,7 +351,7 @@ void HttpApi::postTestHealth(const httplib::Request& request, httplib::Response&
 
 bool HttpApi::open(std::string* error) {
   for (const auto& address : config_.listen) {
-    auto server = std::make_unique<httplib::Server>();
+    auto server = std::make_unique<GuardedServer>(*guard_);
     setLimits(*server);
     addRoutes(*server);
     const int port = bindServer(*server, address);

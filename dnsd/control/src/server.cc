@@ -288,7 +288,10 @@ ReloadRecord Server::reload() {
   const std::vector<std::string> restart = restartRequired(config_, next.config);
   Config applied = applicableConfig(config_, std::move(next.config));
   // Everything below was validated above: from here on, each part takes its new settings.
-  if (http_) http_->setToken(applied.http.token);
+  if (http_) {
+    http_->setToken(applied.http.token);
+    http_->setClientLimits(applied.http.limits);
+  }
   base::setLogLevel(applied.log.level);
   if (tcp_) {
     tcp_->setLimits(tcpLimitsOf(applied.server));

@@ -39,10 +39,20 @@ struct ServerConfig {
   std::string state_dir;
 };
 
+// [http] limits per client address and per connection (dnsd/control/src/api_guard.h).
+struct ApiLimits {
+  double requests_per_second = 200;  // per client address, then 429; 0: no limit
+  double burst = 400;                // requests at once after a quiet spell
+  std::size_t max_connections_per_client = 8;
+  double header_timeout = 5;    // seconds from the accept to the end of the headers
+  double request_timeout = 30;  // seconds from the accept to the end of the response
+};
+
 struct HttpConfig {
   std::vector<SocketAddress> listen;  // empty: no HTTP API
   std::string token;                  // bearer token for /v1/drain and /v1/undrain; empty: refused
   bool test_hooks = false;            // enables POST /v1/test/health (tests only)
+  ApiLimits limits;
 };
 
 struct GeoConfig {

@@ -4,9 +4,14 @@
 // /status.js), and with test hooks on, POST /v1/test/health. Control plane only, never on the
 // query path.
 //
-// Bodies: a report may be up to probers::kMaxReportBody; every other request body up to 64 KiB.
-// A body over its limit is refused with 413 from its Content-Length, before it is read; a request
-// that may carry a body but has no Content-Length (or is chunked) is refused with 411.
+// Bodies, per route: a report may be up to probers::kMaxReportBody; a drain, undrain or test
+// health selector up to 4 KiB; every other request (they take none) up to 1 KiB. A body over its
+// limit is refused with 413 from its Content-Length, before it is read; a request that may carry
+// a body but has no Content-Length (or is chunked) is refused with 411.
+//
+// Floods ([http] limits, api_guard.h): connections per client address are capped, each
+// connection has header and request deadlines, and requests per client address go through a
+// token bucket (429 with Retry-After past it; reports have a bucket of their own).
 #pragma once
 
 #include <cstddef>
@@ -29,6 +34,8 @@ struct Response;
 }  // namespace httplib
 
 namespace nines::dnsd {
+
+class ApiGuard;
 
 // What the API asks of the server. Each call returns an HTTP status and a JSON body.
 struct ControlHandlers {
@@ -64,6 +71,8 @@ class HttpApi {
   const std::vector<SocketAddress>& boundAddresses() const noexcept { return bound_; }
   // A reload's [http] token: the next request is checked against it.
   void setToken(std::string token);
+  // A reload's [http] limits: the next connection is held to them.
+  void setClientLimits(const ApiLimits& limits);
 
  private:
   // Threads, timeouts, keep-alive and body limits (refused before the body is read).
@@ -85,6 +94,7 @@ class HttpApi {
   mutable std::mutex token_mutex_;
   std::string token_;  // config_.token, then each reload's; guarded by token_mutex_
   ControlHandlers handlers_;
+  std::unique_ptr<ApiGuard> guard_;
   std::vector<std::unique_ptr<httplib::Server>> servers_;
   std::vector<std::thread> threads_;
   std::vector<SocketAddress> bound_;
