@@ -173,6 +173,10 @@ TEST(ApiLimits, AFloodIsAnswered429WhileProbersAndQueriesAreServed) {
   EXPECT_EQ(answers, 6);
   // Another address is not limited by the flooder.
   EXPECT_EQ(statusOf(exchangeFrom("127.0.0.2", port, status)), 200);
+  const std::string metrics = exchangeFrom("127.0.0.3", port, "GET /metrics HTTP/1.1\r\n\r\n");
+  EXPECT_NE(metrics.find("nines_http_rate_limited_total " + std::to_string(limited) + "\n"),
+            std::string::npos)
+      << metrics.substr(0, 2000);
 }
 
 TEST(ApiLimits, TricklingHeadersAreCutOffAtTheHeaderDeadline) {

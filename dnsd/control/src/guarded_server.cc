@@ -1,12 +1,12 @@
 #include "guarded_server.h"
 
-#include <arpa/inet.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+
+#include "nines/dnsd/net/socket_address.h"
 
 namespace nines::dnsd {
 
@@ -18,25 +18,10 @@ Clock::duration seconds(double value) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(value));
 }
 
-std::string addressText(const sockaddr_storage& address) {
-  char text[INET6_ADDRSTRLEN] = "";
-  if (address.ss_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(address).sin_addr, text, sizeof text);
-  } else if (address.ss_family == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(address).sin6_addr, text,
-              sizeof text);
-  }
-  return text;
-}
-
-int portOf(const sockaddr_storage& address) {
-  if (address.ss_family == AF_INET) {
-    return ntohs(reinterpret_cast<const sockaddr_in&>(address).sin_port);
-  }
-  if (address.ss_family == AF_INET6) {
-    return ntohs(reinterpret_cast<const sockaddr_in6&>(address).sin6_port);
-  }
-  return -1;
+// An address without its port, "" when there is none: what limits are kept by.
+std::string addressText(const SocketAddress& address) {
+  const zones::IpAddress ip = ipAddressOf(address.storage);
+  return ip.family == 0 ? "" : ip.toString();
 }
 
 // A socket stream whose every wait ends at the connection's deadline: header_timeout after the
@@ -62,7 +47,7 @@ class DeadlineStream : public httplib::Stream {
   ssize_t read(char* data, size_t size) override {
     if (!is_readable()) return -1;
     while (true) {
-      const ssize_t n = ::recv(fd_, data, size, 0);
+      const ssize_t n = ::read(fd_, data, size);
       if (n < 0 && errno == EINTR) continue;
       return n;
     }
@@ -71,26 +56,23 @@ class DeadlineStream : public httplib::Stream {
   ssize_t write(const char* data, size_t size) override {
     if (!is_writable()) return -1;
     while (true) {
-      const ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL);
+      // dnsd ignores SIGPIPE (base/signals.h): a client gone is an error return here.
+      const ssize_t n = ::write(fd_, data, size);
       if (n < 0 && errno == EINTR) continue;
       return n;
     }
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    sockaddr_storage address{};
-    socklen_t length = sizeof address;
-    if (getpeername(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) return;
-    ip = addressText(address);
-    port = portOf(address);
+    const SocketAddress peer = SocketAddress::peerOf(fd_);
+    ip = addressText(peer);
+    port = peer.port();
   }
 
   void get_local_ip_and_port(std::string& ip, int& port) const override {
-    sockaddr_storage address{};
-    socklen_t length = sizeof address;
-    if (getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) return;
-    ip = addressText(address);
-    port = portOf(address);
+    const SocketAddress local = SocketAddress::localOf(fd_);
+    ip = addressText(local);
+    port = local.port();
   }
 
   socket_t socket() const override { return fd_; }
@@ -133,10 +115,7 @@ void GuardedServer::headersRead() {
 
 bool GuardedServer::process_and_close_socket(socket_t sock) {
   const auto accepted = Clock::now();
-  sockaddr_storage peer{};
-  socklen_t length = sizeof peer;
-  std::string client =
-      getpeername(sock, reinterpret_cast<sockaddr*>(&peer), &length) == 0 ? addressText(peer) : "";
+  const std::string client = addressText(SocketAddress::peerOf(sock));
   bool served = false;
   if (guard_.admit(client)) {
     using std::chrono::milliseconds;
@@ -160,7 +139,8 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     current_client.clear();
     guard_.release(client);
   }
-  ::shutdown(sock, SHUT_RDWR);
+  // A close, no shutdown first: cpp-httplib has read the request it answered, so nothing unread
+  // turns the close into a reset that could lose the response.
   ::close(sock);
   return served;
 }

@@ -165,6 +165,10 @@ HttpApi::HttpApi(HttpConfig config, ControlHandlers handlers)
 
 void HttpApi::setClientLimits(const ApiLimits& limits) { guard_->setLimits(limits); }
 
+std::uint64_t HttpApi::connectionsRefused() const { return guard_->counts().refused_connections; }
+
+std::uint64_t HttpApi::requestsRateLimited() const { return guard_->counts().rate_limited; }
+
 void HttpApi::setToken(std::string token) {
   std::lock_guard lock(token_mutex_);
   token_ = std::move(token);

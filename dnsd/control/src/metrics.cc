@@ -264,6 +264,19 @@ void addTcpLimits(Families& out, const TcpLimitCounters* tcp) {
   addSample(closed, {{"reason", "queries"}}, value(tcp->closed_queries));
 }
 
+void addHttpLimits(Families& out, const MetricsSources& sources) {
+  addSample(out.family("nines_http_connections_refused_total",
+                       "HTTP API connections closed unread: their address had "
+                       "max_connections_per_client open.",
+                       MetricType::Counter),
+            {}, static_cast<double>(sources.http_connections_refused));
+  addSample(out.family("nines_http_rate_limited_total",
+                       "HTTP API requests answered 429: their address was over "
+                       "requests_per_second.",
+                       MetricType::Counter),
+            {}, static_cast<double>(sources.http_rate_limited));
+}
+
 }  // namespace
 
 std::string renderMetrics(const MetricsSources& sources) {
@@ -275,6 +288,7 @@ std::string renderMetrics(const MetricsSources& sources) {
   addReloads(families, sources.reload);
   addQueryLog(families, sources);
   addTcpLimits(families, sources.tcp_limits);
+  addHttpLimits(families, sources);
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families.take());
   return out.str();

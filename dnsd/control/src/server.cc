@@ -66,7 +66,7 @@ Server::Server(Config config)
 Server::~Server() {
   stop();
   if (http_) http_->stop();
-  ingest_.flushState();  // the reports accepted until the API stopped
+  ingest_.flushState(true);  // the reports accepted until the API stopped
 }
 
 std::vector<zones::Zone> Server::keepFailedZones(zones::LoadResult& result) const {
@@ -385,6 +385,10 @@ std::string Server::metricsText() {
   }
   sources.now = wallClock();
   if (tcp_) sources.tcp_limits = &tcp_->limitCounters();
+  if (http_) {
+    sources.http_connections_refused = http_->connectionsRefused();
+    sources.http_rate_limited = http_->requestsRateLimited();
+  }
   return renderMetrics(sources);
 }
 
@@ -419,7 +423,7 @@ void Server::stop() {
   }
   threads_.clear();
   if (query_log_ && was_serving) logQueryLogTotals(*query_log_);
-  ingest_.flushState();
+  ingest_.flushState(true);
 }
 
 }  // namespace nines::dnsd

@@ -266,9 +266,11 @@ bool ReportIngest::useStateFile(const std::string& path, std::string* error) {
   return read;
 }
 
-void ReportIngest::flushState() {
+void ReportIngest::flushState(bool force) {
   std::lock_guard lock(mutex_);
-  if (state_dirty_) saveState(clock_());
+  if (!state_dirty_) return;
+  const double now = clock_();
+  if (force || now - state_written_ >= 1.0) saveState(now);
 }
 
 void ReportIngest::saveState(double now) {

@@ -1,10 +1,8 @@
 #include "nines/dnsd/health/sequence_file.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -44,35 +42,20 @@ bool writeSequenceFile(const std::string& path, const ProberSequences& sequences
   for (const auto& [id, seq] : sequences) probers[id] = seq;
   const std::string text = nlohmann::json{{"version", 1}, {"probers", probers}}.dump() + "\n";
   const std::string temporary = path + ".tmp";
-  const auto fail = [&](const std::string& what) {
-    if (error) *error = what + " " + temporary + ": " + std::strerror(errno);
-    return false;
-  };
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return fail("cannot create");
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int saved = errno;
-      ::close(fd);
-      errno = saved;
-      return fail("cannot write");
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) {
+      if (error) *error = "cannot write " + temporary + ": " + std::strerror(errno);
+      return false;
     }
-    written += static_cast<std::size_t>(n);
   }
-  // The data reaches the disk before the name points at it: after a power cut the file is the
-  // old one or the new one.
-  if (::fsync(fd) != 0) {
-    const int saved = errno;
-    ::close(fd);
-    errno = saved;
-    return fail("cannot write");
-  }
-  if (::close(fd) != 0) return fail("cannot write");
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    if (error) *error = "cannot rename " + temporary + " to " + path + ": " + std::strerror(errno);
+  // The rename replaces the old file whole; a reader (dnsd's next start) sees the old or the new.
+  std::error_code failed;
+  std::filesystem::rename(temporary, path, failed);
+  if (failed) {
+    if (error) *error = "cannot rename " + temporary + " to " + path + ": " + failed.message();
     return false;
   }
   return true;

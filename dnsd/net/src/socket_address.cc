@@ -121,4 +121,11 @@ SocketAddress SocketAddress::localOf(int fd) {
   return fromSockaddr(reinterpret_cast<sockaddr*>(&storage), length);
 }
 
+SocketAddress SocketAddress::peerOf(int fd) {
+  sockaddr_storage storage{};
+  socklen_t length = sizeof storage;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) return {};
+  return fromSockaddr(reinterpret_cast<sockaddr*>(&storage), length);
+}
+
 }  // namespace nines::dnsd

@@ -313,7 +313,7 @@ TEST(ReportIngest, TheStateFileKeepsSequenceNumbersAcrossARestart) {
     ASSERT_TRUE(before.ingest.useStateFile(path, &error)) << error;  // not there yet: no error
     EXPECT_EQ(before.ingest.ingest("eu-1", probers::signBody(kEuKey, captured), captured).status,
               200);
-    before.ingest.flushState();
+    before.ingest.flushState(true);
   }
   EXPECT_NE(nines::testing::readFile(path).find("\"eu-1\":500"), std::string::npos)
       << nines::testing::readFile(path);
@@ -346,8 +346,30 @@ TEST(ReportIngest, AStateFileThatCannotBeReadIsAnErrorAndIsWrittenAnew) {
   EXPECT_NE(error.find(path), std::string::npos) << error;
   std::string body = probers::encodeReport(report("eu-1", 7, kStart, true));
   EXPECT_EQ(f.ingest.ingest("eu-1", probers::signBody(kEuKey, body), body).status, 200);
-  f.ingest.flushState();
+  f.ingest.flushState(true);
   EXPECT_EQ(nines::testing::readFile(path), "{\"probers\":{\"eu-1\":7},\"version\":1}\n");
+}
+
+TEST(ReportIngest, TheStateFileIsWrittenAtMostOnceASecond) {
+  nines::testing::TempDir dir;
+  const std::string path = dir.path() + "/prober-sequences.json";
+  Fixture f;
+  std::string error;
+  ASSERT_TRUE(f.ingest.useStateFile(path, &error)) << error;
+  auto send = [&](std::uint64_t seq) {
+    std::string body = probers::encodeReport(report("eu-1", seq, f.now, true));
+    return f.ingest.ingest("eu-1", probers::signBody(kEuKey, body), body).status;
+  };
+  auto onFile = [&] { return nines::testing::readFile(path); };
+  ASSERT_EQ(send(1), 200);  // the first is written at once
+  EXPECT_NE(onFile().find("\"eu-1\":1}"), std::string::npos) << onFile();
+  f.now += 0.5;
+  ASSERT_EQ(send(2), 200);
+  f.ingest.flushState();
+  EXPECT_NE(onFile().find("\"eu-1\":1}"), std::string::npos) << "written twice in 0.5 s";
+  f.now += 0.5;
+  f.ingest.flushState();
+  EXPECT_NE(onFile().find("\"eu-1\":2}"), std::string::npos) << onFile();
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -73,6 +74,9 @@ class HttpApi {
   void setToken(std::string token);
   // A reload's [http] limits: the next connection is held to them.
   void setClientLimits(const ApiLimits& limits);
+  // Connections refused over max_connections_per_client, and requests answered 429, since start.
+  std::uint64_t connectionsRefused() const;
+  std::uint64_t requestsRateLimited() const;
 
  private:
   // Threads, timeouts, keep-alive and body limits (refused before the body is read).

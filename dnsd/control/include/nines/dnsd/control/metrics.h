@@ -35,6 +35,10 @@ struct MetricsSources {
   double now = 0;                        // wall clock seconds, the clock of reports and views
   // The TCP server's limit counters (TcpLimitCounters); left out when null (no TCP server yet).
   const TcpLimitCounters* tcp_limits = nullptr;
+  // The HTTP API's refusals (ApiGuard): connections over max_connections_per_client, requests
+  // answered 429.
+  std::uint64_t http_connections_refused = 0;
+  std::uint64_t http_rate_limited = 0;
 };
 
 // The exposition, every family above.

@@ -107,9 +107,10 @@ class ReportIngest {
   // second (flushState() writes what is left). False, with *error, when the file is there but
   // cannot be read: it is written anew from what comes in. Thread-safe.
   bool useStateFile(const std::string& path, std::string* error);
-  // Writes the state file if a report was accepted since it was last written. A failed write is
-  // logged (once a minute) and tried again at the next call. Thread-safe.
-  void flushState();
+  // Writes the state file if a report was accepted since it was last written, and (unless
+  // `force`: at stop) it was last written a second ago or more. A failed write is logged (once a
+  // minute) and tried again at the next call. Thread-safe.
+  void flushState(bool force = false);
 
  private:
   struct Prober {

@@ -19,8 +19,10 @@ using ProberSequences = std::map<std::string, std::uint64_t>;
 // cannot be read or is not the format above is (with the reason in *error).
 bool readSequenceFile(const std::string& path, ProberSequences& out, std::string* error);
 
-// Writes `sequences` to `path` by write-then-rename (fsync'd before the rename). False, with the
-// reason in *error, when the file could not be written; the old one is then left as it was.
+// Writes `sequences` to `path` by write-then-rename. False, with the reason in *error, when the
+// file could not be written; the old one is then left as it was. (No fsync: the file guards
+// against a dnsd restart, and a power cut that leaves it unreadable leaves the start-time rule of
+// report_ingest.h, and an error in the log.)
 bool writeSequenceFile(const std::string& path, const ProberSequences& sequences,
                        std::string* error);
 

@@ -28,6 +28,8 @@ struct SocketAddress {
   static SocketAddress fromSockaddr(const sockaddr* address, socklen_t length);
   // The address socket `fd` is bound to (getsockname).
   static SocketAddress localOf(int fd);
+  // The address socket `fd` is connected to (getpeername); family 0 when it is not connected.
+  static SocketAddress peerOf(int fd);
 };
 
 // The IP address of a peer, for policies (family 0 when it is neither IPv4 nor IPv6).
