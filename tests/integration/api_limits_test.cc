@@ -207,19 +207,27 @@ TEST(ApiLimits, TricklingHeadersAreCutOffAtTheHeaderDeadline) {
 TEST(ApiLimits, OneAddressHoldsOnlyItsShareOfConnections) {
   auto server = startDnsd("max_connections_per_client = 2\nheader_timeout = 30\n");
   const std::uint16_t port = server->httpPort();
-  // Two connections from 127.0.0.1 that send half a request hold its share (each has an API
-  // thread, waiting for the rest for cpp-httplib's read timeout, 5 s).
+  // Two connections from 127.0.0.1 that trickle a header hold its share (each has an API thread
+  // reading it; header_timeout is 30 s here).
   const int first = connectFrom("127.0.0.1", port);
   const int second = connectFrom("127.0.0.1", port);
   ASSERT_GE(first, 0);
   ASSERT_GE(second, 0);
-  const std::string half = "GET /v1/status HTTP/1.1\r\n";
+  const std::string half = "GET /v1/status HTTP/1.1\r\nX-Slow: ";
   ASSERT_EQ(::send(first, half.data(), half.size(), MSG_NOSIGNAL), ssize_t(half.size()));
   ASSERT_EQ(::send(second, half.data(), half.size(), MSG_NOSIGNAL), ssize_t(half.size()));
+  auto trickle = [&] {
+    ::send(first, "a", 1, MSG_NOSIGNAL);
+    ::send(second, "a", 1, MSG_NOSIGNAL);
+  };
   const std::string status = "GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  // The third is closed unanswered (once dnsd has taken the first two: retried until then).
+  // A third is closed unanswered (once dnsd has taken the first two: retried until then).
   EXPECT_TRUE(nines::testing::waitUntil(
-      [&] { return exchangeFrom("127.0.0.1", port, status).empty(); }, 4s));
+      [&] {
+        trickle();
+        return exchangeFrom("127.0.0.1", port, status).empty();
+      },
+      15s));
   // Another address is served.
   EXPECT_EQ(statusOf(exchangeFrom("127.0.0.2", port, status)), 200);
   ::close(first);
