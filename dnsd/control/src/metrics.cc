@@ -112,10 +112,12 @@ void addQueryCounts(Families& out, const QueryTotals& totals) {
                  MetricType::Counter);
   for (const auto& [service, counts] : totals.decisions) {
     for (std::size_t o = 0; o < policy::kDecisionOutcomes; ++o) {
-      addSample(decisions,
-                {{"service", service},
-                 {"outcome", policy::decisionOutcomeName(static_cast<policy::DecisionOutcome>(o))}},
-                static_cast<double>(counts[o]));
+      addSample(
+          decisions,
+          {{"service", service},
+           {"outcome",
+            std::string(policy::decisionOutcomeName(static_cast<policy::DecisionOutcome>(o)))}},
+          static_cast<double>(counts[o]));
     }
   }
 }
@@ -152,7 +154,7 @@ void addHealth(Families& out, const MetricsSources& sources) {
   for (std::size_t slot = 0; slot < plans.size(); ++slot) {
     const policy::ServicePlan& plan = plans[slot];
     const policy::ServiceHealth& health = state->serviceHealth(slot);
-    const std::string service = plan.owner.toText();
+    const std::string& service = plan.owner_text;
     for (std::size_t r = 0; r < plan.regions.size(); ++r) {
       const policy::RegionPlan& region = plan.regions[r];
       const policy::RegionHealth* region_health =
@@ -262,7 +264,7 @@ std::string healthViewDigest(const ServingState& state) {
   for (std::size_t slot = 0; slot < plans.size(); ++slot) {
     const policy::ServicePlan& plan = plans[slot];
     const policy::ServiceHealth& health = state.serviceHealth(slot);
-    const std::string service = plan.owner.toText();
+    const std::string& service = plan.owner_text;
     for (std::size_t r = 0; r < plan.regions.size(); ++r) {
       const policy::RegionPlan& region = plan.regions[r];
       const policy::RegionHealth* region_health =
