@@ -168,6 +168,11 @@ bool HttpApi::authorized(const httplib::Request& request, httplib::Response& res
 
 HttpApi::~HttpApi() { stop(); }
 
+void HttpApi::configure(httplib::Server& server) {
+  setLimits(server);
+  addRoutes(server);
+}
+
 void HttpApi::setLimits(httplib::Server& server) {
   // cpp-httplib's default sets SO_REUSEPORT, which lets a second dnsd bind the same port and
   // take half of the reports and drains; SO_REUSEADDR alone makes that a bind error.
@@ -325,8 +330,7 @@ void HttpApi::postTestHealth(const httplib::Request& request, httplib::Response&
 bool HttpApi::open(std::string* error) {
   for (const auto& address : config_.listen) {
     auto server = std::make_unique<httplib::Server>();
-    setLimits(*server);
-    addRoutes(*server);
+    configure(*server);
     const int port = bindServer(*server, address);
     if (port < 0) {
       if (error) *error = "cannot bind HTTP " + address.toString();
