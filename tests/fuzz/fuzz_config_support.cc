@@ -63,11 +63,37 @@ std::vector<std::string> tomlSecrets(const std::string& text) {
   return secrets;
 }
 
-bool echoesSecret(const nines::base::Diagnostics& errors, const std::vector<std::string>& secrets) {
-  for (const auto& error : errors) {
-    for (const auto& secret : secrets) {
-      if (error.message.find(secret) != std::string::npos) return true;
+namespace {
+
+bool anyContains(const nines::base::Diagnostics& errors, const std::string& secret) {
+  return std::any_of(errors.begin(), errors.end(), [&](const nines::base::Diagnostic& error) {
+    return error.message.find(secret) != std::string::npos;
+  });
+}
+
+char nextOfItsKind(char c) {
+  if (c >= 'a' && c <= 'z') return c == 'z' ? 'a' : static_cast<char>(c + 1);
+  if (c >= 'A' && c <= 'Z') return c == 'Z' ? 'A' : static_cast<char>(c + 1);
+  if (c >= '0' && c <= '9') return c == '9' ? '0' : static_cast<char>(c + 1);
+  return c;
+}
+
+}  // namespace
+
+bool echoesSecret(const std::string& text, const nines::base::Diagnostics& errors,
+                  const LoadErrors& load) {
+  for (const std::string& secret : tomlSecrets(text)) {
+    if (!anyContains(errors, secret)) continue;
+    std::string changed = secret;
+    for (char& c : changed) c = nextOfItsKind(c);
+    if (changed == secret) continue;  // no letter or digit to change: cannot tell
+    std::string other = text;
+    for (std::size_t at = other.find(secret); at != std::string::npos;
+         at = other.find(secret, at + secret.size())) {
+      other.replace(at, secret.size(), changed);
     }
+    if (other == text) continue;  // written with escapes: not found as it reads
+    if (!anyContains(load(other), secret)) return true;
   }
   return false;
 }

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,5 +19,12 @@ std::string writeFuzzFile(const std::string& name, const std::uint8_t* data, std
 // (which an error may quote for that other reason). Empty when `text` is not TOML.
 std::vector<std::string> tomlSecrets(const std::string& text);
 
-// Whether a message of `errors` contains one of `secrets`.
-bool echoesSecret(const nines::base::Diagnostics& errors, const std::vector<std::string>& secrets);
+// Loads a file's text and returns its errors.
+using LoadErrors = std::function<nines::base::Diagnostics(const std::string& text)>;
+
+// Whether `errors`, from loading `text`, quote one of its secrets. A secret an error contains
+// counts only if the error comes from the secret's value: loading the text again with the secret
+// changed (each letter and digit to the next, which keeps base64 base64) must not show it, as it
+// would if the message happened to hold those words ("... latitude within -90..90 ...").
+bool echoesSecret(const std::string& text, const nines::base::Diagnostics& errors,
+                  const LoadErrors& load);

@@ -113,12 +113,21 @@ TEST(FuzzSeeds, TheChecksSeeWhatTheyCheck) {
   EXPECT_TRUE(reportInvariantsBroken(reinterpret_cast<const std::uint8_t*>(not_json.data()),
                                      not_json.size())
                   .empty());
-  // The config targets' secret check finds a key quoted in an error, and only a long one.
+  // The config targets' secret check finds a key quoted in an error, only a long one, and only
+  // when the error comes from the key's value.
   const std::string config = "[http]\ntoken = \"a-long-enough-secret\"\nx = \"short\"\n";
-  const auto secrets = tomlSecrets(config);
-  ASSERT_EQ(secrets, std::vector<std::string>{"a-long-enough-secret"});
-  EXPECT_TRUE(echoesSecret({{{"f", 2, 9}, "token a-long-enough-secret is bad"}}, secrets));
-  EXPECT_FALSE(echoesSecret({{{"f", 2, 9}, "token is bad"}}, secrets));
+  ASSERT_EQ(tomlSecrets(config), std::vector<std::string>{"a-long-enough-secret"});
+  auto quoting = [](const std::string& text) {
+    const auto at = text.find("token = \"") + 9;
+    return nines::base::Diagnostics{
+        {{"f", 2, 9}, "bad token " + text.substr(at, text.find('"', at) - at)}};
+  };
+  auto constant = [](const std::string&) {
+    return nines::base::Diagnostics{{{"f", 2, 9}, "no a-long-enough-secret here"}};
+  };
+  EXPECT_TRUE(echoesSecret(config, quoting(config), quoting));
+  EXPECT_FALSE(echoesSecret(config, constant(config), constant));
+  EXPECT_FALSE(echoesSecret(config, {{{"f", 2, 9}, "token is bad"}}, quoting));
   // The zone check compares the loader with TOML++ alone: a file TOML++ refuses has an error.
   const std::string broken_zone = "origin = \"example.test.\n";
   EXPECT_TRUE(zoneInvariantsBroken(reinterpret_cast<const std::uint8_t*>(broken_zone.data()),
