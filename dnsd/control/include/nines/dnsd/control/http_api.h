@@ -64,6 +64,9 @@ class HttpApi {
   const std::vector<SocketAddress>& boundAddresses() const noexcept { return bound_; }
   // A reload's [http] token: the next request is checked against it.
   void setToken(std::string token);
+  // Sets `server` up as open() sets up each of its servers (limits, then routes) without binding
+  // it: the seam through which tests/fuzz/fuzz_http_api.cc drives requests in-process.
+  void configure(httplib::Server& server);
 
  private:
   // Threads, timeouts, keep-alive and body limits (refused before the body is read).
