@@ -190,8 +190,8 @@ class ResponseRateLimiter {
                       (std::uint64_t(key.response_class) << 48) ^ (std::uint64_t{key.qtype} << 32);
     h = base::mix64(h ^ key.name_hash);
     h = base::mix64(h ^ high);
-    h = base::mix64(h ^ low);
-    return h == 0 ? 1 : h;  // 0 marks an empty bucket
+    if (client.family != 4) h = base::mix64(h ^ low);  // an IPv4 network is all in `high`
+    return h == 0 ? 1 : h;                             // 0 marks an empty bucket
   }
 
   Bucket& find(std::uint64_t key) noexcept {
