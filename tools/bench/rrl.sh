@@ -34,7 +34,7 @@ done
 [ -f "$shared/blast.c" ] || { echo "rrl.sh: no blast.c in $shared (set NINES_SHARED_BENCH)" >&2; exit 1; }
 dnsd=${NINES_DNSD:-$root/build/bin/dnsd}
 [ -x "$dnsd" ] || { echo "rrl.sh: no dnsd at $dnsd (build first, or set NINES_DNSD)" >&2; exit 1; }
-# shellcheck source=lib.sh
+# shellcheck source=tools/bench/lib.sh
 . "$root/tools/bench/lib.sh"
 
 work=$(mktemp -d)
