@@ -40,7 +40,8 @@ QueryResult processQuery(const ServingState& state, const std::uint8_t* data, st
   result.size = writeResponse(data, query, plan, WriteLimits{limit, udp_payload}, out);
   result.rcode = plan.rcode;
   result.truncated = (out[2] & 0x02) != 0;
-  if (transport == Transport::Udp && context.limiter != nullptr && result.size != 0) {
+  if (transport == Transport::Udp && context.limiter != nullptr && context.limiter->active() &&
+      result.size != 0) {
     result.rate_limit = context.limiter->admit(
         source,
         classifyResponse(result.parse, result.lookup, query, plan, context.policy.wildcard));

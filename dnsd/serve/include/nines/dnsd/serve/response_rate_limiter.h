@@ -134,6 +134,10 @@ class ResponseRateLimiter {
   // changes it, never per query.
   void beginBatch(const RateLimitSettings* settings, std::uint64_t now_ms);
 
+  // Whether this batch is rate limited (settings given and on): when not, admit() sends
+  // everything and the caller may skip classifying the response.
+  bool active() const noexcept { return settings_ != nullptr; }
+
   // The verdict on one UDP response to `client`, counted. Worker thread only.
   RateLimitAction admit(const zones::IpAddress& client, const ResponseKey& key) noexcept {
     if (settings_ == nullptr) return RateLimitAction::Send;
