@@ -7,8 +7,9 @@
 //                     [--no-edns]
 //
 // One line: sent=... sent_B=... received=... received_B=... answered=... truncated=... qps=...
-// answered: responses with records (ANCOUNT > 0 or an RCODE other than NOERROR), truncated: TC
-// set; sent_B and received_B are DNS message octets (no IP or UDP headers).
+// answered: responses without TC (answers, referrals, negative answers), truncated: TC set (a rate
+// limiter's slip, or an answer too large); sent_B and received_B are DNS message octets (no IP or
+// UDP headers).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -112,8 +113,9 @@ int main(int argc, char** argv) {
         ++received;
         received_bytes += size;
         if (size < 12) continue;
-        truncated += (m[2] & 0x02) != 0;
-        answered += (m[6] | m[7]) != 0 || (m[3] & 0x0f) != 0;
+        const bool tc = (m[2] & 0x02) != 0;
+        truncated += tc;
+        answered += !tc;
       }
     }
   };
