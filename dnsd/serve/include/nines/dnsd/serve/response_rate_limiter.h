@@ -4,8 +4,11 @@
 // resolver behind that address still gets every slip-th response as an empty truncated one and
 // retries over TCP, which is never limited (a spoofed source cannot finish a TCP handshake).
 //
-// Accounting, as Knot's and BIND's RRL do it: the key is the client's network (ipv4_prefix or
-// ipv6_prefix leading bits of the source, never the ECS address) and the response's class:
+// Accounting: the key is the client's network (ipv4_prefix or ipv6_prefix leading bits of the
+// source, never the ECS address) and the response's class, close to what BIND's and Knot's
+// (3.0's, before KRU) RRL do: both key an answer by its name and NXDOMAIN by the zone, BIND a
+// referral by its delegation; Knot keys NODATA by name and a wildcard answer by the zone, where
+// this keys NODATA by the zone (as the issue asks) and a wildcard answer by the wildcard:
 //   - an answer: the question name and type (a wildcard answer: the wildcard and the type, so
 //     that random names under one wildcard share a bucket);
 //   - NXDOMAIN and NODATA: the zone (random names in one zone share a bucket);
