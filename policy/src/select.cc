@@ -188,7 +188,7 @@ DecisionOutcome healthyOutcome(const ServicePlan& plan, const ServiceHealth& hea
 
 }  // namespace
 
-const char* decisionOutcomeName(DecisionOutcome outcome) noexcept {
+std::string_view decisionOutcomeName(DecisionOutcome outcome) noexcept {
   switch (outcome) {
     case DecisionOutcome::Primary:
       return "primary";

@@ -31,6 +31,7 @@ ServicePlan ServicePlan::compile(const zones::Zone& zone, const zones::Service& 
   plan.zone = zone.origin.toText();
   plan.name = service.name;
   plan.owner = service.owner;
+  plan.owner_text = plan.owner.toText();
   plan.policy = service.policy;
   plan.ttl = service.ttl;
   plan.answers = service.answers;

@@ -12,3 +12,11 @@
 std::vector<std::string> queryInvariantsBroken(const std::uint8_t* data, std::size_t size);
 // Bytes as the signed body of POST /v1/reports, through the decoder, ingestion and the votes.
 std::vector<std::string> reportInvariantsBroken(const std::uint8_t* data, std::size_t size);
+// Bytes as the text of one zone file, through the loader (scanner, record parsers, validation).
+std::vector<std::string> zoneInvariantsBroken(const std::uint8_t* data, std::size_t size);
+// Bytes as dnsd.toml, through loadServerConfig.
+std::vector<std::string> dnsdConfigInvariantsBroken(const std::uint8_t* data, std::size_t size);
+// Bytes as prober.toml, through loadProberConfig.
+std::vector<std::string> proberConfigInvariantsBroken(const std::uint8_t* data, std::size_t size);
+// Bytes as one request on a connection to dnsd's HTTP API, through cpp-httplib and the routes.
+std::vector<std::string> httpApiInvariantsBroken(const std::uint8_t* data, std::size_t size);

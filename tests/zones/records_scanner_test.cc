@@ -67,6 +67,13 @@ const std::vector<Case> kCorpus = {
     {"comments", zoneWith("# a whole line\nc = [\"A 192.0.2.2\"] # trailing\n"
                           "d = [\"A 192.0.2.3\", # in the array\n  \"A 192.0.2.4\"]\n"
                           "e = [\"A 192.0.2.5\"] # \x01 control\n")},
+    // Found by tests/fuzz (zone): a plain-looking line inside a multi-line array is two elements
+    // and an error to TOML++, not a record.
+    {"plain line inside a multi-line array",
+     zoneWith("d = [\"A 192.0.2.1\", # open\n\"_sip._tcp\" = [\"SRV 10 60 5060 ns1\"]\n"
+              "\"A 192.0.2.2\"]\nafter = [\"A 192.0.2.3\"]\n")},
+    {"brackets in strings and comments",
+     zoneWith("s = [\"TXT \\\"[\\\"\", 'x]', # ] [\n\"TXT y\"]\nafter = [\"A 192.0.2.3\"]\n")},
     {"multi-line array", zoneWith("m = [\n  \"A 192.0.2.1\",\n  \"A 192.0.2.2\",\n]\n"
                                   "after = [\"A 192.0.2.3\"]\n")},
     {"quoted keys", zoneWith("\"q.sub\" = [\"A 192.0.2.1\"]\n\"with space\" = [\"A 192.0.2.1\"]\n"

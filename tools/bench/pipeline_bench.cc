@@ -3,13 +3,20 @@
 // servers; this one says where user-space time goes.
 //
 //   pipeline_bench --zones DIR [--config dnsd.toml] [--seconds 1] [--counters] [--dnstap FILE]
-//                  QUERY...
+//                  [--rate-limit] [--sources N] [--count N] QUERY...
 //   QUERY: NAME/TYPE or NAME/TYPE/ECS-CIDR, e.g. www.example.test/A
 //   geo.example.test/A/198.51.100.0/24
 //   --counters: count every response in a worker's QueryCounters, as dnsd's workers do (what
 //   /metrics costs the query path; tools/bench/metrics.sh compares the two)
 //   --dnstap FILE: every response also logged as dnsd's workers log it (FILE may be /dev/null),
 //   to see what the query log adds on the worker's side.
+//   --rate-limit: every response through a worker's response rate limiter with a limit nobody
+//   reaches (1,000,000 a second, an hour of credit), its settings and clock taken every 64
+//   queries as a worker takes them per batch (tools/bench/rrl.sh compares whole servers)
+//   --sources N: the queries come from N different /24s in turn (default 1), so that the rate
+//   limiter's table sees as many client networks
+//   --count N: N thousand queries of each QUERY instead of --seconds (for instruction counts under
+//   callgrind, which runs too slowly for time to say anything)
 #include <netinet/in.h>
 
 #include <CLI/CLI.hpp>
@@ -39,6 +46,14 @@ int main(int argc, char** argv) {
   bool counted = false;
   app.add_flag("--counters", counted, "count responses as dnsd's workers do");
   app.add_option("--dnstap", dnstap_path, "Log every response to this dnstap file too");
+  bool rate_limited = false;
+  app.add_flag("--rate-limit", rate_limited, "rate limit as dnsd's UDP workers do (never reached)");
+  std::uint32_t sources = 1;
+  app.add_option("--sources", sources, "client /24s the queries come from in turn")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1u << 24));
+  std::size_t thousands = 0;
+  app.add_option("--count", thousands, "thousands of queries of each QUERY (0: --seconds)");
   app.add_option("QUERY", queries, "NAME/TYPE[/ECS]")->required();
   CLI11_PARSE(app, argc, argv);
 
@@ -58,10 +73,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "geo database: %s\n", error.c_str());
     return 1;
   }
-  auto source = *zones::IpAddress::parse("127.0.0.1");
+  // /24s from 10.0.0.0 up, in turn, host 1.
+  std::vector<zones::IpAddress> clients(sources);
+  for (std::uint32_t i = 0; i < sources; ++i) {
+    clients[i].family = 4;
+    clients[i].bytes = {std::uint8_t(10 + (i >> 16)), std::uint8_t(i >> 8), std::uint8_t(i), 1};
+  }
+  if (sources == 1) clients[0] = *zones::IpAddress::parse("127.0.0.1");
   auto context = std::make_unique<dnsd::QueryContext>();
   dnsd::QueryCounters counters;
   if (counted) context->counters = &counters;
+  dnsd::RateLimitSettings rate_limit;
+  rate_limit.responses_per_second = 1000000;
+  rate_limit.window = 3600;
+  dnsd::ResponseRateLimiter limiter(0x5eed);
+  if (rate_limited) context->limiter = &limiter;
   std::vector<std::uint8_t> out(dnsd::kMaxTcpMessage);
   std::unique_ptr<dnsd::querylog::QueryLog> query_log;
   if (!dnstap_path.empty()) {
@@ -99,8 +125,17 @@ int main(int argc, char** argv) {
     auto start = std::chrono::steady_clock::now();
     auto deadline = start + std::chrono::duration<double>(seconds);
     std::chrono::steady_clock::time_point now;
+    std::size_t next_client = 0;
     do {
       for (int i = 0; i < 1000; ++i) {
+        if (rate_limited && i % 64 == 0) {
+          timespec clock{};
+          clock_gettime(CLOCK_MONOTONIC_COARSE, &clock);
+          limiter.beginBatch(&rate_limit, static_cast<std::uint64_t>(clock.tv_sec) * 1000 +
+                                              static_cast<std::uint64_t>(clock.tv_nsec) / 1000000);
+        }
+        const zones::IpAddress& source = clients[next_client];
+        if (++next_client == clients.size()) next_client = 0;
         auto result =
             dnsd::processQuery(state, wire->data(), wire->size(), source, dnsd::Transport::Udp,
                                dnsd::kMaxUdpPayload, *context, out.data());
@@ -119,11 +154,21 @@ int main(int argc, char** argv) {
       }
       iterations += 1000;
       now = std::chrono::steady_clock::now();
-    } while (now < deadline);
+    } while (thousands != 0 ? iterations < thousands * 1000 : now < deadline);
     double ns = std::chrono::duration<double, std::nano>(now - start).count() /
                 static_cast<double>(iterations);
     std::printf("%-40s %8.1f ns/query  (%zu-byte responses)\n", spec.c_str(), ns,
                 bytes / iterations);
+  }
+  if (rate_limited) {
+    std::uint64_t limited = 0;
+    for (std::size_t c = 0; c < dnsd::kResponseClasses; ++c) {
+      for (auto action : {dnsd::RateLimitAction::Drop, dnsd::RateLimitAction::Slip}) {
+        limited += limiter.count(static_cast<dnsd::ResponseClass>(c), action);
+      }
+    }
+    std::fprintf(stderr, "rate limit: %zu bucket(s) used, %llu response(s) limited\n",
+                 limiter.occupied(), static_cast<unsigned long long>(limited));
   }
   if (query_log) {
     std::fprintf(stderr, "dnstap: %llu frame(s) queued, %llu dropped\n",

@@ -114,6 +114,8 @@ listen = "127.0.0.1:$http_port"
 [geo.nets]
 "127.0.0.0/8" = { continent = "NA", country = "US", location = [38.9, -77.0] }
 "198.51.100.0/24" = { continent = "EU", country = "IE", location = [53.3, -6.3] }
+[rate_limit]
+responses_per_second = 20
 [health]
 allow_nets = ["127.0.0.0/8"]
 report_ttl = 5.0

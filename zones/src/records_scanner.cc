@@ -123,6 +123,30 @@ bool isRecordsHeader(std::string_view line) {
   return scan.end();
 }
 
+// Adds the brackets and braces `line` opens, less those it closes, outside strings and comments,
+// to `depth`. A line left to TOML++ that opens an array and does not close it starts a value that
+// goes on over the next lines, and those lines are TOML++'s too, however plain they look (a line
+// `"a" = ["TXT x"]` inside an array is two elements and an error, not a record). False when the
+// line closes more than was open or leaves a string open: not for the scanner to reason about.
+bool trackBrackets(std::string_view line, int& depth) {
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == '#') break;
+    if (c == '"' || c == '\'') {
+      // A one-line string: basic ("...", with escapes) or literal ('...', without).
+      std::size_t j = i + 1;
+      while (j < line.size() && line[j] != c) j += (c == '"' && line[j] == '\\') ? 2 : 1;
+      if (j >= line.size()) return false;
+      i = j;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+    } else if ((c == ']' || c == '}') && --depth < 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 ScannedRecords scanRecords(std::string_view text) {
@@ -151,7 +175,8 @@ ScannedRecords scanRecords(std::string_view text) {
   if (!found || pos >= text.size()) return out;
 
   // From here every plain line is taken and emptied in `rest`; a line that is not plain stays for
-  // TOML++ (a multi-line array, an inline table, a dotted key ...). A line with a multi-line
+  // TOML++ (a multi-line array and every line up to its end, an inline table, a dotted key ...).
+  // A line with a multi-line
   // string ends the scan: the lines after it might be inside the string. So does a table header.
   out.rest.reserve(text.size());
   out.rest.append(text.substr(0, pos));
@@ -163,6 +188,7 @@ ScannedRecords scanRecords(std::string_view text) {
   out.values.reserve(2 * lines);
   out.keys.reserve(lines);
   out.strings.reserve(text.size() - pos);
+  int open_brackets = 0;  // of the lines left to TOML++ so far
   while (pos < text.size()) {
     std::size_t eol = text.find('\n', pos);
     if (eol == std::string_view::npos) eol = text.size();
@@ -173,12 +199,20 @@ ScannedRecords scanRecords(std::string_view text) {
 
     const std::size_t strings_before = out.strings.size();
     const std::size_t values_before = out.values.size();
-    LineScanner scan(line, out.strings);
-    scan.skipBlanks();
-    if (scan.peek('[') || line.find("\"\"\"") != std::string_view::npos ||
+    if (line.find("\"\"\"") != std::string_view::npos ||
         line.find("'''") != std::string_view::npos) {
       break;
     }
+    if (open_brackets > 0) {
+      if (!trackBrackets(line, open_brackets)) break;
+      out.rest.append(raw);
+      if (eol < text.size()) out.rest.push_back('\n');
+      pos = eol + 1;
+      continue;
+    }
+    LineScanner scan(line, out.strings);
+    scan.skipBlanks();
+    if (scan.peek('[')) break;
     ScannedRecords::Entry entry;
     entry.line = line_number;
     entry.column = static_cast<std::uint32_t>(scan.pos() + 1);
@@ -209,6 +243,7 @@ ScannedRecords scanRecords(std::string_view text) {
       plain = plain && scan.take(']') && scan.end();
     }
     if (!plain) {
+      if (!trackBrackets(line, open_brackets)) break;
       out.strings.resize(strings_before);
       out.values.resize(values_before);
       out.rest.append(raw);

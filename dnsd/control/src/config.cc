@@ -10,6 +10,7 @@
 
 #include "nines/probers/report.h"
 #include "query_log_config.h"
+#include "rate_limit_config.h"
 
 namespace nines::dnsd {
 
@@ -511,6 +512,9 @@ ConfigResult loadServerConfig(const std::string& path) {
   }
   if (const auto& query_log = root["query_log"]) {
     loadQueryLog(*query_log.node(), path, base, result.config.query_log, errors);
+  }
+  if (const auto& rate_limit = root["rate_limit"]) {
+    loadRateLimit(*rate_limit.node(), path, result.config.rate_limit, errors);
   }
   return result;
 }

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 
 namespace nines::dnsd {
@@ -45,7 +47,9 @@ std::vector<NamedFile> configFiles(const Config& config) {
 bool readFile(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  std::ostringstream content;
+  content << in.rdbuf();
+  out = std::move(content).str();
   return !in.bad();
 }
 
@@ -61,23 +65,31 @@ std::string hex(const unsigned char* bytes, unsigned size) {
 
 }  // namespace
 
-std::string configDigest(const Config& config, std::string* error) {
+std::string configDigest(const Config& config, const std::vector<zones::Zone>& loaded,
+                         std::string* error) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
                                                                   EVP_MD_CTX_free);
   if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
     if (error) *error = "SHA-256 unavailable";
     return "";
   }
-  std::string content;
+  std::unordered_map<std::string_view, const std::string*> texts;
+  for (const auto& zone : loaded) {
+    if (zone.text) texts.emplace(zone.file, zone.text.get());
+  }
+  std::string read;
   for (const auto& file : configFiles(config)) {
-    if (!readFile(file.path, content)) {
+    const std::string* content = &read;
+    if (auto it = texts.find(file.path); it != texts.end()) {
+      content = it->second;
+    } else if (!readFile(file.path, read)) {
       if (error) *error = file.path + ": cannot be read for the config digest";
       return "";
     }
     // "NAME\0LENGTH\n" then the bytes: no two different sets of files frame to the same stream.
-    const std::string frame = file.name + '\0' + std::to_string(content.size()) + '\n';
+    const std::string frame = file.name + '\0' + std::to_string(content->size()) + '\n';
     EVP_DigestUpdate(context.get(), frame.data(), frame.size());
-    EVP_DigestUpdate(context.get(), content.data(), content.size());
+    EVP_DigestUpdate(context.get(), content->data(), content->size());
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned size = 0;
@@ -107,7 +119,7 @@ Configuration completeConfiguration(Config config) {
   }
   out.zones = zones::loadZones(c.server.zones);
   std::string digest_error;
-  out.digest = configDigest(c, &digest_error);
+  out.digest = configDigest(c, out.zones.zones, &digest_error);
   if (out.digest.empty()) out.warnings.push_back(digest_error);
   if (!c.server.digest_file.empty()) {
     std::string text;

@@ -140,6 +140,15 @@ void offerGzipOnly(httplib::Request& request) {
   if (gzip) request.headers.emplace("Accept-Encoding", "gzip");
 }
 
+// A Range header would have cpp-httplib cut every reply to the bytes asked for, errors included (a
+// 413 with the body `{"`, found by tests/fuzz/fuzz_http_api.cc). The API's replies are small and
+// made per request, so ranges are ignored, as RFC 9110 §14.2 lets a server do, and the whole reply
+// goes out.
+void ignoreRanges(httplib::Request& request) {
+  request.ranges.clear();
+  request.headers.erase("Range");
+}
+
 void reply(httplib::Response& response, int status, const std::string& body) {
   response.status = status;
   response.set_content(body, "application/json");
@@ -189,6 +198,11 @@ bool HttpApi::authorized(const httplib::Request& request, httplib::Response& res
 
 HttpApi::~HttpApi() { stop(); }
 
+void HttpApi::configure(httplib::Server& server) {
+  setLimits(server);
+  addRoutes(server);
+}
+
 void HttpApi::setLimits(httplib::Server& server) {
   // cpp-httplib's default sets SO_REUSEPORT, which lets a second dnsd bind the same port and
   // take half of the reports and drains; SO_REUSEADDR alone makes that a bind error.
@@ -210,42 +224,46 @@ void HttpApi::setLimits(httplib::Server& server) {
   // Runs once the headers are in and before the body is read: a body announced too large is
   // refused unread. cpp-httplib 0.11 reads a chunked body, or one without Content-Length, to the
   // end whatever its size, so a request that may carry a body must say how long it is.
-  server.set_pre_routing_handler([this](const httplib::Request& request,
-                                        httplib::Response& response) {
-    GuardedServer::headersRead();
-    offerGzipOnly(const_cast<httplib::Request&>(request));
-    const bool report = request.path == kReportsPath;
-    if (const auto wait = guard_->retryAfter(GuardedServer::currentClient(), report)) {
-      response.status = 429;
-      response.set_header("Retry-After", std::to_string(*wait));
-      response.set_header("Connection", "close");
-      response.set_content(errorBody("too many requests from " + GuardedServer::currentClient() +
-                                     "; retry after " + std::to_string(*wait) + " s"),
-                           "application/json");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    const bool may_have_body =
-        request.method != "GET" && request.method != "HEAD" && request.method != "OPTIONS";
-    std::string body;
-    if (may_have_body &&
-        (!request.has_header("Content-Length") || request.has_header("Transfer-Encoding"))) {
-      response.status = 411;
-      body = errorBody("a body needs a Content-Length (and no Transfer-Encoding)");
-    } else if (const std::size_t length = contentLength(request);
-               length > maxBodyFor(request.path)) {
-      response.status = 413;
-      body = errorBody("body over the size limit");
-      if (report && handlers_.reportTooLarge) {
-        response.status = handlers_.reportTooLarge(request.get_header_value(probers::kProberHeader),
-                                                   length, body);
-      }
-    } else {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    response.set_header("Connection", "close");
-    response.set_content(body, "application/json");
-    return httplib::Server::HandlerResponse::Handled;
-  });
+  server.set_pre_routing_handler(
+      [this](const httplib::Request& request, httplib::Response& response) {
+        GuardedServer::headersRead();
+        offerGzipOnly(const_cast<httplib::Request&>(request));
+        ignoreRanges(const_cast<httplib::Request&>(request));
+        const bool report = request.path == kReportsPath;
+        // The address the connection was admitted under; a request driven in-process (the fuzz
+        // target) has none and is not rate limited.
+        const std::string& client = GuardedServer::currentClient();
+        if (const auto wait = client.empty() ? std::nullopt : guard_->retryAfter(client, report)) {
+          response.status = 429;
+          response.set_header("Retry-After", std::to_string(*wait));
+          response.set_header("Connection", "close");
+          response.set_content(errorBody("too many requests from " + client + "; retry after " +
+                                         std::to_string(*wait) + " s"),
+                               "application/json");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        const bool may_have_body =
+            request.method != "GET" && request.method != "HEAD" && request.method != "OPTIONS";
+        std::string body;
+        if (may_have_body &&
+            (!request.has_header("Content-Length") || request.has_header("Transfer-Encoding"))) {
+          response.status = 411;
+          body = errorBody("a body needs a Content-Length (and no Transfer-Encoding)");
+        } else if (const std::size_t length = contentLength(request);
+                   length > maxBodyFor(request.path)) {
+          response.status = 413;
+          body = errorBody("body over the size limit");
+          if (report && handlers_.reportTooLarge) {
+            response.status = handlers_.reportTooLarge(
+                request.get_header_value(probers::kProberHeader), length, body);
+          }
+        } else {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        response.set_header("Connection", "close");
+        response.set_content(body, "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      });
 }
 
 void HttpApi::addRoutes(httplib::Server& server) {
@@ -356,8 +374,7 @@ void HttpApi::postTestHealth(const httplib::Request& request, httplib::Response&
 bool HttpApi::open(std::string* error) {
   for (const auto& address : config_.listen) {
     auto server = std::make_unique<GuardedServer>(*guard_);
-    setLimits(*server);
-    addRoutes(*server);
+    configure(*server);
     const int port = bindServer(*server, address);
     if (port < 0) {
       if (error) *error = "cannot bind HTTP " + address.toString();

@@ -112,10 +112,12 @@ void addQueryCounts(Families& out, const QueryTotals& totals) {
                  MetricType::Counter);
   for (const auto& [service, counts] : totals.decisions) {
     for (std::size_t o = 0; o < policy::kDecisionOutcomes; ++o) {
-      addSample(decisions,
-                {{"service", service},
-                 {"outcome", policy::decisionOutcomeName(static_cast<policy::DecisionOutcome>(o))}},
-                static_cast<double>(counts[o]));
+      addSample(
+          decisions,
+          {{"service", service},
+           {"outcome",
+            std::string(policy::decisionOutcomeName(static_cast<policy::DecisionOutcome>(o)))}},
+          static_cast<double>(counts[o]));
     }
   }
 }
@@ -152,7 +154,7 @@ void addHealth(Families& out, const MetricsSources& sources) {
   for (std::size_t slot = 0; slot < plans.size(); ++slot) {
     const policy::ServicePlan& plan = plans[slot];
     const policy::ServiceHealth& health = state->serviceHealth(slot);
-    const std::string service = plan.owner.toText();
+    const std::string& service = plan.owner_text;
     for (std::size_t r = 0; r < plan.regions.size(); ++r) {
       const policy::RegionPlan& region = plan.regions[r];
       const policy::RegionHealth* region_health =
@@ -277,7 +279,53 @@ void addHttpLimits(Families& out, const MetricsSources& sources) {
             {}, static_cast<double>(sources.http_rate_limited));
 }
 
+void addRateLimit(Families& out, const RateLimitTotals& totals) {
+  // Every class and action, zeros included: a dashboard and an alert find the series before the
+  // first response is ever limited.
+  MetricFamily& limited = out.family(
+      "nines_dns_rate_limited_total",
+      "UDP responses the response rate limiter acted on, by response class (answer, nxdomain, "
+      "nodata, referral, error) and action (drop, slip: sent empty with TC=1; exempt: an exempt "
+      "network, sent; would_drop, would_slip: over the limit with log_only, sent).",
+      MetricType::Counter);
+  for (std::size_t c = 0; c < kResponseClasses; ++c) {
+    for (std::size_t a = 0; a < kRateLimitActions; ++a) {
+      addSample(limited,
+                {{"class", responseClassName(static_cast<ResponseClass>(c))},
+                 {"action", rateLimitActionName(static_cast<RateLimitAction>(a))}},
+                static_cast<double>(totals.counts[c * kRateLimitActions + a]));
+    }
+  }
+  addSample(out.family("nines_rate_limit_table_used",
+                       "Buckets of the rate limiters' tables holding a client network's account "
+                       "(summed over the UDP workers).",
+                       MetricType::Gauge),
+            {}, static_cast<double>(totals.used));
+  addSample(out.family("nines_rate_limit_table_size",
+                       "Buckets of the rate limiters' tables (table_size per UDP worker; 0 while "
+                       "rate limiting has been off since start).",
+                       MetricType::Gauge),
+            {}, static_cast<double>(totals.capacity));
+  addSample(out.family("nines_rate_limit_table_reused_total",
+                       "Buckets taken over from another client network's account because the "
+                       "table was full (many sources, e.g. a spoofed flood).",
+                       MetricType::Counter),
+            {}, static_cast<double>(totals.reused));
+}
+
 }  // namespace
+
+void RateLimitTotals::add(const ResponseRateLimiter& limiter) {
+  for (std::size_t c = 0; c < kResponseClasses; ++c) {
+    for (std::size_t a = 0; a < kRateLimitActions; ++a) {
+      counts[c * kRateLimitActions + a] +=
+          limiter.count(static_cast<ResponseClass>(c), static_cast<RateLimitAction>(a));
+    }
+  }
+  used += limiter.occupied();
+  capacity += limiter.capacity();
+  reused += limiter.reused();
+}
 
 std::string renderMetrics(const MetricsSources& sources) {
   Families families;
@@ -289,6 +337,7 @@ std::string renderMetrics(const MetricsSources& sources) {
   addQueryLog(families, sources);
   addTcpLimits(families, sources.tcp_limits);
   addHttpLimits(families, sources);
+  addRateLimit(families, sources.rate_limit);
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families.take());
   return out.str();
@@ -300,7 +349,7 @@ std::string healthViewDigest(const ServingState& state) {
   for (std::size_t slot = 0; slot < plans.size(); ++slot) {
     const policy::ServicePlan& plan = plans[slot];
     const policy::ServiceHealth& health = state.serviceHealth(slot);
-    const std::string service = plan.owner.toText();
+    const std::string& service = plan.owner_text;
     for (std::size_t r = 0; r < plan.regions.size(); ++r) {
       const policy::RegionPlan& region = plan.regions[r];
       const policy::RegionHealth* region_health =

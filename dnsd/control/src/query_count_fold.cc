@@ -12,7 +12,7 @@ CounterNames CounterNames::of(const ZoneTable& table) {
   for (const auto& zone : table.zones()) names.zones.push_back(zone->origin.toText());
   for (const auto& plan : table.services().plans) {
     Service service;
-    service.name = plan.owner.toText();
+    service.name = plan.owner_text;
     for (const auto& region : plan.regions) service.regions.push_back(region.name);
     names.services.push_back(std::move(service));
   }

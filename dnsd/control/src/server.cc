@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <set>
 
 #include "nines/base/log.h"
@@ -12,6 +13,7 @@
 #include "nines/probers/check_target.h"
 #include "nines/zones/loader.h"
 #include "query_log_config.h"
+#include "rate_limit_config.h"
 #include "recent_changes.h"
 
 namespace nines::dnsd {
@@ -159,6 +161,7 @@ void Server::publishServingState(std::shared_ptr<const ZoneTable> zones,
   {
     std::lock_guard lock(locator_mutex_);
     next->locator = locator_;
+    next->rate_limit = rate_limit_;
   }
   state_.publish(std::move(next));
 }
@@ -216,6 +219,8 @@ bool Server::open(std::string* error) {
   }
   for (const auto& warning : first.warnings) base::logWarning(warning);
   locator_ = first.locator;
+  rate_limit_ = std::make_shared<const RateLimitSettings>(config_.rate_limit);
+  base::logInfo(describeRateLimit(config_.rate_limit));
   const std::size_t count = serveZones(first.zones, true, config_.health.allow_nets);
   recordAttempt(first, {}, true, true);
   base::logInfo("loaded " + std::to_string(count) + " zone(s) from " + config_.server.zones +
@@ -235,12 +240,16 @@ bool Server::open(std::string* error) {
 }
 
 void Server::start() {
+  std::random_device random;
   for (std::size_t i = 0; i < listeners_.udp().size(); ++i) {
     counters_.push_back(std::make_unique<QueryCounters>());
     query_counts_.addWorker(counters_.back().get());
+    limiters_.push_back(std::make_unique<ResponseRateLimiter>((std::uint64_t{random()} << 32) ^
+                                                              std::uint64_t{random()}));
     workers_.push_back(std::make_unique<UdpWorker>(
         listeners_.udp()[i], listeners_.udpWildcard()[i], state_, config_.server.udp_payload,
-        stopping_, counters_.back().get(), query_log_ ? query_log_->worker(i) : nullptr));
+        stopping_, counters_.back().get(), query_log_ ? query_log_->worker(i) : nullptr,
+        limiters_.back().get()));
   }
   for (auto& worker : workers_) {
     threads_.emplace_back([w = worker.get()] { w->run(); });
@@ -298,9 +307,14 @@ ReloadRecord Server::reload() {
   }
   votes_.setOptions({applied.health.quorum, applied.health.report_ttl});
   if (!embedded_) ingest_.setProbers(applied.health.probers, applied.health.max_skew);
+  if (!(applied.rate_limit == config_.rate_limit)) {
+    base::logInfo(describeRateLimit(applied.rate_limit));
+  }
   {
     std::lock_guard lock(locator_mutex_);
     locator_ = next.locator;
+    // Published with the zones below: the workers take it at their next batch.
+    rate_limit_ = std::make_shared<const RateLimitSettings>(applied.rate_limit);
   }
   const std::size_t count = serveZones(next.zones, false, applied.health.allow_nets);
   {
@@ -378,6 +392,7 @@ std::string Server::metricsText() {
   sources.embedded = embedded_ != nullptr;
   sources.embedded_last_feed = embedded_ ? embedded_->lastFeed() : 0;
   sources.reload = reloadRecord();
+  for (const auto& limiter : limiters_) sources.rate_limit.add(*limiter);
   if (query_log_) {
     sources.query_log = true;
     sources.query_log_messages = query_log_->messages();

@@ -67,7 +67,7 @@ namespace {
 
 constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
-std::string ownerOf(const policy::ServicePlan& plan) { return plan.owner.toText(); }
+std::string ownerOf(const policy::ServicePlan& plan) { return plan.owner_text; }
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "nines/dnsd/net/socket_address.h"
 
@@ -21,7 +22,8 @@ struct UdpWorker::Slot {
 
 UdpWorker::UdpWorker(int fd, bool wildcard, SnapshotHolder<ServingState>& state,
                      std::size_t udp_payload, const std::atomic<bool>& stopping,
-                     QueryCounters* counters, querylog::WorkerQueryLog* query_log)
+                     QueryCounters* counters, querylog::WorkerQueryLog* query_log,
+                     ResponseRateLimiter* limiter)
     : fd_(fd),
       wildcard_(wildcard),
       state_(state),
@@ -32,6 +34,7 @@ UdpWorker::UdpWorker(int fd, bool wildcard, SnapshotHolder<ServingState>& state,
       out_(kBatch),
       query_log_(query_log) {
   context_.counters = counters;
+  context_.limiter = limiter;
   if (query_log_) local_ = SocketAddress::localOf(fd).storage;
 }
 
@@ -60,6 +63,15 @@ void UdpWorker::run() noexcept {
     if (received <= 0) continue;  // timeout, EINTR; errors on UDP sockets are per datagram
     timespec received_at{};
     if (query_log_) clock_gettime(CLOCK_REALTIME, &received_at);  // vDSO: no syscall
+    if (context_.limiter) {
+      const RateLimitSettings* settings = state ? state->rate_limit.get() : nullptr;
+      timespec now{};
+      // The coarse clock (a tick of a few milliseconds) is read from the vDSO without a syscall;
+      // a bucket credited a tick late is off by a few milliseconds' worth of responses.
+      if (settings && settings->enabled()) clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+      context_.limiter->beginBatch(settings, static_cast<std::uint64_t>(now.tv_sec) * 1000 +
+                                                 static_cast<std::uint64_t>(now.tv_nsec) / 1000000);
+    }
 
     unsigned replies = 0;
     for (int i = 0; i < received; ++i) {

@@ -17,42 +17,9 @@ class TextOut {
     size_ += text.size();
   }
   void put(char c) noexcept { out_[size_++] = c; }
-  // A wire-form name in presentation form; octets that would break the key=value text are
-  // written as \DDD (RFC 1035 §5.1).
-  void putName(std::string_view wire) noexcept {
-    std::size_t pos = 0;
-    while (pos < wire.size()) {
-      const auto length = static_cast<std::uint8_t>(wire[pos++]);
-      if (length == 0) break;
-      const std::string_view label = wire.substr(pos, length);
-      if (std::all_of(label.begin(), label.end(), plain)) {  // the common case: one copy
-        put(label);
-        pos += label.size();
-        put('.');
-        continue;
-      }
-      for (std::size_t i = 0; i < length && pos < wire.size(); ++i, ++pos) {
-        const auto c = static_cast<unsigned char>(wire[pos]);
-        if (c <= ' ' || c >= 0x7f || c == '.' || c == '\\' || c == '=' || c == ',') {
-          put('\\');
-          put(static_cast<char>('0' + c / 100));
-          put(static_cast<char>('0' + c / 10 % 10));
-          put(static_cast<char>('0' + c % 10));
-        } else {
-          put(static_cast<char>(c));
-        }
-      }
-      put('.');
-    }
-    if (size_ == 0 || out_[size_ - 1] != '.') put('.');
-  }
   std::size_t size() const noexcept { return size_; }
 
  private:
-  static bool plain(char octet) noexcept {
-    const auto c = static_cast<unsigned char>(octet);
-    return c > ' ' && c < 0x7f && c != '.' && c != '\\' && c != '=' && c != ',';
-  }
   char* out_;
   std::size_t size_ = 0;
 };
@@ -65,7 +32,8 @@ std::size_t formatPolicyOutcome(const PolicyContext& policy, char* out) noexcept
   const policy::Decision& decision = policy.decision;
   TextOut text(out);
   text.put("service=");
-  text.putName(service.owner.wire());
+  // Presentation form (Name::toText), escapes included: it never holds a space.
+  text.put(std::string_view(service.owner_text).substr(0, kMaxOwnerText));
   text.put(" regions=");
   const std::size_t regions_start = text.size();
   for (std::uint8_t i = 0; i < decision.count; ++i) {

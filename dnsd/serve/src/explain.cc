@@ -50,7 +50,7 @@ Explanation explain(const ServingState& state, const ExplainRequest& request) {
   explanation.ok = true;
   explanation.service = context.policy.service != nullptr || !explanation.trace.policy.empty();
   if (context.policy.service) {
-    explanation.service_name = context.policy.service->owner.toText();
+    explanation.service_name = context.policy.service->owner_text;
   }
   return explanation;
 }

@@ -66,7 +66,10 @@ class Lookup {
     const Node* encloser = closestEncloser(zone_, name);
     if (encloser->cut) return referral(*encloser->cut, hops);
     // RFC 4592 §3.3.1: a wildcard child of the closest encloser answers in the name's place.
-    if (encloser->wildcard) return answerAt(*encloser->wildcard, owner, hops);
+    if (encloser->wildcard) {
+      policy_.wildcard = encloser->wildcard;
+      return answerAt(*encloser->wildcard, owner, hops);
+    }
     // RFC 6604 §3: after a CNAME the RCODE describes the last name of the chain.
     plan_.rcode = rcode::NxDomain;
     negative();
@@ -209,6 +212,7 @@ LookupOutcome lookUp(const ServingState& state, const Query& query, const zones:
   plan.reset();
   policy.service = nullptr;
   policy.zone = nullptr;
+  policy.wildcard = nullptr;
   switch (query.qtype) {
     case rr::OPT:  // RFC 6891 §6.1.1: OPT is not a question
       plan.rcode = rcode::FormErr;

@@ -17,6 +17,7 @@ QueryResult processQuery(const ServingState& state, const std::uint8_t* data, st
   plan.reset();
   context.policy.service = nullptr;
   context.policy.zone = nullptr;
+  context.policy.wildcard = nullptr;
   switch (result.parse) {
     case ParseOutcome::Drop:
       return result;
@@ -39,6 +40,18 @@ QueryResult processQuery(const ServingState& state, const std::uint8_t* data, st
   result.size = writeResponse(data, query, plan, WriteLimits{limit, udp_payload}, out);
   result.rcode = plan.rcode;
   result.truncated = (out[2] & 0x02) != 0;
+  if (transport == Transport::Udp && context.limiter != nullptr && context.limiter->active() &&
+      result.size != 0) {
+    result.rate_limit = context.limiter->admit(
+        source,
+        classifyResponse(result.parse, result.lookup, query, plan, context.policy.wildcard));
+    if (result.rate_limit == RateLimitAction::Drop) {
+      result.size = 0;
+    } else if (result.rate_limit == RateLimitAction::Slip) {
+      result.size = emptyTruncated(out, result.size);
+      result.truncated = true;
+    }
+  }
   if (context.counters != nullptr && result.size != 0) {
     context.counters->count(state, query, result, transport, context.policy);
   }

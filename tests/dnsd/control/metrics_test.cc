@@ -188,5 +188,43 @@ TEST(RenderMetrics, TheQueryLogCountsOnlyWhenItIsOn) {
   EXPECT_EQ(s.at("nines_query_log_dropped_total"), 3);
 }
 
+TEST(RenderMetrics, RateLimitingByClassAndActionSummedOverWorkers) {
+  MetricsSources sources;
+  // Every class and action is there from the start, at zero.
+  auto s = samples(renderMetrics(sources));
+  for (const char* c : {"answer", "nxdomain", "nodata", "referral", "error"}) {
+    for (const char* a : {"drop", "slip", "exempt", "would_drop", "would_slip"}) {
+      EXPECT_EQ(s.at(std::string("nines_dns_rate_limited_total{class=\"") + c + "\",action=\"" + a +
+                     "\"}"),
+                0)
+          << c << " " << a;
+    }
+  }
+  EXPECT_EQ(s.at("nines_rate_limit_table_used"), 0);
+  EXPECT_EQ(s.at("nines_rate_limit_table_size"), 0);
+  // Two workers: one limits an answer (rate 1: one sent, then drop, slip), the other an
+  // NXDOMAIN once.
+  RateLimitSettings settings;
+  settings.responses_per_second = 1;
+  settings.window = 1;
+  settings.table_size = 1024;
+  ResponseRateLimiter first(1), second(2);
+  first.beginBatch(&settings, 1000);
+  second.beginBatch(&settings, 1000);
+  const auto client = *zones::IpAddress::parse("192.0.2.1");
+  for (int i = 0; i < 3; ++i) first.admit(client, {ResponseClass::Answer, 1, 9});
+  for (int i = 0; i < 2; ++i) second.admit(client, {ResponseClass::NxDomain, 0, 9});
+  sources.rate_limit.add(first);
+  sources.rate_limit.add(second);
+  s = samples(renderMetrics(sources));
+  EXPECT_EQ(s.at("nines_dns_rate_limited_total{class=\"answer\",action=\"drop\"}"), 1);
+  EXPECT_EQ(s.at("nines_dns_rate_limited_total{class=\"answer\",action=\"slip\"}"), 1);
+  EXPECT_EQ(s.at("nines_dns_rate_limited_total{class=\"nxdomain\",action=\"drop\"}"), 1);
+  EXPECT_EQ(s.at("nines_dns_rate_limited_total{class=\"nxdomain\",action=\"slip\"}"), 0);
+  EXPECT_EQ(s.at("nines_rate_limit_table_used"), 2);
+  EXPECT_EQ(s.at("nines_rate_limit_table_size"), 2048);
+  EXPECT_EQ(s.at("nines_rate_limit_table_reused_total"), 0);
+}
+
 }  // namespace
 }  // namespace nines::dnsd

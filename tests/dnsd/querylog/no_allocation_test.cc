@@ -38,6 +38,7 @@ TEST(QueryLogNoAllocation, LoggingAnExchangeAllocatesNothing) {
 
   policy::ServicePlan plan;
   plan.owner = *zones::Name::fromText("www.example.test.", nullptr, &error);
+  plan.owner_text = plan.owner.toText();
   plan.regions.resize(1);
   plan.regions[0].name = "eu-west";
   PolicyContext policy;

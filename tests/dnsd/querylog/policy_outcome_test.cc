@@ -11,6 +11,7 @@ policy::ServicePlan servicePlan() {
   policy::ServicePlan plan;
   std::string error;
   plan.owner = *zones::Name::fromText("www.example.test.", nullptr, &error);
+  plan.owner_text = plan.owner.toText();  // as ServicePlan::compile sets it
   for (const char* name : {"us-east", "eu-west", "ap-south"}) {
     policy::RegionPlan region;
     region.name = name;
@@ -72,6 +73,7 @@ TEST(PolicyOutcome, OctetsThatWouldBreakTheTextAreEscaped) {
   policy::ServicePlan plan = servicePlan();
   std::string error;
   plan.owner = *zones::Name::fromText("a\\032b.example.test.", nullptr, &error);
+  plan.owner_text = plan.owner.toText();
   PolicyContext context;
   context.service = &plan;
   context.decision.picks[context.decision.count++] = {0, 0};
@@ -79,6 +81,31 @@ TEST(PolicyOutcome, OctetsThatWouldBreakTheTextAreEscaped) {
   const std::size_t size = formatPolicyOutcome(context, text);
   EXPECT_EQ(std::string(text, size),
             "service=a\\032b.example.test. regions=us-east outcome=primary");
+}
+
+// The service is written in presentation form, as explain and the metrics write it, and reads
+// back as that: a name with dots, '=' or ',' in a label included.
+TEST(PolicyOutcome, TheServiceIsItsPresentationForm) {
+  for (const char* name :
+       {"WWW.Example.Test.", "a=b.example.test.", "a,b.example.test.", "a\\.b.example.test.",
+        "a\\\\b.example.test.", "caf\\195\\169.example.test."}) {
+    policy::ServicePlan plan = servicePlan();
+    std::string error;
+    auto owner = zones::Name::fromText(name, nullptr, &error);
+    ASSERT_TRUE(owner) << name << ": " << error;
+    plan.owner = *owner;
+    plan.owner_text = owner->toText();
+    PolicyContext context;
+    context.service = &plan;
+    context.decision.picks[context.decision.count++] = {0, 0};
+    char text[kMaxOutcomeText];
+    const std::string written(text, formatPolicyOutcome(context, text));
+    EXPECT_EQ(written, "service=" + owner->toText() + " regions=us-east outcome=primary");
+    auto parsed = parsePolicyOutcome(written);
+    ASSERT_TRUE(parsed) << written;
+    EXPECT_EQ(parsed->service, owner->toText());
+    EXPECT_EQ(parsed->regions, std::vector<std::string>{"us-east"}) << written;
+  }
 }
 
 }  // namespace

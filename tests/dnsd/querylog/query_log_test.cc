@@ -61,6 +61,7 @@ struct ServiceAnswer {
   ServiceAnswer() {
     std::string error;
     plan.owner = *zones::Name::fromText("www.example.test.", nullptr, &error);
+    plan.owner_text = plan.owner.toText();
     plan.regions.resize(2);
     plan.regions[0].name = "us-east";
     plan.regions[1].name = "eu-west";

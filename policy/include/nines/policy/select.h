@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nines/policy/health.h"
@@ -56,7 +57,7 @@ enum class DecisionOutcome : std::uint8_t {
 inline constexpr std::size_t kDecisionOutcomes = 7;
 // "primary", "spillover", "fallback", "fail_open", "drained_skip", "slow_start_skip",
 // "unanswered": the outcome label of nines_decisions_total.
-const char* decisionOutcomeName(DecisionOutcome outcome) noexcept;
+std::string_view decisionOutcomeName(DecisionOutcome outcome) noexcept;
 
 struct Decision {
   // The endpoints to answer with, as (region slot, endpoint index) pairs, in answer order.

@@ -38,6 +38,7 @@ struct ServicePlan {
   std::string zone;  // origin, presentation form
   std::string name;  // service key
   zones::Name owner;
+  std::string owner_text;  // owner.toText(), kept for labels, logs and explain
   zones::PolicyKind policy = zones::PolicyKind::Geo;
   std::uint32_t ttl = 30;
   std::uint32_t answers = 1;

@@ -1,5 +1,4 @@
-// dnsd.toml (DESIGN.md, "Files"). Paths in it are relative to the file. Sections owned by later
-// parts of the server ([rate_limit]) are accepted and not yet read.
+// dnsd.toml (DESIGN.md, "Files"). Paths in it are relative to the file.
 #pragma once
 
 #include <cstddef>
@@ -13,6 +12,7 @@
 #include "nines/dnsd/health/prober_key.h"
 #include "nines/dnsd/net/socket_address.h"
 #include "nines/dnsd/querylog/query_log.h"
+#include "nines/dnsd/serve/rate_limit_settings.h"
 #include "nines/policy/location.h"
 #include "nines/zones/ip.h"
 
@@ -77,6 +77,7 @@ struct Config {
   HealthConfig health;
   base::LogSettings log;               // [log] format, level
   querylog::QueryLogConfig query_log;  // [query_log]; off unless path or socket is set
+  RateLimitSettings rate_limit;        // [rate_limit]; off unless responses_per_second is set
 };
 
 struct ConfigResult {

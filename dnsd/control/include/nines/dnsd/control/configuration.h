@@ -40,8 +40,10 @@ Configuration completeConfiguration(Config config);
 // SHA-256 (hex) over dnsd.toml, every zone file and the geo database, each framed with a name
 // independent of where the files lie ("dnsd.toml", "zones/NAME.toml", "geo/NAME.mmdb") and its
 // length, in name order: two nameservers with the same files show the same digest wherever they
-// keep them. Empty, with `error`, when a file cannot be read.
-std::string configDigest(const Config& config, std::string* error);
+// keep them. Empty, with `error`, when a file cannot be read. A zone file among `loaded` (by its
+// path) is digested from the text the loader read rather than read again.
+std::string configDigest(const Config& config, const std::vector<zones::Zone>& loaded,
+                         std::string* error);
 
 // The settings `next` changes against `running` that only a restart applies (listen addresses,
 // threads, the HTTP listen addresses, udp_payload, switching between the embedded prober

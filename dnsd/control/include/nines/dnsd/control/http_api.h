@@ -77,6 +77,9 @@ class HttpApi {
   // Connections refused over max_connections_per_client, and requests answered 429, since start.
   std::uint64_t connectionsRefused() const;
   std::uint64_t requestsRateLimited() const;
+  // Sets `server` up as open() sets up each of its servers (limits, then routes) without binding
+  // it: the seam through which tests/fuzz/fuzz_http_api.cc drives requests in-process.
+  void configure(httplib::Server& server);
 
  private:
   // Threads, timeouts, keep-alive and body limits (refused before the body is read).

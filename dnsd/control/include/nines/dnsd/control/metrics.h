@@ -7,6 +7,7 @@
 // the families and their labels.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,11 +16,21 @@
 #include "nines/dnsd/control/reload_record.h"
 #include "nines/dnsd/health/report_ingest.h"
 #include "nines/dnsd/net/tcp_server.h"
+#include "nines/dnsd/serve/response_rate_limiter.h"
 #include "nines/dnsd/serve/serving_state.h"
 
 namespace nines::dnsd {
 
 inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4";
+
+// The UDP workers' rate limiters, summed.
+struct RateLimitTotals {
+  std::array<std::uint64_t, kResponseClasses * kRateLimitActions> counts{};  // class x action
+  std::size_t used = 0;      // buckets holding a key
+  std::size_t capacity = 0;  // buckets
+  std::uint64_t reused = 0;  // buckets taken over from another key
+  void add(const ResponseRateLimiter& limiter);
+};
 
 struct MetricsSources {
   const ServingState* state = nullptr;  // null before the first load
@@ -28,6 +39,7 @@ struct MetricsSources {
   bool embedded = false;                   // the embedded prober votes (no remote probers)
   double embedded_last_feed = 0;           // clock seconds; 0: never
   ReloadRecord reload;
+  RateLimitTotals rate_limit;
   // The dnstap query log ([query_log]); both families are left out when it is off.
   bool query_log = false;
   std::uint64_t query_log_messages = 0;  // queued for the writer, summed over the workers

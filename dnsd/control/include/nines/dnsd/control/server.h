@@ -25,6 +25,7 @@
 #include "nines/dnsd/health/vote_table.h"
 #include "nines/dnsd/net/listeners.h"
 #include "nines/dnsd/net/udp_worker.h"
+#include "nines/dnsd/serve/response_rate_limiter.h"
 #include "nines/dnsd/serve/serving_state.h"
 #include "nines/dnsd/serve/snapshot.h"
 #include "nines/zones/loader.h"
@@ -113,11 +114,14 @@ class Server {
   ReloadRecord reload_record_;  // guarded by reload_mutex_
   mutable std::mutex locator_mutex_;
   std::shared_ptr<const policy::ClientLocator> locator_;  // guarded by locator_mutex_
+  // [rate_limit] in force, published with every serving state; guarded by locator_mutex_.
+  std::shared_ptr<const RateLimitSettings> rate_limit_;
   std::uint64_t generation_ = 0;  // of the last published state; only the publisher's calls
   std::atomic<bool> stopping_{false};
   Listeners listeners_;
-  std::vector<std::unique_ptr<QueryCounters>> counters_;  // one per UDP worker, one for TCP
-  QueryCountFold query_counts_;                           // their sums, by name
+  std::vector<std::unique_ptr<QueryCounters>> counters_;        // one per UDP worker, one for TCP
+  QueryCountFold query_counts_;                                 // their sums, by name
+  std::vector<std::unique_ptr<ResponseRateLimiter>> limiters_;  // one per UDP worker
   // Before the workers: they write to it, and it flushes when it goes (after them).
   std::unique_ptr<querylog::QueryLog> query_log_;
   std::vector<std::unique_ptr<UdpWorker>> workers_;

@@ -26,9 +26,11 @@ class UdpWorker {
   // destination address with each datagram (IP_PKTINFO) so replies leave from it. `counters`,
   // when given, counts every response and must outlive the worker; only this worker writes it.
   // `query_log`, when not null, is this worker's side of the dnstap log and must outlive it.
+  // `limiter`, when not null, is this worker's response rate limiter (applied with the serving
+  // state's [rate_limit] settings) and must outlive it; only this worker calls it.
   UdpWorker(int fd, bool wildcard, SnapshotHolder<ServingState>& state, std::size_t udp_payload,
             const std::atomic<bool>& stopping, QueryCounters* counters = nullptr,
-            querylog::WorkerQueryLog* query_log = nullptr);
+            querylog::WorkerQueryLog* query_log = nullptr, ResponseRateLimiter* limiter = nullptr);
   ~UdpWorker();
   UdpWorker(const UdpWorker&) = delete;
   UdpWorker& operator=(const UdpWorker&) = delete;

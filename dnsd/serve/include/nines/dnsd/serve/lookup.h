@@ -35,6 +35,9 @@ struct PolicyContext {
   policy::Decision decision;
   // Set by lookUp(): the zone the question's name is in; null for none (or no lookup).
   const ServedZone* zone = nullptr;
+  // Set by lookUp() when a wildcard answered (RFC 4592): its node, so that rate limiting counts
+  // the names it answers for as one; null otherwise.
+  const void* wildcard = nullptr;
 };
 
 // Fills `plan` for a query that parsed as Ok and came from `source`. Never allocates (with a null

@@ -8,6 +8,7 @@
 #include "nines/dnsd/serve/decision_cache.h"
 #include "nines/dnsd/serve/location_cache.h"
 #include "nines/dnsd/serve/lookup.h"
+#include "nines/dnsd/serve/response_rate_limiter.h"
 #include "nines/dnsd/serve/serving_state.h"
 #include "nines/dnsd/wire/answer_plan.h"
 #include "nines/dnsd/wire/query_parser.h"
@@ -26,6 +27,9 @@ struct QueryResult {
   LookupOutcome lookup = LookupOutcome::Refused;
   std::uint16_t rcode = 0;
   bool truncated = false;
+  // The rate limiter's verdict (UDP with a limiter only): Drop leaves size 0, Slip an empty
+  // truncated response.
+  RateLimitAction rate_limit = RateLimitAction::Send;
 };
 
 // Per-worker scratch: the query, the plan and the policy caches live here so nothing is allocated
@@ -45,6 +49,9 @@ struct QueryContext {
   PolicyContext policy;  // with the two caches above; explain sets its trace
   // The worker's counters (query_counters.h), bumped for every response; null: not counted.
   QueryCounters* counters = nullptr;
+  // The worker's response rate limiter, applied to UDP responses after they are written (the
+  // class of a response is known only then); null: none (TCP, explain).
+  ResponseRateLimiter* limiter = nullptr;
 };
 
 // `source` is the address the query came from. `out` must hold at least kMaxTcpMessage octets

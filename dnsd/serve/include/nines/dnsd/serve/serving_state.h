@@ -1,10 +1,11 @@
 // Everything a query reads, published together as one immutable snapshot: the zones, the health
-// of their services (same slot numbering), and the client locator.
+// of their services (same slot numbering), the client locator and the rate limiting settings.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 
+#include "nines/dnsd/serve/rate_limit_settings.h"
 #include "nines/dnsd/serve/zone_table.h"
 #include "nines/policy/health.h"
 #include "nines/policy/location.h"
@@ -18,6 +19,8 @@ struct ServingState {
   std::shared_ptr<const ZoneTable> zones;
   std::shared_ptr<const policy::HealthView> health;  // built for zones->services()
   std::shared_ptr<const policy::ClientLocator> locator;
+  // [rate_limit], as the UDP workers apply it from their next batch; null: off.
+  std::shared_ptr<const RateLimitSettings> rate_limit;
 
   // The health a query of service `slot` reads: the view's, or all unknown before there is one.
   const policy::ServiceHealth& serviceHealth(std::size_t slot) const noexcept {
