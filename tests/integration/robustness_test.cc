@@ -1,11 +1,15 @@
 // What dnsd does with queries it cannot or will not answer normally (RFC 1035 §4.1.1, RFC 8906
 // §3): NOTIMP for opcodes it does not serve, FORMERR for malformed queries, silence for responses
 // and runts, and it goes on answering others; then a few hundred hostile packets over both
-// transports, after which it must still be running and still answer correctly; and several
-// clients at once.
+// transports (random, mutated and crafted: compression loops, overlong names and labels, bad OPT
+// and ECS, huge counts), after which it must still be running, still answer correctly and hold
+// no more memory than before; and several clients at once.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <initializer_list>
 #include <random>
 #include <set>
 #include <string>
@@ -181,7 +185,114 @@ TEST_P(Malformed, QueryHeaderBitsAreIgnoredAndNotEchoed) {
   }
 }
 
-// Deterministic hostile traffic: random bytes, runts, and valid queries with bytes flipped or cut.
+// A query header (ID 0x4e39, QR clear) with these section counts.
+Bytes header(std::uint16_t qd, std::uint16_t an, std::uint16_t ns, std::uint16_t ar) {
+  return {0x4e,
+          0x39,
+          0x00,
+          0x00,
+          static_cast<std::uint8_t>(qd >> 8),
+          static_cast<std::uint8_t>(qd),
+          static_cast<std::uint8_t>(an >> 8),
+          static_cast<std::uint8_t>(an),
+          static_cast<std::uint8_t>(ns >> 8),
+          static_cast<std::uint8_t>(ns),
+          static_cast<std::uint8_t>(ar >> 8),
+          static_cast<std::uint8_t>(ar)};
+}
+
+void append(Bytes& out, std::initializer_list<std::uint8_t> bytes) {
+  out.insert(out.end(), bytes.begin(), bytes.end());
+}
+
+// "www.example.test." in wire form, then QTYPE A, QCLASS IN.
+void appendQuestion(Bytes& out) {
+  append(out, {3,   'w', 'w', 'w', 7,   'e', 'x', 'a', 'm', 'p', 'l',
+               'e', 4,   't', 'e', 's', 't', 0,   0,   1,   0,   1});
+}
+
+// An OPT record (root owner, TYPE 41, UDP size 4096) whose RDATA is `rdata` but whose RDLENGTH
+// says `claimed`.
+void appendOpt(Bytes& out, const Bytes& rdata, std::uint16_t claimed) {
+  append(out, {0, 0, 41, 0x10, 0x00, 0, 0, 0, 0, static_cast<std::uint8_t>(claimed >> 8),
+               static_cast<std::uint8_t>(claimed)});
+  out.insert(out.end(), rdata.begin(), rdata.end());
+}
+
+// The shapes attackers send on purpose, one of each kind per call, rotating with `kind`:
+// compression loops, names past 255 octets, labels past 63, bad OPT and ECS options, and section
+// counts far beyond what the packet holds.
+Bytes craftedPacket(int kind) {
+  Bytes p;
+  switch (kind % 10) {
+    case 0:  // a question name that is a pointer to itself
+      p = header(1, 0, 0, 0);
+      append(p, {0xc0, 12, 0, 1, 0, 1});
+      break;
+    case 1:  // two pointers pointing at each other
+      p = header(1, 0, 0, 0);
+      append(p, {1, 'a', 0xc0, 16, 0xc0, 12, 0, 1, 0, 1});
+      break;
+    case 2:  // a name of 300 octets in 63-octet labels
+      p = header(1, 0, 0, 0);
+      for (int label = 0; label < 5; ++label) {
+        p.push_back(63);
+        p.insert(p.end(), 63, 'x');
+      }
+      append(p, {0, 0, 1, 0, 1});
+      break;
+    case 3:  // a label length of 64 (the 01 prefix: a reserved label type)
+      p = header(1, 0, 0, 0);
+      p.push_back(64);
+      p.insert(p.end(), 64, 'y');
+      append(p, {0, 0, 1, 0, 1});
+      break;
+    case 4:  // every count at 65535 over one question
+      p = header(0xffff, 0xffff, 0xffff, 0xffff);
+      appendQuestion(p);
+      break;
+    case 5:  // an OPT record whose RDLENGTH runs past the end
+      p = header(1, 0, 0, 1);
+      appendQuestion(p);
+      appendOpt(p, {0, 8, 0, 8, 0, 1, 24, 0}, 0xfff0);
+      break;
+    case 6:  // ECS with family 3
+      p = header(1, 0, 0, 1);
+      appendQuestion(p);
+      appendOpt(p, {0, 8, 0, 7, 0, 3, 24, 0, 192, 0, 2}, 11);
+      break;
+    case 7:  // ECS with a source prefix of 33 bits for IPv4, and too few address octets
+      p = header(1, 0, 0, 1);
+      appendQuestion(p);
+      appendOpt(p, {0, 8, 0, 5, 0, 1, 33, 0, 192}, 9);
+      break;
+    case 8:  // two OPT records
+      p = header(1, 0, 0, 2);
+      appendQuestion(p);
+      appendOpt(p, {}, 0);
+      appendOpt(p, {}, 0);
+      break;
+    default:  // an option length past the OPT's RDATA
+      p = header(1, 0, 0, 1);
+      appendQuestion(p);
+      appendOpt(p, {0, 8, 0xff, 0xff, 0, 1, 24, 0}, 8);
+      break;
+  }
+  return p;
+}
+
+// Resident memory of process `pid`, in kB (0 when it cannot be read).
+long residentKb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+// Deterministic hostile traffic: random bytes, runts, valid queries with bytes flipped or cut,
+// and the crafted shapes above.
 std::vector<Bytes> hostilePackets(std::mt19937& random, int count) {
   const Bytes templates[] = {
       buildQuery("www.example.test.", "A"),
@@ -193,7 +304,7 @@ std::vector<Bytes> hostilePackets(std::mt19937& random, int count) {
   std::vector<Bytes> packets;
   for (int i = 0; i < count; ++i) {
     Bytes packet;
-    switch (random() % 4) {
+    switch (random() % 5) {
       case 0:  // random bytes of random length
         packet.resize(random() % 600);
         for (auto& b : packet) b = byte();
@@ -208,9 +319,12 @@ std::vector<Bytes> hostilePackets(std::mt19937& random, int count) {
         packet = templates[random() % 4];
         packet.resize(random() % packet.size());
         break;
-      default:  // a valid header followed by random bytes
+      case 3:  // a valid header followed by random bytes
         packet = Bytes(templates[0].begin(), templates[0].begin() + 12);
         for (int n = static_cast<int>(random() % 300); n > 0; --n) packet.push_back(byte());
+        break;
+      default:
+        packet = craftedPacket(i);
         break;
     }
     packets.push_back(std::move(packet));
@@ -222,12 +336,18 @@ TEST(MalformedFlood, SurvivesHostileDatagramsAndStreams) {
   DnsdServer server({{"example.test.toml", exampleZone()}});
   ASSERT_TRUE(server.ready());
   std::mt19937 random(20240601);  // fixed seed: the same packets every run
+  // Warmed up on both transports first, so that the memory bound below is about the storm.
+  for (Transport transport : {Transport::Udp, Transport::Tcp}) {
+    ASSERT_EQ(server.ask("www.example.test.", "A", transport).rcode, "NOERROR");
+  }
+  const long resident_before = residentKb(server.process().pid());
+  ASSERT_GT(resident_before, 0);
 
-  // UDP: 400 datagrams in batches of 20; every reply that comes back must be a well-formed
+  // UDP: 4000 datagrams in batches of 20; every reply that comes back must be a well-formed
   // response (ldns parses it, QR set, ID of some query sent).
   UdpConnection udp(server.port());
   ASSERT_TRUE(udp.connected());
-  std::vector<Bytes> datagrams = hostilePackets(random, 400);
+  std::vector<Bytes> datagrams = hostilePackets(random, 4000);
   std::set<std::uint16_t> sent_ids;
   int replies = 0;
   for (std::size_t i = 0; i < datagrams.size(); ++i) {
@@ -284,6 +404,11 @@ TEST(MalformedFlood, SurvivesHostileDatagramsAndStreams) {
   }
 
   ASSERT_TRUE(server.process().running()) << server.process().log();
+  // Nothing of the storm is kept: no buffer per bad packet or connection stays behind.
+  const long resident_after = residentKb(server.process().pid());
+  std::printf("[ measured ] resident before the storm %ld kB, after %ld kB\n", resident_before,
+              resident_after);
+  EXPECT_LT(resident_after, resident_before + 8 * 1024);
   for (Transport transport : {Transport::Udp, Transport::Tcp}) {
     Response r = server.ask("www.example.test.", "A", transport);
     ASSERT_TRUE(r.parsed);
