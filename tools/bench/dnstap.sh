@@ -36,6 +36,8 @@ while getopts "r:l:q:w:sh" opt; do
 done
 [ -f "$shared/blast.c" ] || { echo "dnstap.sh: no blast.c in $shared (set NINES_SHARED_BENCH)" >&2; exit 1; }
 dnsd=${NINES_DNSD:-$root/build/bin/dnsd}
+# shellcheck source=tools/bench/lib.sh
+. "$root/tools/bench/lib.sh"
 [ -x "$dnsd" ] || { echo "dnstap.sh: no dnsd at $dnsd (build first, or set NINES_DNSD)" >&2; exit 1; }
 
 work=$(mktemp -d)
@@ -50,7 +52,6 @@ printf 'geo.example.test A\n' > "$work/q-geo-ecs"
 cp "$work/q-geo-ecs" "$work/q-geo-many"
 ncpu=$(nproc)
 server_cpu=0 client_cpu=$((ncpu > 1 ? 1 : 0))
-hz=$(getconf CLK_TCK)
 port=$((20000 + RANDOM % 20000))
 
 config() {  # config MODE
@@ -58,7 +59,6 @@ config() {  # config MODE
   [ "$1" = on ] && printf '[query_log]\npath = "queries.dnstap"\nsample = 1\n'
   return 0
 }
-cputicks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 cell() {  # cell MODE SET ROUND
   local mode=$1 set=$2 round=$3 args=()
@@ -82,21 +82,18 @@ cell() {  # cell MODE SET ROUND
     geo-many) args=(-e -S 65536) ;;
   esac
   local c0 c1 t0 t1 out
-  c0=$(cputicks "$pid"); t0=$(date +%s.%N)
+  c0=$(cpu_ticks "$pid"); t0=$(now)
   out=$(taskset -c "$client_cpu" "$work/blast" -p "$port" -d "$work/q-$set" -l "$seconds" \
     -w "$window" "${args[@]}" || true)
-  t1=$(date +%s.%N); c1=$(cputicks "$pid")
+  t1=$(now); c1=$(cpu_ticks "$pid")
   kill -TERM "$pid"; wait "$pid" || true; pid=""
   # Drop the log before its pages go to disk, and let ext4 settle: a few hundred MB left to write
   # back stalls the next dnsd's start (journal commits wait on it) and competes with its worker.
   rm -f "$work/queries.dnstap"; sync -f "$work"
   local dropped
   dropped=$(sed -n 's/.*query log: .* queued for writing, \([0-9]*\) dropped.*/\1/p' "$work/dnsd.log")
-  echo "$out" | awk -v mode="$mode" -v set="$set" -v round="$round" -v c="$((c1 - c0))" \
-    -v el="$(echo "$t1 - $t0" | bc -l)" -v hz="$hz" -v dropped="${dropped:-0}" '
-    { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
-    END { cpu = c / hz / el; printf "%s\t%s\t%s\t%.0f\t%.3f\t%.0f\t%s\n", round, set, mode,
-            v["qps"], cpu, (cpu > 0 ? v["qps"] / cpu : 0), dropped }' >> "$work/cells.tsv"
+  echo "$out" | blast_cell_row "$round" "$set" "$mode" "$((c1 - c0))" "$(calc %.6f "$t1 - $t0")" \
+    "${dropped:-0}" >> "$work/cells.tsv"
   tail -1 "$work/cells.tsv" >&2
 }
 
@@ -109,27 +106,7 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-median='function med(s,   n, v, i, j, t) {
-  n = split(s, v, " ")
-  for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] + 0 > t + 0; j--) v[j+1] = v[j]; v[j+1] = t }
-  return (n % 2) ? v[(n + 1) / 2] : (v[n/2] + v[n/2 + 1]) / 2
-}'
 echo
 echo "== dnstap every response vs off, blast -w $window, ${seconds}s cells, median of $rounds rounds${split:+, writer on the other CPU}"
-awk -F'\t' "$median"'
-  { k = $2; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
-    qps[$3 SUBSEP k] = qps[$3 SUBSEP k] " " $4; per[$3 SUBSEP k] = per[$3 SUBSEP k] " " $6
-    if ($3 == "on") drops[k] += $7
-    if ($3 == "on") on_q[k SUBSEP $1] = $4; else off_q[k SUBSEP $1] = $4
-    if ($3 == "on") on_p[k SUBSEP $1] = $6; else off_p[k SUBSEP $1] = $6 }
-  END {
-    printf "%-10s %10s %10s %8s %12s %12s %8s %9s\n", "set", "off qps", "on qps", "on/off",
-      "off qps/core", "on qps/core", "on/off", "dropped"
-    for (i = 1; i <= n; i++) { k = order[i]; rq = ""; rp = ""
-      for (key in on_q) { split(key, p, SUBSEP); if (p[1] != k) continue
-        rq = rq " " on_q[key] / off_q[key]; rp = rp " " on_p[key] / off_p[key] }
-      printf "%-10s %10.0f %10.0f %8.3f %12.0f %12.0f %8.3f %9d\n", k,
-        med(qps["off" SUBSEP k]), med(qps["on" SUBSEP k]), med(rq),
-        med(per["off" SUBSEP k]), med(per["on" SUBSEP k]), med(rp), drops[k] }
-  }' "$work/cells.tsv"
+on_off_summary "$work/cells.tsv" dropped
 echo "(on/off: the median of each round's ratio; dropped: frames dropped over all 'on' cells)"

@@ -38,3 +38,45 @@ free_port() {  # free_port BASE: the first port from BASE that nothing uses (TCP
   echo "$p"
 }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+
+# An awk function for a script's awk programs: med("3 1 2") is the median of the numbers in a
+# space-separated list.
+# shellcheck disable=SC2034  # used by the scripts that source this file
+awk_median='function med(s,   n, v, i, j, t) {
+  n = split(s, v, " ")
+  for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] + 0 > t + 0; j--) v[j+1] = v[j]; v[j+1] = t }
+  return (n % 2) ? v[(n + 1) / 2] : (v[n/2] + v[n/2 + 1]) / 2
+}'
+
+# The on/off benchmarks (dnstap.sh, rrl.sh): one dnsd answering blast per cell, each cell a row of
+# a cells.tsv: round, set, mode (on/off), answers/s, server cores busy, answers per server core,
+# and one count of the script's own (frames dropped, responses limited...).
+#
+# blast_cell_row ROUND SET MODE TICKS SECONDS COUNT: that row, from blast's output on stdin, the
+# dnsd's CPU ticks over the cell and the cell's wall seconds.
+blast_cell_row() {
+  awk -v round="$1" -v set="$2" -v mode="$3" -v c="$4" -v el="$5" -v hz="$hz" -v count="$6" '
+    { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+    END { cpu = c / hz / el; printf "%s\t%s\t%s\t%.0f\t%.3f\t%.0f\t%s\n", round, set, mode,
+            v["qps"], cpu, (cpu > 0 ? v["qps"] / cpu : 0), count }'
+}
+# on_off_summary CELLS COUNT_NAME: per set, the medians of the off and on cells and of each round's
+# ratio on/off, in answers per second and per server core, and the count summed over the on cells.
+on_off_summary() {
+  awk -F'\t' -v count_name="$2" "$awk_median"'
+    { k = $2; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+      qps[$3 SUBSEP k] = qps[$3 SUBSEP k] " " $4; per[$3 SUBSEP k] = per[$3 SUBSEP k] " " $6
+      if ($3 == "on") counts[k] += $7
+      if ($3 == "on") on_q[k SUBSEP $1] = $4; else off_q[k SUBSEP $1] = $4
+      if ($3 == "on") on_p[k SUBSEP $1] = $6; else off_p[k SUBSEP $1] = $6 }
+    END {
+      printf "%-10s %10s %10s %8s %12s %12s %8s %9s\n", "set", "off qps", "on qps", "on/off",
+        "off qps/core", "on qps/core", "on/off", count_name
+      for (i = 1; i <= n; i++) { k = order[i]; rq = ""; rp = ""
+        for (key in on_q) { split(key, p, SUBSEP); if (p[1] != k) continue
+          rq = rq " " on_q[key] / off_q[key]; rp = rp " " on_p[key] / off_p[key] }
+        printf "%-10s %10.0f %10.0f %8.3f %12.0f %12.0f %8.3f %9d\n", k,
+          med(qps["off" SUBSEP k]), med(qps["on" SUBSEP k]), med(rq),
+          med(per["off" SUBSEP k]), med(per["on" SUBSEP k]), med(rp), counts[k] }
+    }' "$1"
+}

@@ -303,12 +303,7 @@ pipeline_section() {
       esac 2>/dev/null | awk -v v=$variant '{ print v "\t" $1 "\t" $2 }' >> "$work/pipeline.tsv"
     done
   done
-  awk -F'\t' '
-    function med(s,   n, v, i, j, t) {
-      n = split(s, v, " ")
-      for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] + 0 > t + 0; j--) v[j+1] = v[j]; v[j+1] = t }
-      return (n % 2) ? v[(n + 1) / 2] : (v[n/2] + v[n/2 + 1]) / 2
-    }
+  awk -F'\t' "$awk_median"'
     { k = $2; if (!(k in seen)) { seen[k] = 1; order[++n] = k } ns[$1 SUBSEP k] = ns[$1 SUBSEP k] " " $3; has[$1] = 1 }
     END {
       printf "  %-36s %9s %9s %15s", "query", "plain", "counted", "plain/counted"

@@ -105,11 +105,8 @@ cell() {  # cell MODE SET ROUND
   limited=$(curl -s "http://127.0.0.1:$http/metrics" |
     awk '/^nines_dns_rate_limited_total/ && !/action="exempt"/ { s += $NF } END { print s + 0 }')
   stop_pid "$pid"
-  echo "$out" | awk -v mode="$mode" -v set="$set" -v round="$round" -v c="$((c1 - c0))" \
-    -v el="$(calc %.6f "$t1 - $t0")" -v hz="$hz" -v limited="$limited" '
-    { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
-    END { cpu = c / hz / el; printf "%s\t%s\t%s\t%.0f\t%.3f\t%.0f\t%s\n", round, set, mode,
-            v["qps"], cpu, (cpu > 0 ? v["qps"] / cpu : 0), limited }' >> "$work/cells.tsv"
+  echo "$out" | blast_cell_row "$round" "$set" "$mode" "$((c1 - c0))" "$(calc %.6f "$t1 - $t0")" \
+    "$limited" >> "$work/cells.tsv"
   tail -1 "$work/cells.tsv" >&2
 }
 
@@ -121,29 +118,9 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-median='function med(s,   n, v, i, j, t) {
-  n = split(s, v, " ")
-  for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] + 0 > t + 0; j--) v[j+1] = v[j]; v[j+1] = t }
-  return (n % 2) ? v[(n + 1) / 2] : (v[n/2] + v[n/2 + 1]) / 2
-}'
 echo
 echo "== [rate_limit] on (nobody over the limit) vs off, blast -w $window, ${seconds}s cells, median of $rounds rounds"
-awk -F'\t' "$median"'
-  { k = $2; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
-    qps[$3 SUBSEP k] = qps[$3 SUBSEP k] " " $4; per[$3 SUBSEP k] = per[$3 SUBSEP k] " " $6
-    if ($3 == "on") limited[k] += $7
-    if ($3 == "on") on_q[k SUBSEP $1] = $4; else off_q[k SUBSEP $1] = $4
-    if ($3 == "on") on_p[k SUBSEP $1] = $6; else off_p[k SUBSEP $1] = $6 }
-  END {
-    printf "%-10s %10s %10s %8s %12s %12s %8s %9s\n", "set", "off qps", "on qps", "on/off",
-      "off qps/core", "on qps/core", "on/off", "limited"
-    for (i = 1; i <= n; i++) { k = order[i]; rq = ""; rp = ""
-      for (key in on_q) { split(key, p, SUBSEP); if (p[1] != k) continue
-        rq = rq " " on_q[key] / off_q[key]; rp = rp " " on_p[key] / off_p[key] }
-      printf "%-10s %10.0f %10.0f %8.3f %12.0f %12.0f %8.3f %9d\n", k,
-        med(qps["off" SUBSEP k]), med(qps["on" SUBSEP k]), med(rq),
-        med(per["off" SUBSEP k]), med(per["on" SUBSEP k]), med(rp), limited[k] }
-  }' "$work/cells.tsv"
+on_off_summary "$work/cells.tsv" limited
 echo "(on/off: the median of each round's ratio; limited: responses the limiter acted on in all 'on' cells)"
 
 [ "$flood" = 0 ] && exit 0
@@ -176,7 +153,7 @@ for round in $(seq 1 "$rounds"); do
 done
 echo
 echo "== flood from 127.0.0.1 ($([ "$flood_rate" = 0 ] && echo unpaced || echo "$flood_rate/s")) with [rate_limit] off and on (20/s, window 5, slip 2), ${flood}s cells, median of $rounds rounds"
-awk -F'\t' "$median"'
+awk -F'\t' "$awk_median"'
   { legit[$2] = legit[$2] " " ($3 > 0 ? $4 / $3 : 0); qps[$2] = qps[$2] " " $5
     ans[$2] = ans[$2] " " $6; tc[$2] = tc[$2] " " $7; amp[$2] = amp[$2] " " $8 }
   END {
