@@ -28,3 +28,29 @@ using LoadErrors = std::function<nines::base::Diagnostics(const std::string& tex
 // would if the message happened to hold those words ("... latitude within -90..90 ...").
 bool echoesSecret(const std::string& text, const nines::base::Diagnostics& errors,
                   const LoadErrors& load);
+
+// The load both config targets make and the checks they share: `size` bytes written as file
+// `name` and loaded with `load` (a path to a result with `errors`, as loadServerConfig and
+// loadProberConfig return); every error must name the file and say something, and none may quote
+// a secret (`secret_invariant` says which). What broke goes to `broken`; the result is returned
+// for the target's own checks.
+template <typename Load>
+auto loadConfigChecked(const std::string& name, const std::uint8_t* data, std::size_t size,
+                       Load load, const char* secret_invariant, std::vector<std::string>& broken) {
+  const std::string path = writeFuzzFile(name, data, size);
+  auto loaded = load(path);
+  for (const auto& error : loaded.errors) {
+    if (error.where.file != path || error.message.empty()) {
+      broken.push_back("every error names the file and says something");
+      break;
+    }
+  }
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  auto load_text = [&](const std::string& other) {
+    return load(writeFuzzFile(name, reinterpret_cast<const std::uint8_t*>(other.data()),
+                              other.size()))
+        .errors;
+  };
+  if (echoesSecret(text, loaded.errors, load_text)) broken.push_back(secret_invariant);
+  return loaded;
+}

@@ -16,19 +16,10 @@ std::vector<std::string> dnsdConfigInvariantsBroken(const std::uint8_t* data, st
   auto check = [&](bool holds, const char* invariant) {
     if (!holds) broken.push_back(invariant);
   };
-  const std::string path = writeFuzzFile("dnsd.toml", data, size);
-  const nines::dnsd::ConfigResult loaded = nines::dnsd::loadServerConfig(path);
-  for (const auto& error : loaded.errors) {
-    check(error.where.file == path && !error.message.empty(),
-          "every error names the file and says something");
-  }
-  const std::string text(reinterpret_cast<const char*>(data), size);
-  auto load = [](const std::string& other) {
-    const std::string other_path = writeFuzzFile(
-        "dnsd.toml", reinterpret_cast<const std::uint8_t*>(other.data()), other.size());
-    return nines::dnsd::loadServerConfig(other_path).errors;
-  };
-  check(!echoesSecret(text, loaded.errors, load), "no error quotes a prober key or the API token");
+  const nines::dnsd::ConfigResult loaded = loadConfigChecked(
+      "dnsd.toml", data, size,
+      [](const std::string& path) { return nines::dnsd::loadServerConfig(path); },
+      "no error quotes a prober key or the API token", broken);
   if (loaded.errors.empty()) {
     const auto& config = loaded.config;
     check(!config.server.listen.empty() && !config.server.zones.empty(),

@@ -16,19 +16,10 @@ std::vector<std::string> proberConfigInvariantsBroken(const std::uint8_t* data, 
   auto check = [&](bool holds, const char* invariant) {
     if (!holds) broken.push_back(invariant);
   };
-  const std::string path = writeFuzzFile("prober.toml", data, size);
-  const nines::probers::ProberConfigResult loaded = nines::probers::loadProberConfig(path);
-  for (const auto& error : loaded.errors) {
-    check(error.where.file == path && !error.message.empty(),
-          "every error names the file and says something");
-  }
-  const std::string text(reinterpret_cast<const char*>(data), size);
-  auto load = [](const std::string& other) {
-    const std::string other_path = writeFuzzFile(
-        "prober.toml", reinterpret_cast<const std::uint8_t*>(other.data()), other.size());
-    return nines::probers::loadProberConfig(other_path).errors;
-  };
-  check(!echoesSecret(text, loaded.errors, load), "no error quotes the key");
+  const nines::probers::ProberConfigResult loaded = loadConfigChecked(
+      "prober.toml", data, size,
+      [](const std::string& path) { return nines::probers::loadProberConfig(path); },
+      "no error quotes the key", broken);
   if (loaded.errors.empty()) {
     const auto& config = loaded.config;
     check(!config.id.empty() && !config.region.empty() && config.key.size() >= 16,
