@@ -11,26 +11,11 @@
 #include "nines/probers/report.h"
 #include "query_log_config.h"
 #include "rate_limit_config.h"
+#include "toml_diagnostics.h"
 
 namespace nines::dnsd {
 
 namespace {
-
-base::Diagnostic at(const std::string& file, const toml::source_region& region,
-                    std::string message) {
-  return {{file, region.begin.line, region.begin.column}, std::move(message)};
-}
-
-void rejectUnknownKeys(const toml::table& table, const std::set<std::string>& known,
-                       const std::string& where, const std::string& file,
-                       base::Diagnostics& errors) {
-  for (const auto& [key, value] : table) {
-    if (!known.count(std::string(key.str()))) {
-      errors.push_back(
-          at(file, key.source(), "unknown key \"" + std::string(key.str()) + "\" in " + where));
-    }
-  }
-}
 
 void loadListen(toml::node_view<const toml::node> node, const std::string& file,
                 std::vector<SocketAddress>& out, base::Diagnostics& errors) {

@@ -4,17 +4,9 @@
 #include <set>
 
 #include "nines/base/log.h"
+#include "toml_diagnostics.h"
 
 namespace nines::dnsd {
-
-namespace {
-
-base::Diagnostic at(const std::string& file, const toml::source_region& region,
-                    std::string message) {
-  return {{file, region.begin.line, region.begin.column}, std::move(message)};
-}
-
-}  // namespace
 
 void loadQueryLog(const toml::node& node, const std::string& file,
                   const std::filesystem::path& base, querylog::QueryLogConfig& config,
@@ -27,12 +19,7 @@ void loadQueryLog(const toml::node& node, const std::string& file,
   static const std::set<std::string> kKeys = {"path",          "socket",       "sample",
                                               "queries",       "identity",     "version",
                                               "queue_entries", "query_message"};
-  for (const auto& [key, value] : *table) {
-    if (!kKeys.count(std::string(key.str()))) {
-      errors.push_back(
-          at(file, key.source(), "unknown key \"" + std::string(key.str()) + "\" in [query_log]"));
-    }
-  }
+  rejectUnknownKeys(*table, kKeys, "[query_log]", file, errors);
   auto text = [&](const char* key, std::string& out) {
     const auto& value = (*table)[key];
     if (!value) return;

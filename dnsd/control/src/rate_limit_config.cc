@@ -2,16 +2,9 @@
 
 #include <set>
 
+#include "toml_diagnostics.h"
+
 namespace nines::dnsd {
-
-namespace {
-
-base::Diagnostic at(const std::string& file, const toml::source_region& region,
-                    std::string message) {
-  return {{file, region.begin.line, region.begin.column}, std::move(message)};
-}
-
-}  // namespace
 
 void loadRateLimit(const toml::node& node, const std::string& file, RateLimitSettings& settings,
                    base::Diagnostics& errors) {
@@ -23,12 +16,7 @@ void loadRateLimit(const toml::node& node, const std::string& file, RateLimitSet
   static const std::set<std::string> kKeys = {
       "responses_per_second", "window", "slip",     "ipv4_prefix",
       "ipv6_prefix",          "exempt", "log_only", "table_size"};
-  for (const auto& [key, value] : *table) {
-    if (!kKeys.count(std::string(key.str()))) {
-      errors.push_back(
-          at(file, key.source(), "unknown key \"" + std::string(key.str()) + "\" in [rate_limit]"));
-    }
-  }
+  rejectUnknownKeys(*table, kKeys, "[rate_limit]", file, errors);
   auto integer = [&](const char* key, long long min, long long max, auto& out) {
     const auto& value = (*table)[key];
     if (!value) return;
