@@ -3,8 +3,6 @@
 // (from that address or another) are still accepted and DNS queries still answered, a client
 // trickling its headers is cut off at the header deadline, and one address holds only its share
 // of connections.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,24 +21,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-// A TCP connection to 127.0.0.1:`port` from the loopback address `source`.
-int connectFrom(const char* source, std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  inet_pton(AF_INET, source, &local.sin_addr);
-  sockaddr_in remote{};
-  remote.sin_family = AF_INET;
-  remote.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
-      ::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // Reads until the peer closes or `timeout` passes; whether it closed, and what came.
 bool readUntilClosed(int fd, std::chrono::milliseconds timeout, std::string* received = nullptr) {
   const auto deadline = Clock::now() + timeout;
@@ -57,7 +37,7 @@ bool readUntilClosed(int fd, std::chrono::milliseconds timeout, std::string* rec
 
 // Sends `request` from `source` and returns the whole reply ("" when none came).
 std::string exchangeFrom(const char* source, std::uint16_t port, const std::string& request) {
-  const int fd = connectFrom(source, port);
+  const int fd = nines::testing::connectTcpFrom(source, port);
   if (fd < 0) return "";
   std::string reply;
   if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
@@ -181,7 +161,7 @@ TEST(ApiLimits, AFloodIsAnswered429WhileProbersAndQueriesAreServed) {
 
 TEST(ApiLimits, TricklingHeadersAreCutOffAtTheHeaderDeadline) {
   auto server = startDnsd("header_timeout = 1\n");
-  const int fd = connectFrom("127.0.0.1", server->httpPort());
+  const int fd = nines::testing::connectTcpFrom("127.0.0.1", server->httpPort());
   ASSERT_GE(fd, 0);
   const auto start = Clock::now();
   const std::string request = "GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
@@ -209,8 +189,8 @@ TEST(ApiLimits, OneAddressHoldsOnlyItsShareOfConnections) {
   const std::uint16_t port = server->httpPort();
   // Two connections from 127.0.0.1 that trickle a header hold its share (each has an API thread
   // reading it; header_timeout is 30 s here).
-  const int first = connectFrom("127.0.0.1", port);
-  const int second = connectFrom("127.0.0.1", port);
+  const int first = nines::testing::connectTcpFrom("127.0.0.1", port);
+  const int second = nines::testing::connectTcpFrom("127.0.0.1", port);
   ASSERT_GE(first, 0);
   ASSERT_GE(second, 0);
   const std::string half = "GET /v1/status HTTP/1.1\r\nX-Slow: ";

@@ -2,8 +2,6 @@
 // client from being answered over UDP, nor over TCP once a slot frees; half a length prefix, or a
 // prefix and nothing after it, loses its slot within the idle timeout; one address may hold only
 // so many connections; a connection answers only so many queries, and lives only so long.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -36,21 +34,8 @@ bool answered(TcpConnection& connection, std::uint16_t id) {
 // for telling clients apart by address.
 class TcpFrom {
  public:
-  TcpFrom(const char* source, std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    inet_pton(AF_INET, source, &local.sin_addr);
-    sockaddr_in remote{};
-    remote.sin_family = AF_INET;
-    remote.sin_port = htons(port);
-    inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
-        ::connect(fd_, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
+  TcpFrom(const char* source, std::uint16_t port)
+      : fd_(nines::testing::connectTcpFrom(source, port)) {}
   ~TcpFrom() {
     if (fd_ >= 0) ::close(fd_);
   }
