@@ -68,10 +68,7 @@ cell() {  # cell MODE SET ROUND
   rm -f "$work/queries.dnstap"; : > "$work/dnsd.log"
   taskset -c "$server_cpu" "$dnsd" --config "$work/dnsd-$mode.toml" > "$work/dnsd.log" 2>&1 &
   pid=$!
-  for _ in $(seq 300); do grep -q "ready" "$work/dnsd.log" && break; sleep 0.1; done
-  grep -q "ready" "$work/dnsd.log" || {
-    echo "dnstap.sh: dnsd ($mode, $set) not ready after 30 s; its log:" >&2
-    cat "$work/dnsd.log" >&2; exit 1; }
+  wait_ready "$work/dnsd.log" "dnstap.sh: dnsd ($mode, $set)"
   if [ -n "$split" ] && [ "$mode" = on ]; then
     # The fstrm I/O thread is the first dnsd creates (Server::open, before any worker): the
     # lowest thread id after the main thread's.

@@ -38,6 +38,12 @@ free_port() {  # free_port BASE: the first port from BASE that nothing uses (TCP
   echo "$p"
 }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+wait_ready() {  # wait_ready LOG WHO: until a dnsd's LOG says "ready"; after 30 s, WHO and the log, exit 1
+  for _ in $(seq 300); do grep -q "ready" "$1" && return 0; sleep 0.1; done
+  echo "$2 not ready after 30 s; its log:" >&2
+  cat "$1" >&2
+  exit 1
+}
 
 # An awk function for a script's awk programs: med("3 1 2") is the median of the numbers in a
 # space-separated list.

@@ -79,22 +79,14 @@ start_dnsd() {  # start_dnsd CONFIG: sets dnsd_pid
   taskset -c "$server_cpu" "$dnsd" --config "$1" > "$work/dnsd.log" 2>&1 &
   dnsd_pid=$!
   pids+=("$dnsd_pid")
-  for _ in $(seq 300); do grep -q "ready" "$work/dnsd.log" && break; sleep 0.1; done
-  grep -q "ready" "$work/dnsd.log" || {
-    echo "rrl.sh: dnsd not ready after 30 s; its log:" >&2; cat "$work/dnsd.log" >&2; exit 1; }
+  wait_ready "$work/dnsd.log" "rrl.sh: dnsd ($1)"
 }
 
 cell() {  # cell MODE SET ROUND
   local mode=$1 set=$2 round=$3 args=() pid
   config "$mode" > "$work/dnsd-$mode.toml"
-  : > "$work/dnsd.log"
-  taskset -c "$server_cpu" "$dnsd" --config "$work/dnsd-$mode.toml" > "$work/dnsd.log" 2>&1 &
-  pid=$!
-  pids+=("$pid")
-  for _ in $(seq 300); do grep -q "ready" "$work/dnsd.log" && break; sleep 0.1; done
-  grep -q "ready" "$work/dnsd.log" || {
-    echo "rrl.sh: dnsd ($mode, $set) not ready after 30 s; its log:" >&2
-    cat "$work/dnsd.log" >&2; exit 1; }
+  start_dnsd "$work/dnsd-$mode.toml"
+  pid=$dnsd_pid
   [ "$set" = geo-many ] && args=(-e -S 65536)
   local c0 c1 t0 t1 out limited
   c0=$(cpu_ticks "$pid"); t0=$(now)
