@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "answer_cases.h"
+#include "answer_zones_state.h"
 #include "dns_client.h"
 #include "nines/dnsd/wire/message.h"
 #include "nines/zones/loader.h"
@@ -27,17 +28,7 @@ class QueryPipeline : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new nines::testing::TempDir();
-    const auto zones = nines::testing::answerZones();
-    for (const auto& [file, content] : zones) dir_->write("zones/" + file, content);
-    auto loaded = zones::loadZones(dir_->path() + "/zones");
-    for (const auto& error : loaded.errors) ADD_FAILURE() << error.toString();
-    ASSERT_EQ(loaded.zones.size(), zones.size());
-    auto state = std::make_shared<ServingState>();
-    state->generation = 1;
-    state->zones = ZoneTable::build(std::move(loaded.zones));
-    std::string error;
-    state->locator = policy::ClientLocator::create({}, "", &error);
-    state_ = state;
+    state_ = answerZonesState(*dir_);
   }
   static void TearDownTestSuite() {
     delete dir_;

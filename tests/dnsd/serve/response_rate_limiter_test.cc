@@ -11,6 +11,7 @@
 
 #include "allocation_counter.h"
 #include "answer_cases.h"
+#include "answer_zones_state.h"
 #include "dns_client.h"
 #include "nines/dnsd/serve/query_pipeline.h"
 #include "nines/dnsd/wire/message.h"
@@ -280,16 +281,7 @@ class RateLimitedPipeline : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new nines::testing::TempDir();
-    const auto zones = nines::testing::answerZones();
-    for (const auto& [file, content] : zones) dir_->write("zones/" + file, content);
-    auto loaded = zones::loadZones(dir_->path() + "/zones");
-    for (const auto& error : loaded.errors) ADD_FAILURE() << error.toString();
-    auto state = std::make_shared<ServingState>();
-    state->generation = 1;
-    state->zones = ZoneTable::build(std::move(loaded.zones));
-    std::string error;
-    state->locator = policy::ClientLocator::create({}, "", &error);
-    state_ = state;
+    state_ = answerZonesState(*dir_);
   }
   static void TearDownTestSuite() {
     delete dir_;
