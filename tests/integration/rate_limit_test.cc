@@ -2,7 +2,9 @@
 // gets about the limit, a share of the rest as empty truncated responses, while a client on
 // 127.0.0.2 (another network with ipv4_prefix = 32) gets every answer; an exempt network is never
 // limited; TCP is never limited; log_only limits nothing and counts what it would have; a reload
-// turns it on and off. Clients send from other loopback addresses (any of 127/8 works on Linux).
+// turns it on and off. And without rate limiting, a flood that overflows the receive queue of its
+// address leaves another address's queries untouched ([server] udp_queues). Clients send from
+// other loopback addresses (any of 127/8 works on Linux).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -11,10 +13,14 @@
 
 #include <chrono>
 #include <csignal>
+#include <fstream>
+#include <set>
+#include <sstream>
 #include <string>
 
 #include "integration_harness.h"
 #include "metrics_text.h"
+#include "nines/dnsd/net/source_queues.h"
 
 namespace nines::integration {
 namespace {
@@ -228,6 +234,81 @@ TEST_F(RateLimit, AReloadTurnsItOnAndOff) {
       waitUntil([&] { return metric(http_, "nines_reloads_total{result=\"success\"}") >= 3; }));
   EXPECT_TRUE(waitUntil([&] { return fullAnswer(client.ask("www.example.test.", ++id)); }));
   for (int i = 0; i < 30; ++i) EXPECT_TRUE(fullAnswer(client.ask("www.example.test.", ++id)));
+}
+
+// Datagrams the kernel dropped on full receive queues of the IPv4 UDP sockets on `port`.
+long udpDrops(std::uint16_t port) {
+  std::ifstream table("/proc/net/udp");
+  std::string line;
+  std::getline(table, line);  // the header
+  long drops = 0;
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, field, last;
+    fields >> slot >> local;
+    if (local.size() < 4 || std::stoul(local.substr(local.size() - 4), nullptr, 16) != port) {
+      continue;
+    }
+    while (fields >> field) last = field;
+    drops += std::stol(last);
+  }
+  return drops;
+}
+
+// dnsd is stopped while 127.0.0.1 floods it past what its queue holds, then another address asks:
+// with its own queue, every one of its queries is still there when dnsd runs again. (With one
+// queue per worker, `udp_queues = 1`, they would have found the queue full and been dropped.)
+TEST(UdpQueues, AFloodFillsOnlyItsOwnQueue) {
+  constexpr unsigned kQueues = 4;
+  DnsdServer server(nines::testing::answerZones(),
+                    {.listen = {"127.0.0.1:0"},
+                     .server_extra = "udp_queues = " + std::to_string(kQueues) + "\n",
+                     .threads = 1});
+  ASSERT_TRUE(server.ready());
+  const nines::dnsd::SourceSteering steering{1, kQueues};
+  auto queueOf = [&](const std::string& address) {
+    in_addr a{};
+    inet_pton(AF_INET, address.c_str(), &a);
+    return steering.queueOf(a);
+  };
+  std::string other_address;
+  for (int host = 1; host < 255 && other_address.empty(); ++host) {
+    const std::string candidate = "127.0.1." + std::to_string(host);
+    if (queueOf(candidate) != queueOf("127.0.0.1")) other_address = candidate;
+  }
+  ASSERT_FALSE(other_address.empty());
+  UdpClient flood("127.0.0.1", server.port());
+  UdpClient other(other_address.c_str(), server.port());
+  ASSERT_TRUE(flood.ok() && other.ok());
+  ASSERT_TRUE(fullAnswer(other.ask("www.example.test.", 1)));
+
+  struct Resume {
+    nines::testing::DnsdProcess& process;
+    ~Resume() { process.signal(SIGCONT); }
+  } resume{server.process()};
+  server.process().signal(SIGSTOP);
+  const Bytes flood_query = buildQuery("www.example.test.", "A", withId(0));
+  const long drops_before = udpDrops(server.port());
+  // A queue holds a few thousand small datagrams (its share of 4 MiB): 20,000 overflow it.
+  for (int i = 0; i < 20000 && udpDrops(server.port()) == drops_before; i += 1000) {
+    for (int j = 0; j < 1000; ++j) flood.send(flood_query);
+  }
+  ASSERT_GT(udpDrops(server.port()), drops_before) << "the flood did not fill its queue";
+  constexpr int kAsked = 20;
+  for (int id = 100; id < 100 + kAsked; ++id) {
+    other.send(buildQuery("www.example.test.", "A", withId(std::uint16_t(id))));
+  }
+  server.process().signal(SIGCONT);
+  std::set<std::uint16_t> answered;
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (answered.size() < kAsked && Clock::now() < deadline) {
+    auto wire = other.receive(100);
+    if (!wire) continue;
+    Response r = decodeResponse(*wire);
+    if (fullAnswer(r) && r.id >= 100) answered.insert(r.id);
+  }
+  EXPECT_EQ(answered.size(), std::size_t{kAsked})
+      << "queries from " << other_address << " were lost to the flood from 127.0.0.1";
 }
 
 }  // namespace

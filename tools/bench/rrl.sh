@@ -4,7 +4,7 @@
 # and is sent) against the same dnsd with it off, in one run, on 127.0.0.1 only. Rounds alternate
 # the two so that the machine's drift falls on both alike.
 #
-#   tools/bench/rrl.sh [-r ROUNDS] [-l SECONDS] [-q SETS] [-w WINDOW] [-f SECONDS] [-F RATE]
+#   tools/bench/rrl.sh [-r ROUNDS] [-l SECONDS] [-q SETS] [-w WINDOW] [-f SECONDS] [-F RATE] [-Q]
 #
 #   -r ROUNDS   rounds; each runs off and on once per set (default 3)
 #   -l SECONDS  load per cell (default 3)
@@ -13,7 +13,11 @@
 #   -w WINDOW   queries blast keeps outstanding (default 64, as peers.sh)
 #   -f SECONDS  length of the flood cells below (default 5; 0: no flood cells)
 #   -F RATE     the flood's queries a second (default 0: as fast as its socket takes them; above
-#               what one worker answers, the kernel drops the legitimate client's queries too)
+#               what one worker answers, its receive queue overflows)
+#   -Q          measure the per-source UDP queues instead of [rate_limit]: 'off' is
+#               `udp_queues = 1`, 'on' dnsd's default (4 queues a worker), both without
+#               [rate_limit], in every cell below. The flood cells then show what the queues do
+#               alone: with one queue, the legitimate client's queries are dropped with the flood's.
 #
 # dnsd runs one worker pinned to one CPU, blast (../shared/bench/blast.c) on the other. Per cell:
 # answers per second, and answers per second of server CPU (utime + stime of the whole dnsd
@@ -31,8 +35,8 @@ set -Eeuo pipefail
 trap 'echo "rrl.sh: failed at line $LINENO" >&2' ERR
 root=$(cd "$(dirname "$0")/../.." && pwd)
 shared=${NINES_SHARED_BENCH:-$root/../shared/bench}
-rounds=3 seconds=3 sets=www,nx window=64 flood=5 flood_rate=0
-while getopts "r:l:q:w:f:F:h" opt; do
+rounds=3 seconds=3 sets=www,nx window=64 flood=5 flood_rate=0 feature=rrl
+while getopts "r:l:q:w:f:F:Qh" opt; do
   case $opt in
     r) rounds=$OPTARG ;;
     l) seconds=$OPTARG ;;
@@ -40,7 +44,8 @@ while getopts "r:l:q:w:f:F:h" opt; do
     w) window=$OPTARG ;;
     f) flood=$OPTARG ;;
     F) flood_rate=$OPTARG ;;
-    *) sed -n '2,30p' "$0"; exit 2 ;;
+    Q) feature=queues ;;
+    *) sed -n '2,35p' "$0"; exit 2 ;;
   esac
 done
 [ -f "$shared/blast.c" ] || { echo "rrl.sh: no blast.c in $shared (set NINES_SHARED_BENCH)" >&2; exit 1; }
@@ -66,6 +71,11 @@ http=$(free_port $((port + 1)))
 
 config() {  # config MODE [RATE]
   printf '[server]\nlisten = ["127.0.0.1:%s"]\nzones = "zones"\nthreads = 1\n' "$port"
+  if [ "$feature" = queues ]; then
+    [ "$1" = off ] && printf 'udp_queues = 1\n'
+    printf '[http]\nlisten = "127.0.0.1:%s"\n' "$http"
+    return 0
+  fi
   printf '[http]\nlisten = "127.0.0.1:%s"\n' "$http"
   # By default 1,000,000 a second per /24 and class, with 5 s of credit: blast (one address)
   # never reaches it.
@@ -111,7 +121,14 @@ for round in $(seq 1 "$rounds"); do
 done
 
 echo
-echo "== [rate_limit] on (nobody over the limit) vs off, blast -w $window, ${seconds}s cells, median of $rounds rounds"
+if [ "$feature" = queues ]; then
+  what="udp_queues = 4 (on) vs 1 (off), no [rate_limit]"
+  flood_what="udp_queues 1 (off) and 4 (on), no [rate_limit]"
+else
+  what="[rate_limit] on (nobody over the limit) vs off"
+  flood_what="[rate_limit] off and on (20/s, window 5, slip 2)"
+fi
+echo "== $what, blast -w $window, ${seconds}s cells, median of $rounds rounds"
 on_off_summary "$work/cells.tsv" limited
 echo "(on/off: the median of each round's ratio; limited: responses the limiter acted on in all 'on' cells)"
 
@@ -144,7 +161,7 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 echo
-echo "== flood from 127.0.0.1 ($([ "$flood_rate" = 0 ] && echo unpaced || echo "$flood_rate/s")) with [rate_limit] off and on (20/s, window 5, slip 2), ${flood}s cells, median of $rounds rounds"
+echo "== flood from 127.0.0.1 ($([ "$flood_rate" = 0 ] && echo unpaced || echo "$flood_rate/s")) with $flood_what, ${flood}s cells, median of $rounds rounds"
 awk -F'\t' "$awk_median"'
   { legit[$2] = legit[$2] " " ($3 > 0 ? $4 / $3 : 0); qps[$2] = qps[$2] " " $5
     ans[$2] = ans[$2] " " $6; tc[$2] = tc[$2] " " $7; amp[$2] = amp[$2] " " $8 }

@@ -387,8 +387,8 @@ ConfigResult loadServerConfig(const std::string& path) {
   }
   rejectUnknownKeys(
       *server,
-      {"listen", "zones", "threads", "udp_payload", "tcp_idle_timeout", "tcp_max_connections",
-       "tcp_max_connections_per_client", "tcp_max_connection_time",
+      {"listen", "zones", "threads", "udp_queues", "udp_payload", "tcp_idle_timeout",
+       "tcp_max_connections", "tcp_max_connections_per_client", "tcp_max_connection_time",
        "tcp_max_queries_per_connection", "digest_file", "user", "state_dir"},
       "[server]", path, errors);
 
@@ -446,6 +446,7 @@ ConfigResult loadServerConfig(const std::string& path) {
     out = static_cast<std::remove_reference_t<decltype(out)>>(*value);
   };
   integer("threads", 0, 1024, config.threads);
+  integer("udp_queues", 1, 64, config.udp_queues);
   integer("udp_payload", 512, 4096, config.udp_payload);
   integer("tcp_max_connections", 1, 1000000, config.tcp_max_connections);
   integer("tcp_max_connections_per_client", 1, 1000000, config.tcp_max_connections_per_client);

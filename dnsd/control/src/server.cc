@@ -235,20 +235,21 @@ bool Server::open(std::string* error) {
   const unsigned threads = config_.server.threads
                                ? config_.server.threads
                                : std::max(1u, std::thread::hardware_concurrency());
-  if (!listeners_.open(config_.server.listen, threads, error)) return false;
-  return openQueryLog(config_.query_log, listeners_.udp().size(), query_log_, error);
+  const SourceSteering steering{threads, config_.server.udp_queues};
+  if (!listeners_.open(config_.server.listen, steering, error)) return false;
+  return openQueryLog(config_.query_log, listeners_.udpWorkers().size(), query_log_, error);
 }
 
 void Server::start() {
   std::random_device random;
-  for (std::size_t i = 0; i < listeners_.udp().size(); ++i) {
+  for (std::size_t i = 0; i < listeners_.udpWorkers().size(); ++i) {
     counters_.push_back(std::make_unique<QueryCounters>());
     query_counts_.addWorker(counters_.back().get());
     limiters_.push_back(std::make_unique<ResponseRateLimiter>((std::uint64_t{random()} << 32) ^
                                                               std::uint64_t{random()}));
     workers_.push_back(std::make_unique<UdpWorker>(
-        listeners_.udp()[i], listeners_.udpWildcard()[i], state_, config_.server.udp_payload,
-        stopping_, counters_.back().get(), query_log_ ? query_log_->worker(i) : nullptr,
+        listeners_.udpWorkers()[i], state_, config_.server.udp_payload, stopping_,
+        counters_.back().get(), query_log_ ? query_log_->worker(i) : nullptr,
         limiters_.back().get()));
   }
   for (auto& worker : workers_) {

@@ -5,6 +5,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -39,8 +40,9 @@ int openSocket(const SocketAddress& address, int type, std::string* error) {
 // The UDP socket options of a worker: large buffers for bursts, a receive timeout so an idle
 // worker still sees its stop flag and lets go of old snapshots, and on a wildcard address the
 // destination of each datagram (IP_PKTINFO), so the reply leaves from it.
-void tuneUdp(int fd, const SocketAddress& address) {
-  int buffer = 4 << 20;
+void tuneUdp(int fd, const SocketAddress& address, unsigned queues) {
+  // A worker's queues share what one socket had, so that memory does not grow with them.
+  int buffer = std::max(256 << 10, (4 << 20) / static_cast<int>(queues));
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
   timeval timeout{0, 250000};
@@ -58,11 +60,13 @@ void tuneUdp(int fd, const SocketAddress& address) {
 }  // namespace
 
 Listeners::~Listeners() {
-  for (int fd : udp_) ::close(fd);
+  for (const auto& worker : udp_workers_) {
+    for (int fd : worker.fds) ::close(fd);
+  }
   for (int fd : tcp_) ::close(fd);
 }
 
-bool Listeners::open(const std::vector<SocketAddress>& addresses, unsigned udp_per_address,
+bool Listeners::open(const std::vector<SocketAddress>& addresses, const SourceSteering& steering,
                      std::string* error) {
   for (SocketAddress address : addresses) {
     // TCP first: with port 0 it picks the port, and the UDP sockets follow it.
@@ -75,12 +79,20 @@ bool Listeners::open(const std::vector<SocketAddress>& addresses, unsigned udp_p
     }
     tcp_.push_back(tcp);
     address = SocketAddress::localOf(tcp);
-    for (unsigned i = 0; i < udp_per_address; ++i) {
+    const std::size_t first_worker = udp_workers_.size();
+    for (unsigned w = 0; w < steering.workers; ++w) {
+      udp_workers_.push_back({{}, address.isWildcard()});
+    }
+    // Bound in the group's order: socket i is worker i % workers's queue i / workers.
+    for (unsigned i = 0; i < steering.sockets(); ++i) {
       int udp = openSocket(address, SOCK_DGRAM, error);
       if (udp < 0) return false;
-      tuneUdp(udp, address);
-      udp_.push_back(udp);
-      udp_wildcard_.push_back(address.isWildcard());
+      udp_workers_[first_worker + i % steering.workers].fds.push_back(udp);
+      tuneUdp(udp, address, steering.queues);
+    }
+    if (!steering.attach(udp_workers_[first_worker].fds.front(), address.family(), error)) {
+      *error = address.toString() + ": " + *error;
+      return false;
     }
     bound_.push_back(address);
   }

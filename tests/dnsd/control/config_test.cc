@@ -302,6 +302,7 @@ TEST(ServerConfig, ReadsHttpAndGeoWithPathsRelativeToTheFile) {
 listen = ["127.0.0.1:5300", "[::1]:5300"]
 zones = "zones"
 threads = 2
+udp_queues = 8
 
 [http]
 listen = ["127.0.0.1:8053", "[::1]:0"]
@@ -322,6 +323,7 @@ database = "geo/City.mmdb"
   const std::string base = dir.path() + "/etc/nines/";
   EXPECT_EQ(config.server.zones, base + "zones");
   EXPECT_EQ(config.server.threads, 2u);
+  EXPECT_EQ(config.server.udp_queues, 8u);
   ASSERT_EQ(config.http.listen.size(), 2u);
   EXPECT_EQ(config.http.listen[0].toString(), "127.0.0.1:8053");
   EXPECT_EQ(config.http.listen[1].toString(), "[::1]:0");
@@ -450,7 +452,7 @@ TEST(ServerConfig, ReadsUserAndLog) {
 namespace nines::dnsd {
 namespace {
 
-// The [server] TCP limits.
+// The [server] TCP limits and UDP queues.
 const BadCase kTcpBadCases[] = {
     {"tcp_max_connections_per_client = 0\n",
      {{1, "0", "tcp_max_connections_per_client must be an integer from 1 to 1000000"}}},
@@ -462,6 +464,8 @@ const BadCase kTcpBadCases[] = {
      {{1, "\"long", "tcp_max_connection_time must be seconds in (0, 86400]"}}},
     {"tcp_idle_timeout = 7200\n", {{1, "7200", "tcp_idle_timeout must be seconds in (0, 3600]"}}},
     {"state_dir = 5\n", {{1, "5", "state_dir must be a path string"}}},
+    {"udp_queues = 0\n", {{1, "0", "udp_queues must be an integer from 1 to 64"}}},
+    {"udp_queues = 65\n", {{1, "65", "udp_queues must be an integer from 1 to 64"}}},
 };
 
 TEST(ServerConfig, ReportsTcpLimitProblemsAtTheirPlace) {

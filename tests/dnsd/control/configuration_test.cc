@@ -88,6 +88,7 @@ TEST(RestartRequired, ListsWhatOnlyARestartApplies) {
   const std::vector<Case> cases = {
       {"", "", {}},
       {"threads = 4\n", "", {"[server] threads"}},
+      {"udp_queues = 2\n", "", {"[server] udp_queues"}},
       // The TCP limits apply live; the UDP payload size does not.
       {"udp_payload = 1400\ntcp_max_connections = 5\ntcp_idle_timeout = 2.0\n"
        "tcp_max_connections_per_client = 3\ntcp_max_connection_time = 9\n"

@@ -24,6 +24,8 @@ struct ServerConfig {
   std::string zones;                  // directory (or file) of zone files, resolved
   base::SourceLocation zones_at;      // where dnsd.toml names it, for errors
   unsigned threads = 0;               // UDP workers per address; 0: one per core
+  // UDP sockets per worker, each client address steered to one (nines/dnsd/net/source_queues.h).
+  unsigned udp_queues = 4;
   std::size_t udp_payload = 1232;     // our EDNS payload size (RFC 6891 §6.2.5)
   double tcp_idle_timeout = 10.0;     // seconds a TCP connection may stay silent (RFC 7766 §6.2.3)
   std::size_t tcp_max_connections = 1024;

@@ -1,5 +1,6 @@
-// One UDP worker: a socket of its own (SO_REUSEPORT), batches of recvmmsg/sendmmsg, and a cached
-// zone-table snapshot checked once per batch. Buffers are allocated once, at construction.
+// One UDP worker: sockets of its own (SO_REUSEPORT; several when it has per-source queues, read in
+// turn as they become ready), batches of recvmmsg/sendmmsg, and a cached zone-table snapshot
+// checked once per batch. Buffers are allocated once, at construction.
 #pragma once
 
 #include <sys/socket.h>
@@ -10,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "nines/dnsd/net/listeners.h"
 #include "nines/dnsd/querylog/query_log.h"
 #include "nines/dnsd/serve/query_pipeline.h"
 #include "nines/dnsd/serve/serving_state.h"
@@ -22,26 +24,30 @@ class UdpWorker {
   static constexpr std::size_t kBatch = 64;
   static constexpr std::size_t kMaxQuery = 4096;
 
-  // `fd` is owned by the caller and must outlive the worker. `wildcard` sockets receive the
+  // `sockets` are owned by the caller and must outlive the worker. Wildcard sockets receive the
   // destination address with each datagram (IP_PKTINFO) so replies leave from it. `counters`,
   // when given, counts every response and must outlive the worker; only this worker writes it.
   // `query_log`, when not null, is this worker's side of the dnstap log and must outlive it.
   // `limiter`, when not null, is this worker's response rate limiter (applied with the serving
   // state's [rate_limit] settings) and must outlive it; only this worker calls it.
-  UdpWorker(int fd, bool wildcard, SnapshotHolder<ServingState>& state, std::size_t udp_payload,
-            const std::atomic<bool>& stopping, QueryCounters* counters = nullptr,
-            querylog::WorkerQueryLog* query_log = nullptr, ResponseRateLimiter* limiter = nullptr);
+  UdpWorker(const UdpWorkerSockets& sockets, SnapshotHolder<ServingState>& state,
+            std::size_t udp_payload, const std::atomic<bool>& stopping,
+            QueryCounters* counters = nullptr, querylog::WorkerQueryLog* query_log = nullptr,
+            ResponseRateLimiter* limiter = nullptr);
   ~UdpWorker();
   UdpWorker(const UdpWorker&) = delete;
   UdpWorker& operator=(const UdpWorker&) = delete;
-  // Runs until `stopping` is set; returns within the socket's receive timeout.
+  // Runs until `stopping` is set; returns within 250 ms of it.
   void run() noexcept;
 
  private:
   struct Slot;
+  // Receives one batch from `fd` (blocking for the first datagram unless `flags` says
+  // MSG_DONTWAIT), answers it and sends the answers; the datagrams received.
+  int serveBatch(int fd, int flags) noexcept;
   void logExchange(const Slot& slot, const msghdr& in_hdr, std::size_t query_size,
                    const QueryResult& result, const timespec& received) noexcept;
-  int fd_;
+  std::vector<int> fds_;
   bool wildcard_;
   SnapshotHolder<ServingState>::Reader state_;
   std::size_t udp_payload_;
