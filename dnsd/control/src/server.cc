@@ -237,6 +237,7 @@ bool Server::open(std::string* error) {
                                : std::max(1u, std::thread::hardware_concurrency());
   const SourceSteering steering{threads, config_.server.udp_queues};
   if (!listeners_.open(config_.server.listen, steering, error)) return false;
+  for (const auto& warning : listeners_.warnings()) base::logWarning(warning);
   return openQueryLog(config_.query_log, listeners_.udpWorkers().size(), query_log_, error);
 }
 

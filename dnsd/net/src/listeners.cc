@@ -90,9 +90,12 @@ bool Listeners::open(const std::vector<SocketAddress>& addresses, const SourceSt
       udp_workers_[first_worker + i % steering.workers].fds.push_back(udp);
       tuneUdp(udp, address, steering.queues);
     }
-    if (!steering.attach(udp_workers_[first_worker].fds.front(), address.family(), error)) {
-      *error = address.toString() + ": " + *error;
-      return false;
+    // Without the program the kernel spreads datagrams over all the sockets by its own hash:
+    // every one is still read, only not apart by source.
+    std::string problem;
+    if (!steering.attach(udp_workers_[first_worker].fds.front(), address.family(), &problem)) {
+      warnings_.push_back(address.toString() + ": " + problem +
+                          " (its queues are not kept apart by client address)");
     }
     bound_.push_back(address);
   }

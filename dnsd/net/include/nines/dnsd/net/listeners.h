@@ -37,11 +37,14 @@ class Listeners {
   const std::vector<int>& tcp() const noexcept { return tcp_; }
   // Every UDP worker's sockets, `steering.workers` per address, in the order of the addresses.
   const std::vector<UdpWorkerSockets>& udpWorkers() const noexcept { return udp_workers_; }
+  // What open() could not do but served without (the per-source queue program refused).
+  const std::vector<std::string>& warnings() const noexcept { return warnings_; }
 
  private:
   std::vector<SocketAddress> bound_;
   std::vector<int> tcp_;
   std::vector<UdpWorkerSockets> udp_workers_;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace nines::dnsd
