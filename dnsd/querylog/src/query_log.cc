@@ -3,13 +3,15 @@
 #include <fcntl.h>
 #include <fstrm.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <cstring>
+#include <system_error>
 
 #include "nines/dnsd/querylog/dnstap_codec.h"
 #include "nines/dnsd/querylog/policy_outcome.h"
@@ -17,6 +19,8 @@
 namespace nines::dnsd::querylog {
 
 namespace {
+
+constexpr std::size_t kFramePrefix = 4;  // a Frame Streams data frame's big-endian length
 
 void addressOf(const sockaddr* address, zones::IpAddress& ip, std::uint16_t& port) noexcept {
   if (!address) return;
@@ -31,150 +35,123 @@ void addressOf(const sockaddr* address, zones::IpAddress& ip, std::uint16_t& por
   }
 }
 
-// A dnstap file as an fstrm byte stream: each batch the I/O thread hands over goes to the kernel
-// in one writev. (fstrm's own file writer passes every frame through stdio's 4 KiB buffer: a copy
-// and a write(2) every twenty frames, on a thread that shares the CPU with the workers.)
-struct DnstapFile {
-  // fstrm flushes at 64 KiB (the buffer hint set below) plus at most one frame past it.
-  static constexpr std::size_t kGatherBytes = 256 << 10;
-  std::string path;
-  int fd = -1;
-  std::unique_ptr<std::uint8_t[]> gather;
-
-  static fstrm_res open(void* self) {
-    auto* file = static_cast<DnstapFile*>(self);
-    // Truncated, as fstrm's file writer and Knot's and NSD's logs are: one file per run.
-    file->fd = ::open(file->path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    return file->fd >= 0 ? fstrm_res_success : fstrm_res_failure;
+// A ring of `size` octets (a power of two, a multiple of the page size) mapped twice, back to
+// back: whatever is written past the end appears at the start, so frames never wrap.
+std::uint8_t* mapMirroredRing(std::size_t size) {
+  const int fd = memfd_create("nines-dnstap-ring", MFD_CLOEXEC);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "memfd_create");
+  void* area = MAP_FAILED;
+  if (ftruncate(fd, static_cast<off_t>(size)) == 0) {
+    area = mmap(nullptr, 2 * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   }
-  static fstrm_res close(void* self) {
-    auto* file = static_cast<DnstapFile*>(self);
-    if (file->fd >= 0) ::close(file->fd);
-    file->fd = -1;
-    return fstrm_res_success;
+  bool mapped = area != MAP_FAILED;
+  auto* base = static_cast<std::uint8_t*>(area);
+  for (std::size_t half = 0; mapped && half < 2; ++half) {
+    mapped = mmap(base + half * size, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+                  0) != MAP_FAILED;
   }
-  static fstrm_res destroy(void* self) {
-    delete static_cast<DnstapFile*>(self);
-    return fstrm_res_success;
+  const int error = errno;
+  ::close(fd);
+  if (!mapped) {
+    if (area != MAP_FAILED) munmap(area, 2 * size);
+    throw std::system_error(error, std::generic_category(), "mapping the dnstap ring");
   }
-  // Everything in `iov`, across short writes and EINTR. The batch's frames and their length
-  // prefixes (two small iovecs a frame) are first copied into one buffer: the kernel's copy into
-  // the page cache costs per segment, and a thousand segments of a few dozen octets cost it more
-  // than one copy here.
-  static fstrm_res write(void* self, const struct iovec* iov, int count) {
-    auto* file = static_cast<DnstapFile*>(self);
-    std::size_t total = 0;
-    for (int i = 0; i < count; ++i) total += iov[i].iov_len;
-    if (total <= kGatherBytes) {
-      if (!file->gather) file->gather.reset(new std::uint8_t[kGatherBytes]);
-      std::uint8_t* p = file->gather.get();
-      for (int i = 0; i < count; ++i) {
-        std::memcpy(p, iov[i].iov_base, iov[i].iov_len);
-        p += iov[i].iov_len;
-      }
-      const iovec one{file->gather.get(), total};
-      return writeAll(file->fd, &one, 1);
-    }
-    return writeAll(file->fd, iov, count);
-  }
-  static fstrm_res writeAll(int fd, const struct iovec* iov, int count) {
-    int index = 0;
-    std::size_t offset = 0;  // into iov[index], after a short write
-    while (index < count) {
-      ssize_t n;
-      if (offset > 0) {
-        n = ::write(fd, static_cast<const char*>(iov[index].iov_base) + offset,
-                    iov[index].iov_len - offset);
-      } else {
-        n = ::writev(fd, iov + index, std::min(count - index, IOV_MAX));
-      }
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return fstrm_res_failure;
-      }
-      auto left = static_cast<std::size_t>(n) + offset;
-      offset = 0;
-      while (index < count && left >= iov[index].iov_len) left -= iov[index++].iov_len;
-      offset = left;
-    }
-    return fstrm_res_success;
-  }
-};
-
-fstrm_writer* fileWriter(const std::string& path, const fstrm_writer_options* options) {
-  auto* file = new DnstapFile;
-  file->path = path;
-  fstrm_rdwr* rdwr = fstrm_rdwr_init(file);
-  fstrm_rdwr_set_open(rdwr, &DnstapFile::open);
-  fstrm_rdwr_set_close(rdwr, &DnstapFile::close);
-  fstrm_rdwr_set_destroy(rdwr, &DnstapFile::destroy);
-  fstrm_rdwr_set_write(rdwr, &DnstapFile::write);
-  return fstrm_writer_init(options, &rdwr);
+  return base;
 }
 
-constexpr std::size_t kAlign = alignof(std::uint64_t);
+std::size_t ringSize(std::size_t wanted) {
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  std::size_t size = page;
+  while (size < wanted) size *= 2;
+  return size;
+}
 
-constexpr std::size_t roundUp(std::size_t size) noexcept {
-  return (size + kAlign - 1) & ~(kAlign - 1);
+std::uint32_t readBigEndian32(const std::uint8_t* p) noexcept {
+  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
+}
+
+// A Frame Streams control frame (escape, length and all), encoded by libfstrm.
+std::vector<std::uint8_t> controlFrame(fstrm_control_type type) {
+  fstrm_control* control = fstrm_control_init();
+  fstrm_control_set_type(control, type);
+  if (type == FSTRM_CONTROL_START) {
+    fstrm_control_add_field_content_type(
+        control, reinterpret_cast<const std::uint8_t*>(kDnstapContentType.data()),
+        kDnstapContentType.size());
+  }
+  std::vector<std::uint8_t> frame(256);
+  std::size_t size = frame.size();
+  if (fstrm_control_encode(control, frame.data(), &size, FSTRM_CONTROL_FLAG_WITH_HEADER) !=
+      fstrm_res_success) {
+    size = 0;
+  }
+  fstrm_control_destroy(&control);
+  frame.resize(size);
+  return frame;
+}
+
+bool writeAll(int fd, const std::uint8_t* bytes, std::size_t size) noexcept {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, bytes, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    bytes += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+std::int64_t steadyMilliseconds() noexcept {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return std::int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1000000;
 }
 
 }  // namespace
 
-// A frame in the ring: where the ring's tail moves to once fstrm has written it, then the frame.
-struct WorkerQueryLog::Block {
-  std::uint64_t end;
-  std::uint8_t* frame() noexcept { return reinterpret_cast<std::uint8_t*>(this + 1); }
-};
-
-WorkerQueryLog::WorkerQueryLog(const QueryLogConfig& config, fstrm_iothr* iothr,
-                               fstrm_iothr_queue* queue)
+WorkerQueryLog::WorkerQueryLog(const QueryLogConfig& config, int wake)
     : config_(config),
-      iothr_(iothr),
-      queue_(queue),
+      wake_(wake),
       sample_(config.sample ? config.sample : 1),
       countdown_(sample_),
-      ring_(new std::uint8_t[roundUp(config.ring_bytes)]),
-      ring_bytes_(roundUp(config.ring_bytes)),
-      extra_(new char[kMaxOutcomeText]) {}
-
-WorkerQueryLog::~WorkerQueryLog() = default;
-
-void WorkerQueryLog::release(void* data, void* self) noexcept {
-  auto* block = reinterpret_cast<Block*>(static_cast<std::uint8_t*>(data) - sizeof(Block));
-  static_cast<WorkerQueryLog*>(self)->tail_.store(block->end, std::memory_order_release);
+      ring_bytes_(ringSize(config.ring_bytes)),
+      extra_(new char[kMaxOutcomeText]) {
+  ring_ = mapMirroredRing(ring_bytes_);
 }
 
-WorkerQueryLog::Block* WorkerQueryLog::pack(const DnstapEvent& event, std::size_t& size,
-                                            std::size_t* response_time_at) noexcept {
-  const std::size_t need = roundUp(sizeof(Block) + dnstapSizeBound(event));
-  std::uint64_t start = head_;
-  std::size_t offset = start % ring_bytes_;
-  if (offset + need > ring_bytes_) {  // does not fit before the end: skip to the start
-    start += ring_bytes_ - offset;
-    offset = 0;
-  }
-  const std::uint64_t end = start + need;
-  if (need > ring_bytes_ || end - tail_.load(std::memory_order_acquire) > ring_bytes_) {
+WorkerQueryLog::~WorkerQueryLog() { munmap(ring_, 2 * ring_bytes_); }
+
+std::uint8_t* WorkerQueryLog::pack(const DnstapEvent& event,
+                                   std::size_t* response_time_at) noexcept {
+  const std::size_t need = kFramePrefix + dnstapSizeBound(event);
+  if (head_ + need - tail_.load(std::memory_order_acquire) > ring_bytes_ ||
+      frames_packed_ - frames_written_.load(std::memory_order_acquire) >= config_.queue_entries) {
     count(dropped_);
     return nullptr;
   }
-  auto* block = reinterpret_cast<Block*>(ring_.get() + offset);
-  size = encodeDnstap(event, block->frame(), response_time_at);
-  // The frame may be shorter than the bound: the ring keeps only what it took. The block is the
-  // worker's from here: a frame fstrm then refuses leaves a gap the tail skips when a later frame
-  // is written.
-  block->end = start + roundUp(sizeof(Block) + size);
-  head_ = block->end;
-  return block;
+  std::uint8_t* at = ring_ + (head_ & (ring_bytes_ - 1));
+  std::uint8_t* frame = at + kFramePrefix;
+  const std::size_t size = encodeDnstap(event, frame, response_time_at);
+  // The Frame Streams data frame's length, big-endian: the file gets the ring's octets as they are.
+  at[0] = static_cast<std::uint8_t>(size >> 24);
+  at[1] = static_cast<std::uint8_t>(size >> 16);
+  at[2] = static_cast<std::uint8_t>(size >> 8);
+  at[3] = static_cast<std::uint8_t>(size);
+  head_ += kFramePrefix + size;
+  ++frames_packed_;
+  return frame;
 }
 
-void WorkerQueryLog::hand(Block* block, std::size_t size) noexcept {
-  if (fstrm_iothr_submit(iothr_, queue_, block->frame(), size, &WorkerQueryLog::release, this) !=
-      fstrm_res_success) {
-    count(dropped_);  // the queue is full
-    return;
+void WorkerQueryLog::publish() noexcept {
+  published_.store(head_, std::memory_order_release);
+  messages_.store(frames_packed_, std::memory_order_relaxed);
+  if (head_ - woken_at_ >= ring_bytes_ / 16) {
+    woken_at_ = head_;
+    const std::uint64_t one = 1;
+    (void)!::write(wake_, &one, sizeof one);  // eventfd: a full counter only means awake already
   }
-  count(messages_);
 }
 
 void WorkerQueryLog::submitHeld() noexcept {
@@ -182,10 +159,10 @@ void WorkerQueryLog::submitHeld() noexcept {
   clock_gettime(CLOCK_REALTIME, &now);  // vDSO: no syscall; one for the whole batch
   for (std::size_t i = 0; i < held_count_; ++i) {
     Held& held = held_[i];
-    restampResponseTime(held.block->frame(), held.response_time_at, held.stamped, now);
-    hand(held.block, held.size);
+    restampResponseTime(held.frame, held.response_time_at, held.stamped, now);
   }
   held_count_ = 0;
+  publish();
 }
 
 void WorkerQueryLog::log(const Exchange& exchange, const QueryResult& result,
@@ -222,84 +199,146 @@ void WorkerQueryLog::log(const Exchange& exchange, const QueryResult& result,
   event.response_time = exchange.received;
   Held& held = held_[held_count_];
   held.stamped = event.response_time;
-  if ((held.block = pack(event, held.size, &held.response_time_at)) != nullptr) ++held_count_;
+  if ((held.frame = pack(event, &held.response_time_at)) != nullptr) ++held_count_;
 }
 
 std::unique_ptr<QueryLog> QueryLog::open(const QueryLogConfig& config, std::size_t workers,
                                          std::string* error) {
+  std::unique_ptr<QueryLog> log(new QueryLog(config));
   if (config.socket.empty()) {
-    // fstrm opens the file on its own thread and retries quietly: check here that it can be
-    // created, so a wrong path is an error at start. (Like Knot's and NSD's, the file is
-    // rewritten from the start each time dnsd starts.)
-    int fd = ::open(config.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) {
+    // Truncated, as Knot's and NSD's logs are: one file per run. The START frame goes first.
+    log->file_ = ::open(config.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    const std::vector<std::uint8_t> start = controlFrame(FSTRM_CONTROL_START);
+    if (log->file_ < 0 || start.empty() || !writeAll(log->file_, start.data(), start.size())) {
       *error = "cannot open " + config.path + " for writing: " + std::strerror(errno);
       return nullptr;
     }
-    ::close(fd);
-  }
-  std::unique_ptr<QueryLog> log(new QueryLog(config));
-  fstrm_writer_options* writer_options = fstrm_writer_options_init();
-  fstrm_writer_options_add_content_type(writer_options, kDnstapContentType.data(),
-                                        kDnstapContentType.size());
-  fstrm_writer* writer = nullptr;
-  if (!config.socket.empty()) {
+  } else {
+    fstrm_writer_options* writer_options = fstrm_writer_options_init();
+    fstrm_writer_options_add_content_type(writer_options, kDnstapContentType.data(),
+                                          kDnstapContentType.size());
     fstrm_unix_writer_options* unix_options = fstrm_unix_writer_options_init();
     fstrm_unix_writer_options_set_socket_path(unix_options, config.socket.c_str());
-    writer = fstrm_unix_writer_init(unix_options, writer_options);
+    log->socket_ = fstrm_unix_writer_init(unix_options, writer_options);
     fstrm_unix_writer_options_destroy(&unix_options);
-  } else {
-    writer = fileWriter(config.path, writer_options);
+    fstrm_writer_options_destroy(&writer_options);
+    if (!log->socket_) {
+      *error = "cannot set up a writer for " + config.socket;
+      return nullptr;
+    }
   }
-  fstrm_writer_options_destroy(&writer_options);
-  if (!writer) {
-    *error = config.socket.empty() ? "cannot open " + config.path + " for writing"
-                                   : "cannot set up a writer for " + config.socket;
+  if (config.queue_entries < 2 || config.queue_entries > 16384 ||
+      (config.queue_entries & (config.queue_entries - 1)) != 0) {
+    *error = "queue_entries must be a power of two from 2 to 16384";
     return nullptr;
   }
-  fstrm_iothr_options* options = fstrm_iothr_options_init();
-  fstrm_iothr_options_set_num_input_queues(options, static_cast<unsigned>(workers ? workers : 1));
-  fstrm_iothr_options_set_queue_model(options, FSTRM_IOTHR_QUEUE_MODEL_SPSC);
-  fstrm_iothr_options_set_input_queue_size(options, static_cast<unsigned>(config.queue_entries));
-  // Wake the writer when a queue is a quarter full: long before it fills (the writer drains a
-  // quarter of the queue in far less time than the workers take to fill the other three), and
-  // seldom, since each wake-up is a futex call on the worker and a switch on its CPU.
-  fstrm_iothr_options_set_queue_notify_threshold(
-      options, static_cast<unsigned>(std::clamp<std::size_t>(config.queue_entries / 4, 1, 512)));
-  fstrm_iothr_options_set_reopen_interval(options, 1);
-  // Batches as large as fstrm allows: up to 512 frames (two iovecs each: IOV_MAX) or 64 KiB in
-  // one writev. fstrm's default flushes every 8 KiB, about fifty frames: a syscall each time.
-  fstrm_iothr_options_set_output_queue_size(options, IOV_MAX / 2);
-  fstrm_iothr_options_set_buffer_hint(options, FSTRM_IOTHR_BUFFER_HINT_MAX);
-  log->iothr_ = fstrm_iothr_init(options, &writer);
-  fstrm_iothr_options_destroy(&options);
-  if (!log->iothr_) {
-    if (writer) fstrm_writer_destroy(&writer);
-    *error = "cannot start the dnstap writer for " +
-             (config.socket.empty() ? config.path : config.socket) +
-             " (queue_entries must be a power of two from 2 to 16384)";
+  log->wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (log->wake_ < 0) {
+    *error = std::string("cannot start the dnstap writer: eventfd: ") + std::strerror(errno);
     return nullptr;
   }
-  for (std::size_t i = 0; i < (workers ? workers : 1); ++i) {
-    fstrm_iothr_queue* queue = fstrm_iothr_get_input_queue_idx(log->iothr_, i);
-    log->workers_.push_back(std::make_unique<WorkerQueryLog>(log->config_, log->iothr_, queue));
+  try {
+    for (std::size_t i = 0; i < (workers ? workers : 1); ++i) {
+      log->workers_.push_back(std::make_unique<WorkerQueryLog>(log->config_, log->wake_));
+    }
+  } catch (const std::system_error& e) {
+    *error = std::string("cannot set up the dnstap rings: ") + e.what();
+    return nullptr;
   }
+  log->writer_ = std::thread([raw = log.get()] { raw->run(); });
   return log;
 }
 
 QueryLog::~QueryLog() {
-  // Writes what is queued and calls release() for every frame: the rings must outlive it.
-  if (iothr_) fstrm_iothr_destroy(&iothr_);
+  if (writer_.joinable()) {
+    stopping_.store(true, std::memory_order_release);
+    const std::uint64_t one = 1;
+    (void)!::write(wake_, &one, sizeof one);
+    writer_.join();
+  }
+  if (file_ >= 0) {
+    const std::vector<std::uint8_t> stop = controlFrame(FSTRM_CONTROL_STOP);
+    writeAll(file_, stop.data(), stop.size());
+    ::close(file_);
+  }
+  if (socket_) {
+    if (socket_open_) fstrm_writer_close(socket_);  // STOP, and the reader's FINISH
+    fstrm_writer_destroy(&socket_);
+  }
+  if (wake_ >= 0) ::close(wake_);
+}
+
+void QueryLog::run() noexcept {
+  // Woken by a worker whose ring is an eighth full, and at least every 50 ms so that a quiet
+  // server's frames reach the file soon.
+  for (;;) {
+    pollfd wait{wake_, POLLIN, 0};
+    poll(&wait, 1, 50);
+    std::uint64_t ignored;
+    (void)!::read(wake_, &ignored, sizeof ignored);
+    const bool stopping = stopping_.load(std::memory_order_acquire);
+    for (auto& worker : workers_) drain(*worker);
+    if (stopping) return;  // the workers had stopped: what they logged is written
+  }
+}
+
+void QueryLog::drain(WorkerQueryLog& worker) noexcept {
+  const std::uint64_t tail = worker.tail_.load(std::memory_order_relaxed);
+  const std::uint64_t head = worker.published_.load(std::memory_order_acquire);
+  if (head == tail) return;
+  const std::uint8_t* bytes = worker.ring_ + (tail & (worker.ring_bytes_ - 1));
+  const std::size_t size = static_cast<std::size_t>(head - tail);
+  std::uint64_t frames = 0;
+  for (std::size_t at = 0; at < size; at += kFramePrefix + readBigEndian32(bytes + at)) ++frames;
+  const bool written = file_ >= 0 ? writeFile(bytes, size) : writeSocket(bytes, size);
+  if (!written) discarded_.fetch_add(frames, std::memory_order_relaxed);
+  worker.tail_.store(head, std::memory_order_release);
+  worker.frames_written_.store(worker.frames_written_.load(std::memory_order_relaxed) + frames,
+                               std::memory_order_release);
+}
+
+bool QueryLog::writeFile(const std::uint8_t* bytes, std::size_t size) noexcept {
+  return writeAll(file_, bytes, size);
+}
+
+bool QueryLog::socketOpen() noexcept {
+  if (socket_open_) return true;
+  const std::int64_t now = steadyMilliseconds();
+  if (now < socket_retry_at_) return false;
+  socket_retry_at_ = now + 1000;
+  socket_open_ = fstrm_writer_open(socket_) == fstrm_res_success;
+  return socket_open_;
+}
+
+bool QueryLog::writeSocket(const std::uint8_t* bytes, std::size_t size) noexcept {
+  if (!socketOpen()) return false;
+  // libfstrm frames what it is given: hand it the frames without their length prefixes.
+  iovec frames[256];
+  int count = 0;
+  for (std::size_t at = 0; at < size;) {
+    const std::uint32_t length = readBigEndian32(bytes + at);
+    frames[count++] = {const_cast<std::uint8_t*>(bytes + at + kFramePrefix), length};
+    at += kFramePrefix + length;
+    if (count == 256 || at >= size) {
+      if (fstrm_writer_writev(socket_, frames, count) != fstrm_res_success) {
+        fstrm_writer_close(socket_);
+        socket_open_ = false;
+        return false;
+      }
+      count = 0;
+    }
+  }
+  return true;
 }
 
 std::uint64_t QueryLog::messages() const noexcept {
   std::uint64_t sum = 0;
   for (const auto& worker : workers_) sum += worker->messages();
-  return sum;
+  return sum - discarded_.load(std::memory_order_relaxed);
 }
 
 std::uint64_t QueryLog::dropped() const noexcept {
-  std::uint64_t sum = 0;
+  std::uint64_t sum = discarded_.load(std::memory_order_relaxed);
   for (const auto& worker : workers_) sum += worker->dropped();
   return sum;
 }

@@ -1,8 +1,9 @@
-// The dnstap query log: each worker hands its sampled exchanges to a Frame Streams I/O thread
-// (libfstrm's fstrm_iothr, one lock-free single-producer queue per worker) that writes them to a
-// file or a unix socket. The query path never waits: a frame is packed into the worker's own
-// ring of preallocated memory and submitted; when the ring or the queue is full (the writer fell
-// behind, or the socket's reader is gone) the frame is dropped and counted.
+// The dnstap query log: each worker packs its sampled exchanges, as Frame Streams data frames
+// (length prefix and all), into a ring of its own, and one writer thread hands what the rings
+// hold to a file (one write(2) of the ring's bytes, no copy) or to a unix socket (libfstrm's
+// writer, which does the Frame Streams handshake). The query path never waits: when the ring is
+// full, or holds `queue_entries` frames (the writer fell behind, or the socket's reader is gone),
+// the frame is dropped and counted.
 #pragma once
 
 #include <sys/socket.h>
@@ -13,12 +14,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "nines/dnsd/serve/query_pipeline.h"
 
-struct fstrm_iothr;
-struct fstrm_iothr_queue;
+struct fstrm_writer;
 
 namespace nines::dnsd::querylog {
 
@@ -38,10 +39,12 @@ struct QueryLogConfig {
   bool query_message = false;
   std::string identity;  // dnstap identity; empty: not written
   std::string version;   // dnstap version; empty: not written
-  // Per worker: fstrm input queue entries (power of two, 2..16384) and the ring the frames are
-  // packed into. Tests make them small to see drops.
+  // Per worker: the most frames waiting for the writer (a power of two, 2..16384), and the ring
+  // they are packed into (rounded up to a power of two of at least a page). The ring is small
+  // enough to stay in the worker's cache: the writer is woken long before it fills. Tests make
+  // both small to see drops.
   std::size_t queue_entries = 16384;
-  std::size_t ring_bytes = 4 << 20;
+  std::size_t ring_bytes = 512 << 10;
 };
 
 // One exchange as a worker saw it. `peer` and `local` may be null (not logged).
@@ -62,7 +65,9 @@ struct Exchange {
 // One worker's side of the log: single producer, used by one thread at a time.
 class WorkerQueryLog {
  public:
-  WorkerQueryLog(const QueryLogConfig& config, fstrm_iothr* iothr, fstrm_iothr_queue* queue);
+  // `wake` is the writer's eventfd, written when the ring passes an eighth of its size since the
+  // last time. Throws std::system_error when the ring cannot be mapped.
+  WorkerQueryLog(const QueryLogConfig& config, int wake);
   ~WorkerQueryLog();
   WorkerQueryLog(const WorkerQueryLog&) = delete;
   WorkerQueryLog& operator=(const WorkerQueryLog&) = delete;
@@ -78,7 +83,7 @@ class WorkerQueryLog {
   void log(const Exchange& exchange, const QueryResult& result,
            const PolicyContext& policy) noexcept;
   // The batch whose exchanges were logged `batched` has been sent: stamps their frames with the
-  // time now and hands them to the writer. Cheap when nothing is held.
+  // time now and makes them the writer's. Cheap when nothing is held.
   void sent() noexcept {
     if (held_count_ != 0) submitHeld();
   }
@@ -89,39 +94,42 @@ class WorkerQueryLog {
   std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
 
  private:
-  struct Block;
+  friend class QueryLog;
   // A batched frame waiting for sent(): where its response time is, and the time it holds.
   struct Held {
-    Block* block;
-    std::size_t size;
+    std::uint8_t* frame;
     std::size_t response_time_at;
     timespec stamped;
   };
   static constexpr std::size_t kMaxHeld = 64;  // a batch's worth (UdpWorker's kBatch)
-  static void release(void* data, void* self) noexcept;
-  // Packs `event` into the ring (nullptr when it has no room: the frame is dropped and counted).
-  Block* pack(const DnstapEvent& event, std::size_t& size, std::size_t* response_time_at) noexcept;
-  void hand(Block* block, std::size_t size) noexcept;
+  // Packs `event` into the ring after the last frame (nullptr when it has no room: the frame is
+  // dropped and counted); the writer sees it once published.
+  std::uint8_t* pack(const DnstapEvent& event, std::size_t* response_time_at) noexcept;
   void submit(const DnstapEvent& event) noexcept {
-    std::size_t size;
-    if (Block* block = pack(event, size, nullptr)) hand(block, size);
+    if (pack(event, nullptr) && held_count_ == 0) publish();
   }
   void submitHeld() noexcept;
+  // Hands every packed frame to the writer, waking it when an eighth of the ring has built up.
+  void publish() noexcept;
   void count(std::atomic<std::uint64_t>& counter) noexcept {
     counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
 
   const QueryLogConfig& config_;
-  fstrm_iothr* iothr_;
-  fstrm_iothr_queue* queue_;
+  int wake_;
   std::uint32_t sample_;
   std::uint32_t countdown_;
-  // The ring: `head_` (worker) and `tail_` (I/O thread, frames are freed in the order they were
-  // queued) are positions that only grow; the octets in use are head_ - tail_.
-  std::unique_ptr<std::uint8_t[]> ring_;
+  // The ring, mapped twice back to back so that a frame (and the writer's span of frames) is
+  // contiguous across the end. Positions only grow: the worker packs at `head_` and publishes
+  // up to `published_`; the writer has written up to `tail_`. Frames likewise.
+  std::uint8_t* ring_ = nullptr;
   std::size_t ring_bytes_;
   std::uint64_t head_ = 0;
+  std::uint64_t frames_packed_ = 0;
+  std::uint64_t woken_at_ = 0;
+  std::atomic<std::uint64_t> published_{0};
   std::atomic<std::uint64_t> tail_{0};
+  std::atomic<std::uint64_t> frames_written_{0};
   std::atomic<std::uint64_t> messages_{0};
   std::atomic<std::uint64_t> dropped_{0};
   std::unique_ptr<char[]> extra_;  // the policy outcome text of the exchange being logged
@@ -131,11 +139,12 @@ class WorkerQueryLog {
 
 class QueryLog {
  public:
-  // Starts the I/O thread with `workers` queues. Null with `error` when the writer cannot be
+  // Starts the writer thread with `workers` rings. Null with `error` when the writer cannot be
   // set up (a file that cannot be created; a socket is connected later, and retried).
   static std::unique_ptr<QueryLog> open(const QueryLogConfig& config, std::size_t workers,
                                         std::string* error);
-  // Stops the I/O thread after it has written what is queued.
+  // Stops the writer thread after it has written what the rings hold. The workers must have
+  // stopped logging.
   ~QueryLog();
   QueryLog(const QueryLog&) = delete;
   QueryLog& operator=(const QueryLog&) = delete;
@@ -150,9 +159,24 @@ class QueryLog {
 
  private:
   explicit QueryLog(QueryLogConfig config) : config_(std::move(config)) {}
+  void run() noexcept;
+  // Writes what `worker` has published (or discards it, counted, when the sink is closed).
+  void drain(WorkerQueryLog& worker) noexcept;
+  bool writeFile(const std::uint8_t* bytes, std::size_t size) noexcept;
+  bool writeSocket(const std::uint8_t* bytes, std::size_t size) noexcept;
+  // The socket's writer, opened (the Frame Streams handshake) at most once a second.
+  bool socketOpen() noexcept;
+
   QueryLogConfig config_;
-  fstrm_iothr* iothr_ = nullptr;
+  int file_ = -1;                   // the dnstap file, its START frame written
+  fstrm_writer* socket_ = nullptr;  // the unix socket's writer
+  bool socket_open_ = false;
+  std::int64_t socket_retry_at_ = 0;  // steady-clock milliseconds
+  int wake_ = -1;                     // eventfd: a worker's ring is filling, or stop
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> discarded_{0};  // published frames the sink did not take
   std::vector<std::unique_ptr<WorkerQueryLog>> workers_;
+  std::thread writer_;
 };
 
 }  // namespace nines::dnsd::querylog
