@@ -8,6 +8,7 @@
 //   ninesctl status  --config dnsd.toml | --server URL
 //   ninesctl drain   --config dnsd.toml [--zone Z] [--service S] [--region R] [--endpoint E]
 //   ninesctl undrain (as drain)
+//   ninesctl consistency URL URL... [--wait SECONDS]   do the nameservers agree? (exit 0, 2, 3)
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -133,6 +134,22 @@ int main(int argc, char** argv) {
   add_target(status_command);
   status_command->add_flag("--json", control_options.json, "The raw /v1/status JSON");
   status_command->callback([&] { status = nines::ctl::runStatus(control_options); });
+
+  nines::ctl::ConsistencyOptions consistency_options;
+  CLI::App* consistency = app.add_subcommand(
+      "consistency",
+      "Do the nameservers agree? Compare their config digest, health view digest, region "
+      "verdicts, drains and probers heard; exit 0 when they agree, 2 when they differ, 3 when one "
+      "cannot be read");
+  consistency
+      ->add_option("URL", consistency_options.servers,
+                   "Each nameserver's HTTP API, http://HOST:PORT (two or more)")
+      ->required();
+  consistency
+      ->add_option("--wait", consistency_options.wait,
+                   "Seconds to keep asking until they agree (a change reaching every one)")
+      ->capture_default_str();
+  consistency->callback([&] { status = nines::ctl::runConsistency(consistency_options); });
 
   CLI11_PARSE(app, argc, argv);
   return status;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "nines/dnsd/control/metrics.h"
 #include "nines/dnsd/health/embedded_prober.h"
 #include "nines/dnsd/health/health_view_builder.h"
 #include "nines/policy/select.h"
@@ -64,6 +65,20 @@ json probersJson(const StatusSources& sources) {
                        {"reports", counts}});
   }
   return probers;
+}
+
+// The probers whose last accepted report is fresh (within report_ttl): the ones this nameserver
+// hears now, sorted, so that two nameservers' lists compare as they are.
+json probersHeardJson(const StatusSources& sources) {
+  const double fresh_for = sources.health != nullptr ? sources.health->report_ttl : 10.0;
+  auto heard = [&](double at) { return at > 0 && sources.now - at <= fresh_for; };
+  std::vector<std::string> ids;
+  if (sources.embedded && heard(sources.embedded_last_feed)) ids.push_back(kEmbeddedProber);
+  for (const auto& stats : sources.probers) {
+    if (heard(stats.last_report)) ids.push_back(stats.id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 json zonesJson(const ZoneTable& table, const HealthSelector& pools) {
@@ -187,6 +202,8 @@ std::string renderStatus(const ServingState& state, const StatusSources& sources
               {"drains", sources.drains},
               {"now", rounded(sources.now)},
               {"probers", probersJson(sources)},
+              {"probers_heard", probersHeardJson(sources)},
+              {"health_digest", healthViewDigest(state)},
               {"reload", reloadJson(sources.reload)},
               {"config_digest", sources.reload.config_digest},
               {"expected_digest", sources.reload.expected_digest.empty()

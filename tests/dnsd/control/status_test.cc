@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "nines/dnsd/control/metrics.h"
 #include "nines/dnsd/health/health_view_builder.h"
 #include "nines/zones/loader.h"
 #include "process.h"
@@ -119,6 +120,35 @@ TEST_F(StatusTest, ProbersAreShownWithoutTheirKeys) {
   EXPECT_EQ(status["probers"][0]["last_report_age"], 2.0);
   EXPECT_FALSE(status["probers"][0].contains("key"));
   EXPECT_EQ(status["health"]["mode"], "probers");
+}
+
+// What `ninesctl consistency` compares between nameservers: the health view's digest (the metric's
+// value, moving with a verdict) and the probers heard within report_ttl, sorted.
+TEST_F(StatusTest, HealthDigestIsTheMetricsAndProbersHeardAreTheFreshOnes) {
+  const json before = render();
+  EXPECT_EQ(before["health_digest"], healthViewDigest(state_));
+  EXPECT_EQ(before["health_digest"].get<std::string>().size(), 16u);
+  std::string error;
+  ASSERT_EQ(builder_.setDrained(state_.zones->services(), {"", "www", "eu-west", ""}, true, &error),
+            1u);
+  const json drained = render();
+  EXPECT_NE(drained["health_digest"], before["health_digest"]);
+  EXPECT_EQ(drained["health_digest"], healthViewDigest(state_));
+
+  StatusSources sources;
+  sources.health = &health_;  // report_ttl 10
+  sources.now = now_;
+  sources.probers = {{"z-fresh", "eu-west", true, 1, now_ - 9.5, {}},
+                     {"a-fresh", "us-east", true, 1, now_ - 0.5, {}},
+                     {"stale", "us-east", true, 1, now_ - 10.5, {}},
+                     {"never", "", false, 0, 0, {}}};
+  json status = json::parse(renderStatus(state_, sources));
+  EXPECT_EQ(status["probers_heard"], json({"a-fresh", "z-fresh"}));
+  sources.probers.clear();
+  sources.embedded = true;
+  sources.embedded_last_feed = now_ - 1;
+  status = json::parse(renderStatus(state_, sources));
+  EXPECT_EQ(status["probers_heard"], json({"embedded"}));
 }
 
 TEST_F(StatusTest, EventsAreListedNewestFirstWithEveryFieldAndTheirNumberLimited) {

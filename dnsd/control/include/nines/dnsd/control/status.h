@@ -45,9 +45,11 @@ struct StatusFilter {
 // people; scripts read the fields), "since"; per endpoint: "state", "drained_by", "reason",
 // "since", "target" and "votes". At the top: "reload" (the last load's "result", "time",
 // "last_success_time", "successes", "failures", "errors", "restart_required"), "config_digest"
-// and "expected_digest" (null when not known), and "events": the recent state changes, newest
-// first, at most `filter.events` of them and not narrowed by the zone, service or region filters
-// (recent_changes.h gives their fields).
+// and "expected_digest" (null when not known), "health_digest" (healthViewDigest(): the
+// nines_health_view_info digest), "probers_heard" (the ids of the probers whose last accepted
+// report is within report_ttl, sorted; "embedded" for the embedded prober), and "events": the
+// recent state changes, newest first, at most `filter.events` of them and not narrowed by the zone,
+// service or region filters (recent_changes.h gives their fields).
 std::string renderStatus(const ServingState& state, const StatusSources& sources,
                          const StatusFilter& filter = {});
 
