@@ -43,6 +43,7 @@ std::optional<CapacityHeadroom> capacityHeadroom(const ServicePlan& plan,
     if (!in_service.empty()) {
       out.capacity = capacityOf(in_service[0]);
       out.lost_region = plan.regions[in_service[0]].name;
+      out.lost_capacity = out.capacity;
       out.n1_capacity = in_service.size() > 1 ? capacityOf(in_service[1]) : 0;
     }
   } else {
@@ -54,7 +55,8 @@ std::optional<CapacityHeadroom> capacityHeadroom(const ServicePlan& plan,
         out.lost_region = plan.regions[slot].name;
       }
     }
-    out.n1_capacity = in_service.empty() ? 0 : out.capacity - largest;
+    out.lost_capacity = in_service.empty() ? 0 : largest;
+    out.n1_capacity = out.capacity - out.lost_capacity;
   }
   out.headroom = out.capacity - out.expected_load;
   out.n1_headroom = out.n1_capacity - out.expected_load;

@@ -119,6 +119,8 @@ TEST(CapacityTest, TheNMinusOneRulePerPolicyFromTheZoneFileAndFromHealth) {
       EXPECT_EQ(headroom->n1_capacity, c.n1_capacity);
       EXPECT_EQ(headroom->n1_headroom, c.n1_capacity - 20000);
       EXPECT_EQ(headroom->lost_region, c.lost);
+      EXPECT_EQ(headroom->lost_capacity,
+                c.policy == Failover ? c.capacity : c.capacity - c.n1_capacity);
       EXPECT_EQ(headroom->without_capacity, c.without_capacity);
     }
   }

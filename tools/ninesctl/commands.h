@@ -58,7 +58,7 @@ int runConsistency(const ConsistencyOptions& options);
 // The whole configuration of dnsd.toml `config`, as a reload would load it: dnsd.toml, the zone
 // files, the geo database (opened), the prober keys (decoded) and the probe targets against
 // allow_nets. Every problem on stderr as file:line:col: message, then 1; when clean, the zones
-// and the config digest on stdout, then 0.
+// and the config digest on stdout, the capacity warnings (capacity_check.h) on stderr, then 0.
 int runCheckConfig(const std::string& config);
 
 // "http://host:port" of a dnsd.toml's first [http] listen address, "" with `error` when none.

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <string>
 
+#include "capacity_check.h"
 #include "commands.h"
 #include "nines/zones/loader.h"
 
@@ -30,7 +31,8 @@ struct CheckOptions {
 };
 
 // Prints every error as "file:line:col: message" on stderr and returns 1; when everything loads,
-// prints one line per zone on stdout and returns 0. No zone file at all is a problem too: a
+// prints one line per zone on stdout, the capacity warnings (capacity_check.h) on stderr, and
+// returns 0. No zone file at all is a problem too: a
 // deployment with an empty zone directory would answer nothing.
 int runCheck(const CheckOptions& options) {
   if (!options.config.empty()) {
@@ -56,6 +58,9 @@ int runCheck(const CheckOptions& options) {
   for (const nines::zones::Zone& zone : result.zones) {
     std::printf("%s: %zu records, %zu services, serial %u (%s)\n", zone.origin.toText().c_str(),
                 zone.records.size(), zone.services.size(), zone.serial, zone.file.c_str());
+  }
+  for (const std::string& warning : nines::ctl::capacityWarnings(result.zones)) {
+    std::fprintf(stderr, "%s\n", warning.c_str());
   }
   return kExitOk;
 }

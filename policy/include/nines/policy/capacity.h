@@ -34,6 +34,7 @@ struct CapacityHeadroom {
   // The region whose loss is tested: the largest in service (failover: the active one); "" when
   // none is in service.
   std::string lost_region;
+  double lost_capacity = 0;  // its capacity
   double n1_capacity = 0;  // what is left without it (failover: the next region in service)
   double n1_headroom = 0;  // n1_capacity - expected_load; negative: the N-1 rule is broken
   std::vector<std::string> without_capacity;  // regions in service with no capacity (0)
