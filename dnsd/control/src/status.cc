@@ -7,6 +7,7 @@
 #include "nines/dnsd/control/metrics.h"
 #include "nines/dnsd/health/embedded_prober.h"
 #include "nines/dnsd/health/health_view_builder.h"
+#include "nines/policy/capacity.h"
 #include "nines/policy/select.h"
 #include "recent_changes.h"
 
@@ -151,6 +152,21 @@ json regionJson(const policy::RegionPlan& region, const policy::RegionHealth& he
   return entry;
 }
 
+// The N-1 rule as the regions up now leave it (policy/capacity.h); null without expected_load.
+json capacityJson(const policy::ServicePlan& plan, const policy::ServiceHealth& health) {
+  const auto headroom = policy::capacityHeadroom(plan, &health);
+  if (!headroom) return nullptr;
+  return {
+      {"expected_load", headroom->expected_load},
+      {"capacity", headroom->capacity},
+      {"headroom", headroom->headroom},
+      {"lost_region", headroom->lost_region.empty() ? json(nullptr) : json(headroom->lost_region)},
+      {"lost_capacity", headroom->lost_capacity},
+      {"n1_capacity", headroom->n1_capacity},
+      {"n1_headroom", headroom->n1_headroom},
+      {"without_capacity", headroom->without_capacity}};
+}
+
 // Every service the filter takes, each with the regions it takes.
 json servicesJson(const ServingState& state, const StatusSources& sources,
                   const StatusFilter& filter) {
@@ -177,6 +193,7 @@ json servicesJson(const ServingState& state, const StatusSources& sources,
                         {"answers", plan.answers},
                         {"fallback", plan.fallback == zones::Fallback::All ? "all" : "none"},
                         {"slow_start", plan.slow_start},
+                        {"capacity", capacityJson(plan, health)},
                         {"regions", regions}});
   }
   return services;

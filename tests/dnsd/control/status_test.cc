@@ -32,10 +32,13 @@ drain = true
 [services.www]
 policy = "failover"
 order = ["us-east", "eu-west", "ap-south"]
+expected_load = 20000
 [services.www.pools.us-east]
 min_up = 2
+capacity = 30000
 endpoints = ["192.0.2.10", "192.0.2.11"]
 [services.www.pools.eu-west]
+capacity = 12000
 endpoints = ["198.51.100.10"]
 [services.www.pools.ap-south]
 endpoints = ["203.0.113.10"]
@@ -149,6 +152,27 @@ TEST_F(StatusTest, HealthDigestIsTheMetricsAndProbersHeardAreTheFreshOnes) {
   sources.embedded_last_feed = now_ - 1;
   status = json::parse(renderStatus(state_, sources));
   EXPECT_EQ(status["probers_heard"], json({"embedded"}));
+}
+
+// Failover with ap-south drained by the zone file: us-east (30000) carries the 20000 expected,
+// and losing it leaves eu-west (12000); with us-east drained, eu-west is short now.
+TEST_F(StatusTest, ServicesShowTheirCapacityHeadroomWithTheRegionsUpNow) {
+  json capacity = render()["services"][0]["capacity"];
+  EXPECT_EQ(capacity, json({{"expected_load", 20000.0},
+                            {"capacity", 30000.0},
+                            {"headroom", 10000.0},
+                            {"lost_region", "us-east"},
+                            {"lost_capacity", 30000.0},
+                            {"n1_capacity", 12000.0},
+                            {"n1_headroom", -8000.0},
+                            {"without_capacity", json::array()}}));
+  std::string error;
+  ASSERT_EQ(builder_.setDrained(state_.zones->services(), {"", "www", "us-east", ""}, true, &error),
+            1u);
+  capacity = render()["services"][0]["capacity"];
+  EXPECT_EQ(capacity["lost_region"], "eu-west");
+  EXPECT_EQ(capacity["headroom"], -8000.0);
+  EXPECT_EQ(capacity["n1_headroom"], -20000.0);
 }
 
 TEST_F(StatusTest, EventsAreListedNewestFirstWithEveryFieldAndTheirNumberLimited) {

@@ -40,7 +40,10 @@ struct StatusFilter {
   std::size_t events = static_cast<std::size_t>(-1);  // at most this many "events"; 0: none
 };
 
-// The document, pretty-printed. Per region: "state" ("up", "down" or "drained"), "drained_by"
+// The document, pretty-printed. Per service: "capacity", null without an expected_load, else the
+// N-1 rule with the regions up now (policy/capacity.h): "expected_load", "capacity", "headroom",
+// "lost_region", "lost_capacity", "n1_capacity", "n1_headroom", "without_capacity". Per region:
+// "state" ("up", "down" or "drained"), "drained_by"
 // ("zone_file", "api" or null), "usable_endpoints", "min_up", "ramp", "weight", "reason" (for
 // people; scripts read the fields), "since"; per endpoint: "state", "drained_by", "reason",
 // "since", "target" and "votes". At the top: "reload" (the last load's "result", "time",
