@@ -35,8 +35,8 @@ struct CapacityHeadroom {
   // none is in service.
   std::string lost_region;
   double lost_capacity = 0;  // its capacity
-  double n1_capacity = 0;  // what is left without it (failover: the next region in service)
-  double n1_headroom = 0;  // n1_capacity - expected_load; negative: the N-1 rule is broken
+  double n1_capacity = 0;    // what is left without it (failover: the next region in service)
+  double n1_headroom = 0;    // n1_capacity - expected_load; negative: the N-1 rule is broken
   std::vector<std::string> without_capacity;  // regions in service with no capacity (0)
   std::size_t regions_in_service = 0;
 };
