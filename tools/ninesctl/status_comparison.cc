@@ -138,6 +138,14 @@ NameserverView viewOfStatus(const std::string& url, const json& status) {
   view.health_digest = text(status, "health_digest");
   view.drains = sortedStrings(status, "drains");
   view.probers_heard = sortedStrings(status, "probers_heard");
+  if (status.is_object() && status.contains("zones") && status["zones"].is_array()) {
+    for (const auto& zone : status["zones"]) {
+      if (!zone.is_object()) continue;
+      const auto serial = zone.find("serial");
+      view.zone_serials[text(zone, "origin")] =
+          serial != zone.end() && serial->is_number() ? serial->dump() : "";
+    }
+  }
   if (!status.is_object() || !status.contains("services") || !status["services"].is_array()) {
     return view;
   }
@@ -165,6 +173,7 @@ Comparison compareViews(const std::vector<NameserverView>& views) {
   };
   auto& out = comparison.differences;
   compareValues("config digest", values([](const auto& v) { return v.config_digest; }), out);
+  compareMaps("zone serials", views, &NameserverView::zone_serials, out);
   compareValues("health digest", values([](const auto& v) { return v.health_digest; }), out);
   compareMaps("region verdicts", views, &NameserverView::regions, out);
   compareMaps("endpoint states", views, &NameserverView::endpoints, out);
@@ -188,8 +197,9 @@ std::string describeComparison(const std::vector<NameserverView>& views,
     }
     out << views.size() << " nameserver" << (views.size() == 1 ? "" : "s") << " agree:";
     for (const auto& view : views) out << ' ' << view.url;
-    out << "\n  config digest  " << first.config_digest << "\n  health digest  "
-        << first.health_digest << "\n  regions        " << first.regions.size()
+    out << "\n  config digest  " << first.config_digest << "\n  zones          "
+        << first.zone_serials.size() << "\n  health digest  " << first.health_digest
+        << "\n  regions        " << first.regions.size()
         << (counts.empty() ? "" : " (" + counts + ")") << "\n  drains         "
         << joined(first.drains) << "\n  probers heard  " << joined(first.probers_heard) << '\n';
     return out.str();

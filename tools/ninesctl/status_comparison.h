@@ -3,10 +3,11 @@
 // consistency.cc), so the comparison is tested on documents written by hand.
 //
 // Nameservers of one deployment load the same files and hear the same probers, so they should
-// show the same config digest, the same health view digest, the same verdict for every region of
-// every service, the same API drains (drains live in each dnsd's memory: a drain sent to one
-// nameserver only is the classic way for them to part), and the same probers heard. A difference
-// in the health digest alone (every region alike) is an endpoint's state: those are listed too.
+// show the same config digest, the same zone serials, the same health view digest, the same verdict
+// for every region of every service, the same API drains (drains live in each dnsd's memory: a
+// drain sent to one nameserver only is the classic way for them to part), and the same probers
+// heard. A difference in the health digest alone (every region alike) is an endpoint's state: those
+// are listed too.
 #pragma once
 
 #include <map>
@@ -20,6 +21,9 @@ namespace nines::ctl {
 struct NameserverView {
   std::string url;
   std::string config_digest;
+  // origin -> serial: the zone files compared even where dnsd.toml differs by design (each
+  // nameserver its own listen address), which the config digest covers too
+  std::map<std::string, std::string> zone_serials;
   std::string health_digest;
   // "www.example.test. us-east" -> "up" / "down" / "drained"
   std::map<std::string, std::string> regions;

@@ -17,6 +17,7 @@ using nlohmann::json;
 json status(const std::string& config, const std::string& health, const std::string& us_east,
             const std::string& endpoint, json drains, json heard) {
   return {{"config_digest", config},
+          {"zones", {{{"origin", "gslb.test."}, {"serial", 7}, {"records", 3}}}},
           {"health_digest", health},
           {"drains", drains},
           {"probers_heard", heard},
@@ -42,6 +43,7 @@ TEST(StatusComparisonTest, ReadsEveryComparedFieldOfADocument) {
   EXPECT_EQ(view.url, "http://ns1");
   EXPECT_EQ(view.config_digest, "c1");
   EXPECT_EQ(view.health_digest, "h1");
+  EXPECT_EQ(view.zone_serials, (std::map<std::string, std::string>{{"gslb.test.", "7"}}));
   EXPECT_EQ(view.regions, (std::map<std::string, std::string>{{"www.gslb.test. us-east", "drained"},
                                                               {"www.gslb.test. eu-west", "up"}}));
   EXPECT_EQ(view.endpoints.at("www.gslb.test. us-east 192.0.2.10"), "drained");
@@ -80,6 +82,20 @@ TEST(StatusComparisonTest, EachAspectDiffersOnItsOwn) {
       {"an endpoint down, its region still up",
        status("c1", "h2", "up", "down", json::array(), {"eu-1", "us-1"}),
        {"health digest", "endpoint states"}},
+      {"another zone serial (dnsd.toml differing by design: the config digest too)",
+       [] {
+         json other = status("c2", "h1", "up", "up", json::array(), {"eu-1", "us-1"});
+         other["zones"][0]["serial"] = 8;
+         return other;
+       }(),
+       {"config digest", "zone serials"}},
+      {"a zone only one serves",
+       [] {
+         json other = agreeing();
+         other["zones"].push_back({{"origin", "more.test."}, {"serial", 1}});
+         return other;
+       }(),
+       {"zone serials"}},
       {"a prober heard by one only",
        status("c1", "h1", "up", "up", json::array(), {"eu-1"}),
        {"probers heard"}},
@@ -132,6 +148,7 @@ TEST(StatusComparisonTest, APersonReadsWhatAgreesAndWhatDiffers) {
   EXPECT_EQ(describeComparison(same, compareViews(same)),
             "2 nameservers agree: http://ns1 http://ns2\n"
             "  config digest  c1\n"
+            "  zones          1\n"
             "  health digest  h1\n"
             "  regions        2 (2 up)\n"
             "  drains         (none)\n"
