@@ -78,6 +78,12 @@ TEST(Capacity, CheckWarnsByHowMuchAndDnsdShowsTheHeadroom) {
   metrics = nines::testing::parseMetricSamples(httpGet(http, "/metrics").body);
   EXPECT_EQ(metrics["nines_service_capacity_headroom{service=\"web.cap.test.\"}"], -5000);
   EXPECT_EQ(metrics["nines_service_n1_headroom{service=\"web.cap.test.\"}"], -20000);
+  auto status = runCommand(
+      {binaryPath("ninesctl"), "status", "--server", "http://127.0.0.1:" + std::to_string(http)});
+  EXPECT_NE(status.out.find("  capacity: expects 30000/s; the regions up carry 25000/s (5000/s "
+                            "short); without us-east 10000/s (20000/s short)\n"),
+            std::string::npos)
+      << status.out;
 }
 
 TEST(Capacity, AWrongCapacityIsAnErrorAtItsPlace) {
