@@ -71,7 +71,8 @@ json probersJson(const StatusSources& sources) {
 // The probers whose last accepted report is fresh (within report_ttl): the ones this nameserver
 // hears now, sorted, so that two nameservers' lists compare as they are.
 json probersHeardJson(const StatusSources& sources) {
-  const double fresh_for = sources.health != nullptr ? sources.health->report_ttl : 10.0;
+  const double fresh_for =
+      sources.health != nullptr ? sources.health->report_ttl : HealthConfig{}.report_ttl;
   auto heard = [&](double at) { return at > 0 && sources.now - at <= fresh_for; };
   std::vector<std::string> ids;
   if (sources.embedded && heard(sources.embedded_last_feed)) ids.push_back(kEmbeddedProber);
