@@ -33,7 +33,7 @@ bool fetchView(const std::string& url, NameserverView& view, std::string& error)
   // Without the per-prober votes and events: only the verdicts are compared.
   auto result = client.Get("/v1/status?votes=0&events=0");
   if (!result) {
-    error = "cannot reach it (" + httplib::to_string(result.error()) + ")";
+    error = "cannot reach it (" + httplib::to_string(result.error()) + " error)";
     return false;
   }
   if (result->status != 200) {

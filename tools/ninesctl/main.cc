@@ -143,9 +143,9 @@ int main(int argc, char** argv) {
   nines::ctl::ConsistencyOptions consistency_options;
   CLI::App* consistency = app.add_subcommand(
       "consistency",
-      "Do the nameservers agree? Compare their config digest, health view digest, region "
-      "verdicts, drains and probers heard; exit 0 when they agree, 2 when they differ, 3 when one "
-      "cannot be read");
+      "Do the nameservers agree? Compare their config digest, zone serials, health view digest, "
+      "region verdicts, endpoint states, drains and probers heard; exit 0 when they agree, 2 when "
+      "they differ, 3 when one cannot be read");
   consistency
       ->add_option("URL", consistency_options.servers,
                    "Each nameserver's HTTP API, http://HOST:PORT (two or more)")
