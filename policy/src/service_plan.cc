@@ -37,6 +37,7 @@ ServicePlan ServicePlan::compile(const zones::Zone& zone, const zones::Service& 
   plan.answers = service.answers;
   plan.fallback = service.fallback;
   plan.slow_start = service.slow_start;
+  plan.expected_load = service.expected_load;
   plan.check = service.check;
 
   // Slots are 16-bit; a service never comes near that many pools (select() considers the first
@@ -50,6 +51,7 @@ ServicePlan ServicePlan::compile(const zones::Zone& zone, const zones::Service& 
     region.name = pool.region;
     region.weight = pool.weight;
     region.min_up = pool.min_up;
+    region.capacity = pool.capacity;
     region.drain = pool.drain;
     for (const zones::Region& declared : zone.regions) {
       if (declared.name != pool.region) continue;

@@ -137,6 +137,11 @@ TEST_F(PolicyStatus, NinesctlStatusPrintsEveryRegion) {
   EXPECT_NE(result.out.find("zone gslb.test."), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("service www.gslb.test. (geo)"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("drained"), std::string::npos) << "cdn's ap-south\n" << result.out;
+  // The health digest (16 hex digits) and the probers heard, under the services.
+  const std::size_t digest = result.out.find("\nhealth digest ");
+  ASSERT_NE(digest, std::string::npos) << result.out;
+  EXPECT_EQ(result.out.find('\n', digest + 1), digest + 15 + 16) << result.out;
+  EXPECT_NE(result.out.find("\nprobers heard: "), std::string::npos) << result.out;
 }
 
 }  // namespace

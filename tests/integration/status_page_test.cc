@@ -191,6 +191,40 @@ std::string largeZone() {
   return zone;
 }
 
+// Scenario 9 on the page: a geo service expecting 20,000 requests/s over us-east (15,000),
+// eu-west (15,000) and ap-south (10,000). All up: 20,000/s spare, 5,000/s spare without us-east.
+// us-east drained: 5,000/s spare, and without eu-west 10,000/s short.
+TEST_F(StatusPageTest, CapacityHeadroomAndTheNMinusOneRule) {
+  std::string zone = nines::testing::zoneHead("cap.test.", 1) +
+                     "\"@\" = [\"NS ns1.cap.test.\"]\nns1 = [\"A 127.0.0.53\"]\n" + kRegionTables +
+                     "\n[services.web]\npolicy = \"geo\"\nexpected_load = 20000\n";
+  const char* const capacities[] = {"15000", "15000", "10000"};
+  for (std::size_t i = 0; i < kHealthRegions.size(); ++i) {
+    zone += "[services.web.pools." + kHealthRegions[i] + "]\ncapacity = " + capacities[i] +
+            "\nendpoints = [\"" + kHealthEndpoints[i] + "\"]\n";
+  }
+  startDnsd({{"cap.test.toml", zone}});
+  ASSERT_NO_FATAL_FAILURE(openPage());
+  const std::string row = "document.querySelector('[data-capacity=\"web.cap.test.\"]')";
+  ASSERT_TRUE(waitFor("!!" + row, true, kStartUp));
+  EXPECT_EQ(browser_->evaluate(row + ".dataset.headroom"), json("20000"));
+  EXPECT_EQ(browser_->evaluate(row + ".dataset.n1Headroom"), json("5000"));
+  EXPECT_EQ(browser_->evaluate(row + ".textContent"),
+            json("web.cap.test.20,000/s40,000/s20,000/s sparewithout us-east (15,000/s): "
+                 "25,000/s5,000/s spare"));
+
+  ASSERT_EQ(
+      httpPost(http_, "/v1/drain", R"({"service": "web", "region": "us-east"})", kToken).status,
+      200);
+  EXPECT_TRUE(waitFor(row + ".dataset.n1Headroom", "-10000", kRefresh + kSlack));
+  EXPECT_EQ(browser_->evaluate(row + ".querySelector('.headroom').textContent"),
+            json("5,000/s spare"));
+  EXPECT_EQ(browser_->evaluate(row + ".querySelector('.n1-headroom').textContent"),
+            json("10,000/s short"));
+  EXPECT_EQ(browser_->evaluate("document.getElementById('health-digest').textContent"),
+            json(statusJson(http_)["health_digest"]));
+}
+
 TEST_F(StatusPageTest, ThreeThousandEndpointsRenderTheirSummary) {
   startDnsd({{"big.test.toml", largeZone()}});
   const auto start = Stopwatch::now();

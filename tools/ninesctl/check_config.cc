@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "capacity_check.h"
 #include "commands.h"
 #include "nines/dnsd/control/configuration.h"
 #include "nines/probers/check_target.h"
@@ -32,6 +33,9 @@ int runCheckConfig(const std::string& config) {
   for (const auto& zone : loaded.zones.zones) {
     std::printf("%s: %zu records, %zu services, serial %u (%s)\n", zone.origin.toText().c_str(),
                 zone.records.size(), zone.services.size(), zone.serial, zone.file.c_str());
+  }
+  for (const std::string& warning : capacityWarnings(loaded.zones.zones)) {
+    std::fprintf(stderr, "%s\n", warning.c_str());
   }
   std::printf("config digest %s\n", loaded.digest.c_str());
   if (!loaded.expected_digest.empty()) {

@@ -3,11 +3,16 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace nines::ctl {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitProblems = 1;
+// ninesctl consistency: the nameservers differ; a nameserver could not be read (which wins over a
+// difference: the comparison is incomplete).
+inline constexpr int kExitDisagree = 2;
+inline constexpr int kExitUnreachable = 3;
 
 struct ExplainOptions {
   std::string name;
@@ -42,10 +47,18 @@ int runStatus(const ControlOptions& options);
 // POST /v1/reload: prints the result, the errors and what needs a restart; 1 when it failed.
 int runReload(const ControlOptions& options);
 
+struct ConsistencyOptions {
+  std::vector<std::string> servers;  // http://HOST:PORT of each nameserver's HTTP API
+  double wait = 0;  // seconds to keep asking until they agree (a change reaching every one)
+};
+// Compares the nameservers' /v1/status: 0 when they agree, kExitDisagree when they differ,
+// kExitUnreachable when one cannot be read; what differs on stdout, what failed on stderr.
+int runConsistency(const ConsistencyOptions& options);
+
 // The whole configuration of dnsd.toml `config`, as a reload would load it: dnsd.toml, the zone
 // files, the geo database (opened), the prober keys (decoded) and the probe targets against
 // allow_nets. Every problem on stderr as file:line:col: message, then 1; when clean, the zones
-// and the config digest on stdout, then 0.
+// and the config digest on stdout, the capacity warnings (capacity_check.h) on stderr, then 0.
 int runCheckConfig(const std::string& config);
 
 // "http://host:port" of a dnsd.toml's first [http] listen address, "" with `error` when none.

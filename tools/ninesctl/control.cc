@@ -1,6 +1,7 @@
 // ninesctl drain / undrain / status: talk to a running dnsd's HTTP API.
 #include <httplib.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -37,6 +38,29 @@ bool resolveTarget(const ControlOptions& options, Target& target) {
     return false;
   }
   return true;
+}
+
+// A margin of requests/s: "5000/s spare" or "5000/s short".
+std::string margin(double per_second) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%.10g/s %s", std::abs(per_second),
+                per_second >= 0 ? "spare" : "short");
+  return text;
+}
+
+// The service's N-1 line (/v1/status "capacity"), when it has an expected_load.
+void printCapacity(const json& service) {
+  if (!service.contains("capacity") || !service["capacity"].is_object()) return;
+  const json& c = service["capacity"];
+  const std::string lost = c["lost_region"].is_string() ? c["lost_region"].get<std::string>() : "";
+  std::printf("  capacity: expects %.10g/s; the regions up carry %.10g/s (%s)",
+              c.value("expected_load", 0.0), c.value("capacity", 0.0),
+              margin(c.value("headroom", 0.0)).c_str());
+  if (!lost.empty()) {
+    std::printf("; without %s %.10g/s (%s)", lost.c_str(), c.value("n1_capacity", 0.0),
+                margin(c.value("n1_headroom", 0.0)).c_str());
+  }
+  std::printf("\n");
 }
 
 }  // namespace
@@ -156,7 +180,15 @@ int runStatus(const ControlOptions& options) {
       std::printf("  %-12s %-8s %s\n", region.value("name", "").c_str(),
                   region.value("state", "").c_str(), region.value("reason", "").c_str());
     }
+    printCapacity(service);
   }
+  std::string heard;
+  for (const auto& id : status.value("probers_heard", json::array())) {
+    heard += (heard.empty() ? "" : ", ") + id.get<std::string>();
+  }
+  std::printf("config digest %s\nhealth digest %s\nprobers heard: %s\n",
+              status.value("config_digest", "").c_str(), status.value("health_digest", "").c_str(),
+              heard.empty() ? "none" : heard.c_str());
   return kExitOk;
 }
 

@@ -8,11 +8,13 @@
 //   ninesctl status  --config dnsd.toml | --server URL
 //   ninesctl drain   --config dnsd.toml [--zone Z] [--service S] [--region R] [--endpoint E]
 //   ninesctl undrain (as drain)
+//   ninesctl consistency URL URL... [--wait SECONDS]   do the nameservers agree? (exit 0, 2, 3)
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
 
+#include "capacity_check.h"
 #include "commands.h"
 #include "nines/zones/loader.h"
 
@@ -29,7 +31,8 @@ struct CheckOptions {
 };
 
 // Prints every error as "file:line:col: message" on stderr and returns 1; when everything loads,
-// prints one line per zone on stdout and returns 0. No zone file at all is a problem too: a
+// prints one line per zone on stdout, the capacity warnings (capacity_check.h) on stderr, and
+// returns 0. No zone file at all is a problem too: a
 // deployment with an empty zone directory would answer nothing.
 int runCheck(const CheckOptions& options) {
   if (!options.config.empty()) {
@@ -55,6 +58,9 @@ int runCheck(const CheckOptions& options) {
   for (const nines::zones::Zone& zone : result.zones) {
     std::printf("%s: %zu records, %zu services, serial %u (%s)\n", zone.origin.toText().c_str(),
                 zone.records.size(), zone.services.size(), zone.serial, zone.file.c_str());
+  }
+  for (const std::string& warning : nines::ctl::capacityWarnings(result.zones)) {
+    std::fprintf(stderr, "%s\n", warning.c_str());
   }
   return kExitOk;
 }
@@ -133,6 +139,22 @@ int main(int argc, char** argv) {
   add_target(status_command);
   status_command->add_flag("--json", control_options.json, "The raw /v1/status JSON");
   status_command->callback([&] { status = nines::ctl::runStatus(control_options); });
+
+  nines::ctl::ConsistencyOptions consistency_options;
+  CLI::App* consistency = app.add_subcommand(
+      "consistency",
+      "Do the nameservers agree? Compare their config digest, zone serials, health view digest, "
+      "region verdicts, endpoint states, drains and probers heard; exit 0 when they agree, 2 when "
+      "they differ, 3 when one cannot be read");
+  consistency
+      ->add_option("URL", consistency_options.servers,
+                   "Each nameserver's HTTP API, http://HOST:PORT (two or more)")
+      ->required();
+  consistency
+      ->add_option("--wait", consistency_options.wait,
+                   "Seconds to keep asking until they agree (a change reaching every one)")
+      ->capture_default_str();
+  consistency->callback([&] { status = nines::ctl::runConsistency(consistency_options); });
 
   CLI11_PARSE(app, argc, argv);
   return status;

@@ -99,9 +99,12 @@ location = [53.3, -6.3]
 policy = "geo"
 ttl = 5
 check = "api"
+expected_load = 1000
 [services.www.pools.us-east]
+capacity = 1500
 endpoints = ["127.0.0.1"]
 [services.www.pools.eu-west]
+capacity = 1500
 endpoints = ["127.0.0.2"]
 ZONE
 cat >"$work/dnsd.toml" <<CONF

@@ -13,6 +13,7 @@
 
 #include "nines/base/build_info.h"
 #include "nines/dnsd/health/embedded_prober.h"
+#include "nines/policy/capacity.h"
 #include "nines/policy/select.h"
 
 namespace nines::dnsd {
@@ -327,11 +328,39 @@ void RateLimitTotals::add(const ResponseRateLimiter& limiter) {
   reused += limiter.reused();
 }
 
+// The N-1 rule (policy/capacity.h) of each service with an expected_load, with the regions up
+// now; both families left out when no service has one.
+void addCapacity(Families& out, const MetricsSources& sources) {
+  if (sources.state == nullptr) return;
+  const auto& plans = sources.state->zones->services().plans;
+  MetricFamily* headroom = nullptr;
+  MetricFamily* n1_headroom = nullptr;
+  for (std::size_t slot = 0; slot < plans.size(); ++slot) {
+    const auto capacity =
+        policy::capacityHeadroom(plans[slot], &sources.state->serviceHealth(slot));
+    if (!capacity) continue;
+    if (headroom == nullptr) {
+      headroom = &out.family("nines_service_capacity_headroom",
+                             "Requests/s the regions up can carry (zone file capacity) beyond "
+                             "the service's expected_load; negative: short now.",
+                             MetricType::Gauge);
+      n1_headroom = &out.family("nines_service_n1_headroom",
+                                "The same without the region the service can least afford to "
+                                "lose (the largest; failover: the active one); negative: the "
+                                "N-1 rule is broken.",
+                                MetricType::Gauge);
+    }
+    addSample(*headroom, {{"service", plans[slot].owner_text}}, capacity->headroom);
+    addSample(*n1_headroom, {{"service", plans[slot].owner_text}}, capacity->n1_headroom);
+  }
+}
+
 std::string renderMetrics(const MetricsSources& sources) {
   Families families;
   addInfo(families, sources);
   addQueryCounts(families, sources.queries);
   addHealth(families, sources);
+  addCapacity(families, sources);
   addProbers(families, sources);
   addReloads(families, sources.reload);
   addQueryLog(families, sources);

@@ -4,8 +4,10 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "nines/dnsd/control/metrics.h"
 #include "nines/dnsd/health/embedded_prober.h"
 #include "nines/dnsd/health/health_view_builder.h"
+#include "nines/policy/capacity.h"
 #include "nines/policy/select.h"
 #include "recent_changes.h"
 
@@ -64,6 +66,21 @@ json probersJson(const StatusSources& sources) {
                        {"reports", counts}});
   }
   return probers;
+}
+
+// The probers whose last accepted report is fresh (within report_ttl): the ones this nameserver
+// hears now, sorted, so that two nameservers' lists compare as they are.
+json probersHeardJson(const StatusSources& sources) {
+  const double fresh_for =
+      sources.health != nullptr ? sources.health->report_ttl : HealthConfig{}.report_ttl;
+  auto heard = [&](double at) { return at > 0 && sources.now - at <= fresh_for; };
+  std::vector<std::string> ids;
+  if (sources.embedded && heard(sources.embedded_last_feed)) ids.push_back(kEmbeddedProber);
+  for (const auto& stats : sources.probers) {
+    if (heard(stats.last_report)) ids.push_back(stats.id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 json zonesJson(const ZoneTable& table, const HealthSelector& pools) {
@@ -136,6 +153,21 @@ json regionJson(const policy::RegionPlan& region, const policy::RegionHealth& he
   return entry;
 }
 
+// The N-1 rule as the regions up now leave it (policy/capacity.h); null without expected_load.
+json capacityJson(const policy::ServicePlan& plan, const policy::ServiceHealth& health) {
+  const auto headroom = policy::capacityHeadroom(plan, &health);
+  if (!headroom) return nullptr;
+  return {
+      {"expected_load", headroom->expected_load},
+      {"capacity", headroom->capacity},
+      {"headroom", headroom->headroom},
+      {"lost_region", headroom->lost_region.empty() ? json(nullptr) : json(headroom->lost_region)},
+      {"lost_capacity", headroom->lost_capacity},
+      {"n1_capacity", headroom->n1_capacity},
+      {"n1_headroom", headroom->n1_headroom},
+      {"without_capacity", headroom->without_capacity}};
+}
+
 // Every service the filter takes, each with the regions it takes.
 json servicesJson(const ServingState& state, const StatusSources& sources,
                   const StatusFilter& filter) {
@@ -162,6 +194,7 @@ json servicesJson(const ServingState& state, const StatusSources& sources,
                         {"answers", plan.answers},
                         {"fallback", plan.fallback == zones::Fallback::All ? "all" : "none"},
                         {"slow_start", plan.slow_start},
+                        {"capacity", capacityJson(plan, health)},
                         {"regions", regions}});
   }
   return services;
@@ -187,6 +220,8 @@ std::string renderStatus(const ServingState& state, const StatusSources& sources
               {"drains", sources.drains},
               {"now", rounded(sources.now)},
               {"probers", probersJson(sources)},
+              {"probers_heard", probersHeardJson(sources)},
+              {"health_digest", healthViewDigest(state)},
               {"reload", reloadJson(sources.reload)},
               {"config_digest", sources.reload.config_digest},
               {"expected_digest", sources.reload.expected_digest.empty()

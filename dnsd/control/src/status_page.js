@@ -76,6 +76,33 @@ function renderSummary(status) {
         (attention.length > shown.length ? `<p>and ${attention.length - shown.length} more</p>` : '');
 }
 
+// The N-1 rule of each service with an expected_load, with the regions up now (the "capacity" of
+// /v1/status): what they carry beyond the load, and what is left if the service loses the region
+// it can least afford to lose. A shortfall is written out ("short"), not told by colour alone.
+function renderCapacity(status) {
+  const services = status.services.filter((s) => s.capacity);
+  if (services.length === 0) { $('capacity').innerHTML = ''; return; }
+  const rate = (n) => `${Math.round(n).toLocaleString('en-US')}/s`;
+  const margin = (n) => n >= 0 ? `<span class="success">${rate(n)} spare</span>`
+                               : `<span class="failure">${rate(-n)} short</span>`;
+  const rows = services.map((s) => {
+    const c = s.capacity;
+    const lost = c.lost_region === null ? 'no region in service'
+        : `without ${esc(c.lost_region)} (${rate(c.lost_capacity)}): ${rate(c.n1_capacity)}`;
+    const unsaid = c.without_capacity.length
+        ? ` <span class="muted">no capacity given: ${esc(c.without_capacity.join(', '))}</span>` : '';
+    return `<tr data-capacity="${esc(serviceKey(s))}" data-headroom="${esc(c.headroom)}"` +
+           ` data-n1-headroom="${esc(c.n1_headroom)}"><td>${esc(serviceKey(s))}</td>` +
+           `<td class="number">${rate(c.expected_load)}</td><td class="number">${rate(c.capacity)}${unsaid}</td>` +
+           `<td class="headroom">${margin(c.headroom)}</td><td>${lost}</td>` +
+           `<td class="n1-headroom">${margin(c.n1_headroom)}</td></tr>`;
+  });
+  $('capacity').innerHTML = '<h2>Capacity (N-1)</h2><table><tr><th>service</th>' +
+      '<th>expected load</th><th>regions up carry</th><th>headroom</th>' +
+      '<th>if it loses its largest region (failover: the active one)</th><th>N-1 headroom</th></tr>' +
+      rows.join('') + '</table>';
+}
+
 function renderReload(status) {
   const r = status.reload || {};
   const list = (title, items) => items && items.length
@@ -92,7 +119,9 @@ function renderReload(status) {
   else if (actual === expected) verdict = '<span class="match">matches what was deployed</span>';
   else verdict = `<span class="mismatch">DIFFERS from what was deployed (<code>${esc(expected)}</code>)</span>`;
   $('digest').innerHTML = `<h2>Config digest</h2><p><code>${esc(actual || 'not computed')}</code></p>` +
-                          `<p id="digest-verdict">${verdict}</p>`;
+                          `<p id="digest-verdict">${verdict}</p>` +
+                          '<p>Health view digest (the same on every nameserver that answers alike): ' +
+                          `<code id="health-digest">${esc(status.health_digest)}</code></p>`;
 }
 
 function renderEvents(status) {
@@ -171,6 +200,7 @@ async function refresh() {
     const status = await reply.json();
     const fetched = performance.now();
     renderSummary(status);
+    renderCapacity(status);
     renderReload(status);
     renderEvents(status);
     renderServices(status);

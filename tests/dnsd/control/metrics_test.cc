@@ -21,18 +21,22 @@
 namespace nines::dnsd {
 namespace {
 
-std::string zoneWithService(const std::string& origin) {
+// With `capacity`: expected_load 1000, capacity 1500 in r1 and 800 in r2.
+std::string zoneWithService(const std::string& origin, bool capacity = false) {
   return nines::testing::zoneHead(origin, 1) + "\"@\" = [\"NS ns1." + origin +
          "\"]\nns1 = [\"A 192.0.2.53\"]\n[regions.r1]\n[regions.r2]\n"
-         "[services.www]\npolicy = \"failover\"\norder = [\"r1\", \"r2\"]\n"
-         "[services.www.pools.r1]\nendpoints = [\"192.0.2.1\", \"192.0.2.2\"]\n"
-         "[services.www.pools.r2]\nendpoints = [\"192.0.2.3\"]\n";
+         "[services.www]\npolicy = \"failover\"\norder = [\"r1\", \"r2\"]\n" +
+         (capacity ? "expected_load = 1000\n" : "") +
+         "[services.www.pools.r1]\nendpoints = [\"192.0.2.1\", \"192.0.2.2\"]\n" +
+         (capacity ? "capacity = 1500\n" : "") +
+         "[services.www.pools.r2]\nendpoints = [\"192.0.2.3\"]\n" +
+         (capacity ? "capacity = 800\n" : "");
 }
 
 // The zones of a.test. and b.test., `b_first` deciding their slots; every endpoint Unknown.
-std::shared_ptr<ServingState> stateOf(bool b_first) {
+std::shared_ptr<ServingState> stateOf(bool b_first, bool capacity = false) {
   nines::testing::TempDir dir;
-  dir.write("zones/a.toml", zoneWithService("a.test."));
+  dir.write("zones/a.toml", zoneWithService("a.test.", capacity));
   dir.write("zones/b.toml", zoneWithService("b.test."));
   auto loaded = zones::loadZones(dir.path() + "/zones");
   for (const auto& error : loaded.errors) ADD_FAILURE() << error.toString();
@@ -124,6 +128,30 @@ TEST(RenderMetrics, GaugesFollowTheHealthView) {
       1);
   EXPECT_EQ(s.at("nines_region_unknown{service=\"www.b.test.\",region=\"r1\"}"), 1);
   EXPECT_EQ(s.at("nines_region_up{service=\"www.b.test.\",region=\"r1\"}"), 1);
+}
+
+// Failover: the active region (r1, 1500) carries the 1000 expected; losing it leaves r2 (800).
+TEST(RenderMetrics, CapacityHeadroomWithTheRegionsUpNow) {
+  auto state = stateOf(false, true);
+  MetricsSources sources;
+  sources.state = state.get();
+  auto s = samples(renderMetrics(sources));
+  const std::string a = "{service=\"www.a.test.\"}";
+  EXPECT_EQ(s.at("nines_service_capacity_headroom" + a), 500);
+  EXPECT_EQ(s.at("nines_service_n1_headroom" + a), -200);
+  EXPECT_EQ(s.count("nines_service_n1_headroom{service=\"www.b.test.\"}"), 0u)
+      << "no expected_load, no headroom";
+  region(*state, "a.test.", 0).endpoints = {policy::EndpointState::Down,
+                                            policy::EndpointState::Down};
+  s = samples(renderMetrics(sources));
+  EXPECT_EQ(s.at("nines_service_capacity_headroom" + a), -200);
+  EXPECT_EQ(s.at("nines_service_n1_headroom" + a), -1000);
+
+  auto plain = stateOf(false);
+  sources.state = plain.get();
+  const std::string without = renderMetrics(sources);
+  EXPECT_EQ(without.find("nines_service_capacity_headroom"), std::string::npos)
+      << "no service with an expected_load: no family";
 }
 
 TEST(RenderMetrics, ProbersReloadsAndInfo) {

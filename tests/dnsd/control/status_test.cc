@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "nines/dnsd/control/metrics.h"
 #include "nines/dnsd/health/health_view_builder.h"
 #include "nines/zones/loader.h"
 #include "process.h"
@@ -31,10 +32,13 @@ drain = true
 [services.www]
 policy = "failover"
 order = ["us-east", "eu-west", "ap-south"]
+expected_load = 20000
 [services.www.pools.us-east]
 min_up = 2
+capacity = 30000
 endpoints = ["192.0.2.10", "192.0.2.11"]
 [services.www.pools.eu-west]
+capacity = 12000
 endpoints = ["198.51.100.10"]
 [services.www.pools.ap-south]
 endpoints = ["203.0.113.10"]
@@ -119,6 +123,56 @@ TEST_F(StatusTest, ProbersAreShownWithoutTheirKeys) {
   EXPECT_EQ(status["probers"][0]["last_report_age"], 2.0);
   EXPECT_FALSE(status["probers"][0].contains("key"));
   EXPECT_EQ(status["health"]["mode"], "probers");
+}
+
+// What `ninesctl consistency` compares between nameservers: the health view's digest (the metric's
+// value, moving with a verdict) and the probers heard within report_ttl, sorted.
+TEST_F(StatusTest, HealthDigestIsTheMetricsAndProbersHeardAreTheFreshOnes) {
+  const json before = render();
+  EXPECT_EQ(before["health_digest"], healthViewDigest(state_));
+  EXPECT_EQ(before["health_digest"].get<std::string>().size(), 16u);
+  std::string error;
+  ASSERT_EQ(builder_.setDrained(state_.zones->services(), {"", "www", "eu-west", ""}, true, &error),
+            1u);
+  const json drained = render();
+  EXPECT_NE(drained["health_digest"], before["health_digest"]);
+  EXPECT_EQ(drained["health_digest"], healthViewDigest(state_));
+
+  StatusSources sources;
+  sources.health = &health_;  // report_ttl 10
+  sources.now = now_;
+  sources.probers = {{"z-fresh", "eu-west", true, 1, now_ - 9.5, {}},
+                     {"a-fresh", "us-east", true, 1, now_ - 0.5, {}},
+                     {"stale", "us-east", true, 1, now_ - 10.5, {}},
+                     {"never", "", false, 0, 0, {}}};
+  json status = json::parse(renderStatus(state_, sources));
+  EXPECT_EQ(status["probers_heard"], json({"a-fresh", "z-fresh"}));
+  sources.probers.clear();
+  sources.embedded = true;
+  sources.embedded_last_feed = now_ - 1;
+  status = json::parse(renderStatus(state_, sources));
+  EXPECT_EQ(status["probers_heard"], json({"embedded"}));
+}
+
+// Failover with ap-south drained by the zone file: us-east (30000) carries the 20000 expected,
+// and losing it leaves eu-west (12000); with us-east drained, eu-west is short now.
+TEST_F(StatusTest, ServicesShowTheirCapacityHeadroomWithTheRegionsUpNow) {
+  json capacity = render()["services"][0]["capacity"];
+  EXPECT_EQ(capacity, json({{"expected_load", 20000.0},
+                            {"capacity", 30000.0},
+                            {"headroom", 10000.0},
+                            {"lost_region", "us-east"},
+                            {"lost_capacity", 30000.0},
+                            {"n1_capacity", 12000.0},
+                            {"n1_headroom", -8000.0},
+                            {"without_capacity", json::array()}}));
+  std::string error;
+  ASSERT_EQ(builder_.setDrained(state_.zones->services(), {"", "www", "us-east", ""}, true, &error),
+            1u);
+  capacity = render()["services"][0]["capacity"];
+  EXPECT_EQ(capacity["lost_region"], "eu-west");
+  EXPECT_EQ(capacity["headroom"], -8000.0);
+  EXPECT_EQ(capacity["n1_headroom"], -20000.0);
 }
 
 TEST_F(StatusTest, EventsAreListedNewestFirstWithEveryFieldAndTheirNumberLimited) {

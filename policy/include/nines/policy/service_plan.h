@@ -24,7 +24,8 @@ struct RegionPlan {
   std::optional<zones::GeoPoint> location;
   std::uint32_t weight = 100;
   std::uint32_t min_up = 1;
-  bool drain = false;  // the zone file drains the region or its pool
+  std::optional<std::uint32_t> capacity;  // requests/s the pool can carry; none: not said
+  bool drain = false;                     // the zone file drains the region or its pool
   // Endpoint indices (into the pool's endpoints, file order) of each family.
   std::vector<std::uint16_t> v4;
   std::vector<std::uint16_t> v6;
@@ -44,6 +45,7 @@ struct ServicePlan {
   std::uint32_t answers = 1;
   zones::Fallback fallback = zones::Fallback::All;
   double slow_start = 0;
+  std::optional<double> expected_load;  // requests/s the service must carry (capacity.h)
   std::string check;  // the zone's [checks] entry its endpoints are probed by; empty: none
   std::vector<RegionPlan> regions;   // one per pool, in pool order
   std::vector<std::uint16_t> order;  // `order`, as region slots

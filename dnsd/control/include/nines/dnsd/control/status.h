@@ -40,14 +40,19 @@ struct StatusFilter {
   std::size_t events = static_cast<std::size_t>(-1);  // at most this many "events"; 0: none
 };
 
-// The document, pretty-printed. Per region: "state" ("up", "down" or "drained"), "drained_by"
+// The document, pretty-printed. Per service: "capacity", null without an expected_load, else the
+// N-1 rule with the regions up now (policy/capacity.h): "expected_load", "capacity", "headroom",
+// "lost_region", "lost_capacity", "n1_capacity", "n1_headroom", "without_capacity". Per region:
+// "state" ("up", "down" or "drained"), "drained_by"
 // ("zone_file", "api" or null), "usable_endpoints", "min_up", "ramp", "weight", "reason" (for
 // people; scripts read the fields), "since"; per endpoint: "state", "drained_by", "reason",
 // "since", "target" and "votes". At the top: "reload" (the last load's "result", "time",
 // "last_success_time", "successes", "failures", "errors", "restart_required"), "config_digest"
-// and "expected_digest" (null when not known), and "events": the recent state changes, newest
-// first, at most `filter.events` of them and not narrowed by the zone, service or region filters
-// (recent_changes.h gives their fields).
+// and "expected_digest" (null when not known), "health_digest" (healthViewDigest(): the
+// nines_health_view_info digest), "probers_heard" (the ids of the probers whose last accepted
+// report is within report_ttl, sorted; "embedded" for the embedded prober), and "events": the
+// recent state changes, newest first, at most `filter.events` of them and not narrowed by the zone,
+// service or region filters (recent_changes.h gives their fields).
 std::string renderStatus(const ServingState& state, const StatusSources& sources,
                          const StatusFilter& filter = {});
 
