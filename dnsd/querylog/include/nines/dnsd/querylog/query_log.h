@@ -44,7 +44,7 @@ struct QueryLogConfig {
   // enough to stay in the worker's cache: the writer is woken long before it fills. Tests make
   // both small to see drops.
   std::size_t queue_entries = 16384;
-  std::size_t ring_bytes = 512 << 10;
+  std::size_t ring_bytes = 1 << 20;
 };
 
 // One exchange as a worker saw it. `peer` and `local` may be null (not logged).
@@ -65,8 +65,8 @@ struct Exchange {
 // One worker's side of the log: single producer, used by one thread at a time.
 class WorkerQueryLog {
  public:
-  // `wake` is the writer's eventfd, written when the ring passes an eighth of its size since the
-  // last time. Throws std::system_error when the ring cannot be mapped.
+  // `wake` is the writer's eventfd, written when another quarter of the ring has been published
+  // since the last time. Throws std::system_error when the ring cannot be mapped.
   WorkerQueryLog(const QueryLogConfig& config, int wake);
   ~WorkerQueryLog();
   WorkerQueryLog(const WorkerQueryLog&) = delete;
@@ -109,7 +109,7 @@ class WorkerQueryLog {
     if (pack(event, nullptr) && held_count_ == 0) publish();
   }
   void submitHeld() noexcept;
-  // Hands every packed frame to the writer, waking it when an eighth of the ring has built up.
+  // Hands every packed frame to the writer, waking it when a quarter of the ring has built up.
   void publish() noexcept;
   void count(std::atomic<std::uint64_t>& counter) noexcept {
     counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -161,7 +161,7 @@ class QueryLog {
   explicit QueryLog(QueryLogConfig config) : config_(std::move(config)) {}
   void run() noexcept;
   // Writes what `worker` has published (or discards it, counted, when the sink is closed).
-  void drain(WorkerQueryLog& worker) noexcept;
+  bool drain(WorkerQueryLog& worker) noexcept;
   bool writeFile(const std::uint8_t* bytes, std::size_t size) noexcept;
   bool writeSocket(const std::uint8_t* bytes, std::size_t size) noexcept;
   // The socket's writer, opened (the Frame Streams handshake) at most once a second.
