@@ -32,21 +32,8 @@ const std::string kHttp = "[http]\nlisten = \"127.0.0.1:0\"\n";
 // A UDP socket bound to `source`:0 and connected to dnsd on 127.0.0.1:`port`.
 class UdpClient {
  public:
-  UdpClient(const char* source, std::uint16_t port) {
-    fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    inet_pton(AF_INET, source, &local.sin_addr);
-    sockaddr_in server{};
-    server.sin_family = AF_INET;
-    server.sin_port = htons(port);
-    inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
-        connect(fd_, reinterpret_cast<sockaddr*>(&server), sizeof server) != 0) {
-      close(fd_);
-      fd_ = -1;
-    }
-  }
+  UdpClient(const char* source, std::uint16_t port)
+      : fd_(nines::testing::connectFrom(SOCK_DGRAM | SOCK_NONBLOCK, source, port)) {}
   ~UdpClient() {
     if (fd_ >= 0) close(fd_);
   }

@@ -60,8 +60,8 @@ int connectLoopback(int type, std::uint16_t port, bool ipv6) {
   return fd;
 }
 
-int connectTcpFrom(const char* source, std::uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+int connectFrom(int type, const char* source, std::uint16_t port) {
+  const int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   sockaddr_in local{};
   local.sin_family = AF_INET;

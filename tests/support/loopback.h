@@ -2,6 +2,8 @@
 // connected to a local server, and the ports found that way.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstdint>
 
 namespace nines::testing {
@@ -30,9 +32,13 @@ class BoundSocket {
 
 // A socket of `type` connected to 127.0.0.1:`port` (or [::1]:`port` when `ipv6`); -1 on error.
 int connectLoopback(int type, std::uint16_t port, bool ipv6 = false);
-// A TCP socket bound to the loopback address `source` (any of 127.0.0.0/8, so that a server sees
-// another client address) and connected to 127.0.0.1:`port`; -1 on error.
-int connectTcpFrom(const char* source, std::uint16_t port);
+// A socket of `type` (SOCK_STREAM or SOCK_DGRAM, with SOCK_NONBLOCK if wanted) bound to the
+// loopback address `source` (any of 127.0.0.0/8, so that a server sees another client address)
+// and connected to 127.0.0.1:`port`; -1 on error.
+int connectFrom(int type, const char* source, std::uint16_t port);
+inline int connectTcpFrom(const char* source, std::uint16_t port) {
+  return connectFrom(SOCK_STREAM, source, port);
+}
 
 // A port free for both UDP and TCP on 127.0.0.1 (bound, then closed), for a server that must be
 // started on a port known in advance; 0 when none was found.

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "loopback.h"
+
 namespace nines::dnsd {
 namespace {
 
@@ -41,19 +43,9 @@ TEST(Listeners, PortZeroIsOnePortForTcpAndEveryUdpSocket) {
 std::vector<std::uint16_t> sendFrom(const char* source, std::uint16_t port, int count) {
   std::vector<std::uint16_t> ports;
   for (int i = 0; i < count; ++i) {
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    inet_pton(AF_INET, source, &local.sin_addr);
-    sockaddr_in server{};
-    server.sin_family = AF_INET;
-    server.sin_port = htons(port);
-    inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0 &&
-        sendto(fd, "x", 1, 0, reinterpret_cast<sockaddr*>(&server), sizeof server) == 1) {
-      ports.push_back(SocketAddress::localOf(fd).port());
-    }
-    close(fd);
+    const int fd = nines::testing::connectFrom(SOCK_DGRAM, source, port);
+    if (fd >= 0 && send(fd, "x", 1, 0) == 1) ports.push_back(SocketAddress::localOf(fd).port());
+    if (fd >= 0) close(fd);
   }
   return ports;
 }
