@@ -31,6 +31,7 @@ shift || true
 dir="${HA_BED_DIR:-/tmp/nines-ha-bed}"
 if [[ "$command" == start || "$command" == stop ]] && [[ $# -gt 0 ]]; then dir="$1"; shift; fi
 owner="${HA_BED_OWNER:-user}"
+bulk="${HA_BED_BULK:-0}"  # extra endpoints (0-450), spread over the regions, for `measure`
 regions=(us-east eu-west ap-south)
 declare -A net=([us-east]=192.0.2 [eu-west]=198.51.100 [ap-south]=203.0.113)
 declare -A location=([us-east]="38.9, -77.0" [eu-west]="53.3, -6.3" [ap-south]="19.1, 72.9")
@@ -122,6 +123,15 @@ EOF
     pools db "" "" ""
     printf '\n[services.lat]\npolicy = "latency"\nttl = 5\nanswers = 2\ncheck = "web"\n'
     pools lat "" "" ""
+    if ((bulk > 0)); then  # HA_BED_BULK: more endpoints, for measuring report sizes
+      printf '\n[checks.bulk]\ntype = "http"\nport = 8082\npath = "/health"\ninterval = 2.0\n'
+      printf 'timeout = 1.0\n\n[services.bulk]\npolicy = "geo"\ncheck = "bulk"\n'
+      for r in "${regions[@]}"; do
+        printf '[services.bulk.pools.%s]\nendpoints = [' "$r"
+        for ((i = 0; i < bulk / 3; i++)); do printf '%s"%s.%d"' "$([[ $i == 0 ]] || echo ', ')" "${net[$r]}" $((100 + i)); done
+        printf ']\n'
+      done
+    fi
   } >"$p/zones/ha.test.toml"
   for n in ns1 ns2; do
     {
@@ -242,7 +252,13 @@ case "$command" in
     add_ns "$p" ns1 v-ns1 192.0.2.53
     add_ns "$p" ns2 v-ns2 198.51.100.53
     add_ns "$p" client v-client 203.0.113.200
-    for r in "${regions[@]}"; do start_backends "$r"; done
+    for r in "${regions[@]}"; do
+      start_backends "$r"
+      if ((bulk > 0)); then
+        for ((i = 0; i < bulk / 3; i++)); do ip -n "$p-$r" addr add "${net[$r]}.$((100 + i))/32" dev eth0; done
+        launch "bulk-$r" "$p-$r" "$bin/nines-demo-backend" "0.0.0.0:8082"
+      fi
+    done
     start_dnsd ns1
     start_dnsd ns2
     for r in "${regions[@]}"; do start_prober "$r"; done
@@ -287,6 +303,29 @@ EOF
     region_ok "${1:-}"
     [[ $# -eq 3 ]] || die "delay REGION SOURCE_PREFIX MS"
     { echo "$2 $3"; cat "$dir/delay-$1"; } >"$dir/delay-$1.new" && mv "$dir/delay-$1.new" "$dir/delay-$1"
+    ;;
+  measure)  # SECONDS: reports/s and bytes/s into ns1 (its link carries nothing else meanwhile)
+    p="$(prefix)"
+    seconds="${1:-10}"
+    sample() {
+      local rx tx reports
+      rx="$(ip netns exec "$p-ns1" cat /sys/class/net/eth0/statistics/rx_bytes)"
+      tx="$(ip netns exec "$p-ns1" cat /sys/class/net/eth0/statistics/tx_bytes)"
+      reports="$(ip netns exec "$p-client" curl -sf http://192.0.2.53:8053/metrics |
+        awk '/^nines_reports_total\{.*result="accepted"/ {n += $2} END {print n + 0}')"
+      echo "$rx $tx $reports $(cpu ns1) $(cpu prober-us-east)"
+    }
+    cpu() {  # clock ticks of user + system time NAME has used
+      sed 's/.*) //' "/proc/$(cat "$dir/pids/$1.pid")/stat" | awk '{print $12 + $13}'
+    }
+    read -r rx0 tx0 n0 dnsd0 prober0 < <(sample)
+    sleep "$seconds"
+    read -r rx1 tx1 n1 dnsd1 prober1 < <(sample)
+    hz="$(getconf CLK_TCK)"
+    targets="$(ip netns exec "$p-client" curl -sf http://192.0.2.53:8053/v1/checks | grep -o '"id"' | wc -l)"
+    awk -v s="$seconds" -v rx=$((rx1 - rx0)) -v tx=$((tx1 - tx0)) -v n=$((n1 - n0)) -v t="$targets" \
+      -v d=$((dnsd1 - dnsd0)) -v p=$((prober1 - prober0)) -v hz="$hz" \
+      'BEGIN { printf "targets %d: %.1f reports/s into ns1, %.0f bytes/s in, %.0f bytes/s out, %.0f bytes in per report; CPU: ns1 %.1f%%, prober-us-east %.1f%%\n", t, n / s, rx / s, tx / s, (n ? rx / n : 0), 100 * d / hz / s, 100 * p / hz / s }'
     ;;
   reset-delays) for r in "${regions[@]}"; do write_delays "$r"; done ;;
   restore-all)  # undo every fault: links up, probers unblinded, delays reset, the missing restarted
