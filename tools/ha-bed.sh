@@ -210,10 +210,12 @@ add_ns() {
   done
 }
 
-remove_bed() {  # PREFIX [STATE_DIR]: every process in its namespaces, then the namespaces
+remove_bed() {  # PREFIX: every process in its namespaces (but this script), then the namespaces
   local p="$1" ns pid
   for ns in $(ip netns list | awk '{print $1}' | grep -E "^$p-" || true); do
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do
+      [[ "$pid" == "$$" || "$pid" == "$PPID" ]] || kill -KILL "$pid" 2>/dev/null || true
+    done
   done
   for ns in $(ip netns list | awk '{print $1}' | grep -E "^$p-" || true); do
     ip netns del "$ns" 2>/dev/null || true

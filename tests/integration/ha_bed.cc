@@ -31,8 +31,12 @@ std::string scriptPath() { return std::string(NINES_SOURCE_DIR) + "/tools/ha-bed
 std::vector<std::string> g_stop_strings;
 std::vector<char*> g_stop_argv;
 struct sigaction g_previous_int, g_previous_term;
+// This process's own network namespace: the teardown must not run inside the client namespace,
+// or the script would take itself for one of the bed's processes.
+int g_home_netns = -1;
 
 void stopOnSignal(int number) {
+  if (g_home_netns >= 0) setns(g_home_netns, CLONE_NEWNET);
   if (!g_stop_argv.empty()) {
     const pid_t pid = fork();
     if (pid == 0) {
@@ -121,6 +125,7 @@ bool HaBed::start() {
     return false;
   }
   home_netns_ = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  g_home_netns = home_netns_;
   const int client = open(("/run/netns/" + prefix_ + "-client").c_str(), O_RDONLY | O_CLOEXEC);
   if (client < 0 || setns(client, CLONE_NEWNET) != 0) {
     error_ = "cannot enter the client namespace " + prefix_ + "-client";
@@ -135,6 +140,7 @@ void HaBed::stop() {
   if (!started_) return;
   started_ = false;
   if (home_netns_ >= 0) {
+    g_home_netns = -1;
     setns(home_netns_, CLONE_NEWNET);
     close(home_netns_);
     home_netns_ = -1;
