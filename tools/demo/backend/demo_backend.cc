@@ -1,13 +1,22 @@
-// nines-demo-backend ADDRESS:PORT: a stand-in for a service's endpoint in the demo. Answers
-// GET /health with 200 "ok" (and any other GET with a line naming itself) on ADDRESS:PORT until
-// SIGTERM or SIGINT, so the demo's health checks have something real to pass, and killing one
+// nines-demo-backend ADDRESS:PORT [DELAY_FILE]: a stand-in for a service's endpoint in the demo.
+// Answers GET /health with 200 "ok" (and any other GET with a line naming itself) on ADDRESS:PORT
+// until SIGTERM or SIGINT, so the demo's health checks have something real to pass, and killing one
 // shows a failover. Exits 1 when the address cannot be bound (for instance, already taken).
+//
+// DELAY_FILE (optional, read again on every request so it can be changed while running) simulates
+// distance, as this machine has no netem: lines "PREFIX MILLISECONDS"; a request whose source
+// address starts with PREFIX waits that long before its answer, "*" matches any source, the first
+// matching line wins, a missing file means no delay. The HA bed (tools/ha-bed.sh) uses it to give
+// each region's probers a different RTT to each region's backends.
 #include <httplib.h>
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -29,16 +38,32 @@ bool splitAddress(const std::string& text, std::string& host, int& port) {
   return true;
 }
 
+// The delay DELAY_FILE gives a request from `source` (see the top of this file), in milliseconds.
+long delayFor(const std::string& delay_file, const std::string& source) {
+  if (delay_file.empty()) return 0;
+  std::ifstream in(delay_file);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string prefix;
+    long milliseconds = 0;
+    if (!(fields >> prefix >> milliseconds) || prefix.front() == '#') continue;
+    if (prefix == "*" || source.rfind(prefix, 0) == 0) return milliseconds > 0 ? milliseconds : 0;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string host;
   int port = 0;
-  if (argc != 2 || !splitAddress(argv[1], host, port)) {
-    std::fprintf(stderr, "usage: %s ADDRESS:PORT   (e.g. 127.0.0.21:8081)\n", argv[0]);
+  if ((argc != 2 && argc != 3) || !splitAddress(argv[1], host, port)) {
+    std::fprintf(stderr, "usage: %s ADDRESS:PORT [DELAY_FILE]   (e.g. 127.0.0.21:8081)\n", argv[0]);
     return 2;
   }
   const std::string name = argv[1];
+  const std::string delay_file = argc == 3 ? argv[2] : "";
 
   // Signals are taken by this thread with sigwait(); the server thread inherits the mask.
   sigset_t signals;
@@ -54,9 +79,12 @@ int main(int argc, char** argv) {
     int yes = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-  server.Get("/health", [](const httplib::Request&, httplib::Response& response) {
-    response.set_content("ok\n", "text/plain");
-  });
+  server.Get("/health",
+             [&delay_file](const httplib::Request& request, httplib::Response& response) {
+               std::this_thread::sleep_for(
+                   std::chrono::milliseconds(delayFor(delay_file, request.remote_addr)));
+               response.set_content("ok\n", "text/plain");
+             });
   server.Get(R"(/.*)", [&name](const httplib::Request&, httplib::Response& response) {
     response.set_content("nines-demo-backend " + name + "\n", "text/plain");
   });
