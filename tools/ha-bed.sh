@@ -137,11 +137,11 @@ EOF
     {
       cat <<EOF
 [server]
-listen = ["${nsaddr[$n]}:53"]
+listen = ["0.0.0.0:53"]
 zones = "zones"
 threads = 1
 [http]
-listen = "${nsaddr[$n]}:8053"
+listen = "0.0.0.0:8053"
 token = "$token"
 [geo.nets]
 "192.0.2.0/24" = { continent = "NA", country = "US", location = [38.9, -77.0] }
