@@ -2,10 +2,11 @@
 // decided it, so that a resolver caching the answer for that network never hands one region's
 // answer to a client select() would send elsewhere, nor caches it for fewer clients than it
 // could. SOURCE PREFIX-LENGTH 0 ("do not use my address", §7.1.2), like a query without ECS, gets
-// scope 0. The scope is never longer than the source prefix that was sent: §7.2.1 allows a longer
-// one as a hint that the prefix was too short, but the resolver then caches at the source prefix
-// anyway (§7.3.1), so we answer for what we were told. decisionPrefix() is the same rule turned
-// inward: how far a worker may reuse a decision in its cache.
+// scope 0. When what decided is longer than the source prefix that was sent, the scope says so
+// (§7.2.1: a SCOPE PREFIX-LENGTH longer than the SOURCE PREFIX-LENGTH means the source prefix was
+// not specific enough); capping it at the source would claim the answer holds for the whole of
+// the source network. decisionPrefix() is the same rule turned inward: how far a worker may
+// reuse a decision in its cache.
 //
 // The other halves: dnsd/serve's ecs_client.h decides who the client is (the ECS address and
 // source prefix, or the query's source address), and dnsd/wire's edns.h reads and writes the

@@ -13,7 +13,7 @@ namespace detail {
 // Rule 5 of select(): the ECS SCOPE PREFIX-LENGTH of an answer made from `order`, where `deepest`
 // is the position in the order of the last region that decided something and `ramp_decided`
 // says a ramping region up to there admitted or skipped this client. 0 without ECS or with source
-// prefix 0; never longer than the source prefix. Fills `why`.
+// prefix 0; may be longer than the source prefix (RFC 7871 §7.2.1). Fills `why`.
 inline std::uint8_t ecsScope(const ServicePlan& plan, const Client& client,
                              const RegionOrder& order, std::size_t deepest, bool ramp_decided,
                              const ClientKey& key, ScopeWhy& why) noexcept {
@@ -46,9 +46,11 @@ inline std::uint8_t ecsScope(const ServicePlan& plan, const Client& client,
   if (ramp_decided && why.kind != Kind::OneRegion) scope = std::max(scope, key.prefix);
   scope = std::min(scope, client.address.bitLength());
   why.decided = scope;
-  // No ECS, or source prefix 0: scope 0. Otherwise never longer than the source prefix sent.
+  // No ECS, or source prefix 0: scope 0. Otherwise what decided, even when that is longer than
+  // the source prefix sent: RFC 7871 §7.2.1 has a longer scope say the prefix was not specific
+  // enough, rather than claim the answer holds for the whole of it.
   if (!client.has_ecs || client.source_prefix == 0) return 0;
-  return std::min(scope, client.source_prefix);
+  return scope;
 }
 
 }  // namespace detail

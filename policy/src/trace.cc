@@ -181,8 +181,9 @@ std::string describeScope(const ServicePlan& plan, const Client& client, const R
     out += "; sent as 0: the query had no ECS";
   } else if (client.source_prefix == 0) {
     out += "; sent as 0: ECS source prefix 0 means do not use (RFC 7871 7.1.2)";
-  } else if (decision.scope < why.decided) {
-    out += "; capped at the ECS source prefix /" + std::to_string(client.source_prefix);
+  } else if (decision.scope > client.source_prefix) {
+    out += "; longer than the ECS source prefix /" + std::to_string(client.source_prefix) +
+           ": it was not specific enough (RFC 7871 7.2.1)";
   }
   return out;
 }

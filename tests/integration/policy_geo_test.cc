@@ -42,11 +42,12 @@ const std::string kUs = "us-east", kEu = "eu-west", kAp = "ap-south";
 
 // The scope is the shortest prefix every address of which gets the same answer (the [geo.nets]
 // entry or the service net that decided, narrowed where a more specific entry sits inside it),
-// and never longer than the SOURCE PREFIX-LENGTH sent (RFC 7871 §7.2.1).
+// longer than the SOURCE PREFIX-LENGTH sent when that was not specific enough (RFC 7871 §7.2.1):
+// never a claim that the answer holds for addresses that would get another.
 const GeoCase kGeoCases[] = {
     {"192.0.2.0/24", "A", {kUs, kUs}, 24, "NA/US, no rule: nearest us-east has both addresses"},
     {"192.0.2.77/32", "A", {kUs, kUs}, 24, "the /24 nets entry decided, not the /32 sent"},
-    {"198.51.100.0/24", "A", {kEu, kEu}, 24, "EU -> [eu-west, us-east]"},
+    {"198.51.100.0/24", "A", {kEu, kEu}, 25, "EU -> [eu-west]; the AU /26 inside: the /25 holds"},
     {"198.51.100.5/32", "A", {kEu, kEu}, 25, "the AU /26 inside the /24 narrows it to the /25"},
     {"198.51.100.192/26", "A", {kAp, kUs}, 26, "OC/AU: nearest ap-south's one A, then us-east"},
     {"203.0.113.0/24", "A", {kAp, kEu}, 24, "IN -> [ap-south], then nearest"},
@@ -54,8 +55,8 @@ const GeoCase kGeoCases[] = {
     {"198.18.0.0/15", "A", {kAp, kEu}, 15, "a point without codes: nearest by distance"},
     {"198.19.255.0/24", "A", {kAp, kEu}, 15, "the /15 nets entry decided"},
     {"233.252.0.0/24", "A", {kEu, kEu}, 24, "service net -> [eu-west], location unknown"},
-    {"233.252.0.0/16", "A", {kEu, kEu}, 16, "SOURCE /16 inside the /24 service net: scope 16"},
-    {"198.51.100.0/16", "A", {kUs, kUs}, 16, "198.51.0.0/16 is not located: plan order"},
+    {"233.252.0.0/16", "A", {kEu, kEu}, 24, "the /24 service net decided: longer than /16"},
+    {"198.51.100.0/16", "A", {kUs, kUs}, 18, "198.51.0.0/18 is not located: plan order"},
     {"10.1.2.0/24", "A", {kUs, kUs}, 2, "nothing in 0.0.0.0/2 is located or has a rule"},
     {"0.0.0.0/0", "A", {kUs, kUs}, 0, "SOURCE 0: located by the packet's 127.0.0.1, scope 0"},
     {"", "A", {kUs, kUs}, -1, "no ECS: 127.0.0.1 (NA) decides, no ECS option back"},
@@ -98,7 +99,7 @@ TEST_P(PolicyGeo, EachClientNetworkGetsItsRegionAndScope) {
 
 TEST_P(PolicyGeo, TheReplyEchoesTheClientSubnet) {
   // RFC 7871 §7.2.1: FAMILY, SOURCE PREFIX-LENGTH and ADDRESS as sent.
-  EXPECT_EQ(ask(kWww, "A", "198.51.100.0/24").ecs_option, "198.51.100.0/24/24");
+  EXPECT_EQ(ask(kWww, "A", "198.51.100.0/24").ecs_option, "198.51.100.0/24/25");
   EXPECT_EQ(ask(kWww, "A", "192.0.2.77/32").ecs_option, "192.0.2.77/32/24");
   EXPECT_EQ(ask(kWww, "AAAA", "2001:db8:aaaa::/48").ecs_option, "2001:db8:aaaa::/48/48");
   EXPECT_EQ(ask(kWww, "A", "0.0.0.0/0").ecs_option, "0.0.0.0/0/0");

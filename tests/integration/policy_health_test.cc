@@ -68,9 +68,10 @@ TEST_F(PolicyHealth, WeightedSharesFollowTheWeightsAndEachSubnetSticks) {
     EXPECT_EQ(addressesOf(host.answer), Strings{answers[prefix + "0/24"]});
     EXPECT_EQ(ecsScope(host), 24) << host.ecs_option;
   }
-  // IPv6 client networks are hashed by their /56 (one site), or by less when less is sent.
+  // IPv6 client networks are hashed by their /56 (one site); a /48 sent is not specific enough,
+  // and the scope says /56 (RFC 7871 §7.2.1).
   for (const auto& [ecs, scope] : std::vector<std::pair<std::string, int>>{
-           {"2001:db8:1:100::/56", 56}, {"2001:db8:1:100::/64", 56}, {"2001:db8:1::/48", 48}}) {
+           {"2001:db8:1:100::/56", 56}, {"2001:db8:1:100::/64", 56}, {"2001:db8:1::/48", 56}}) {
     Response r = server_->askEcs("api.gslb.test.", "A", ecs);
     EXPECT_EQ(addressesOf(r.answer).size(), 1u) << ecs;
     EXPECT_EQ(ecsScope(r), scope) << ecs << " " << r.ecs_option;

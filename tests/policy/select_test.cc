@@ -93,7 +93,17 @@ TEST(SelectGeo, Table) {
       // Rule order: continent EU = [eu-west, us-east]; scope = max(nets 5, location 24).
       {"EU rule", nullptr, dublin(), "", V4, {"eu-west"}, kEuWest4, 1, 24, false, false},
       {"ECS /32: the location's /24", nullptr, dublin(32), "", V4, {"eu-west"}, kEuWest4, 1, 24},
-      {"ECS /16 caps the scope", nullptr, dublin(16), "", V4, {"eu-west"}, kEuWest4, 1, 16},
+      // Not capped at the source: the /24 that decided is longer than what was sent (RFC 7871
+      // 7.2.1, the source prefix was not specific enough).
+      {"ECS /16: the scope says /24 decided",
+       nullptr,
+       dublin(16),
+       "",
+       V4,
+       {"eu-west"},
+       kEuWest4,
+       1,
+       24},
       {"no ECS: scope 0", nullptr, dublin(-1), "", V4, {"eu-west"}, kEuWest4, 1, 0},
       {"ECS source 0: scope 0", nullptr, dublin(0), "", V4, {"eu-west"}, kEuWest4, 1, 0},
       {"rule's second region", nullptr, dublin(), "|d", V4, {"us-east"}, kUsEast4, 1, 24},

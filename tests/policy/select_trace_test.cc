@@ -116,10 +116,13 @@ TEST(SelectTrace, EcsLimits) {
   EXPECT_TRUE(contains(no_ecs.scope_reason, "no ECS")) << no_ecs.scope_reason;
   Trace zero = explain(zones::PolicyKind::Geo, client("198.51.100.7", 0, "EU", "IE"), "");
   EXPECT_TRUE(contains(zero.scope_reason, "source prefix 0")) << zero.scope_reason;
-  Trace capped =
+  Trace longer =
       explain(zones::PolicyKind::Geo, client("198.51.100.7", 16, "EU", "IE", std::nullopt, 24), "");
-  EXPECT_TRUE(contains(capped.scope_reason, "capped at the ECS source prefix /16"))
-      << capped.scope_reason;
+  EXPECT_TRUE(contains(longer.scope_reason, "/24: the client location decided"))
+      << longer.scope_reason;
+  EXPECT_TRUE(contains(longer.scope_reason,
+                       "longer than the ECS source prefix /16: it was not specific enough"))
+      << longer.scope_reason;
 }
 
 }  // namespace

@@ -179,9 +179,11 @@ TEST(SelectWeighted, Scope) {
   const std::vector<ScopeCase> cases = {
       {"IPv4 ECS /32: the hashed /24", nullptr, client("192.0.2.1", 32), 24},
       {"IPv4 ECS /24", nullptr, client("192.0.2.1", 24), 24},
-      {"IPv4 ECS /20: capped", nullptr, client("192.0.2.1", 20), 20},
+      // The hash read the /24: a /20 source was not specific enough (RFC 7871 7.2.1).
+      {"IPv4 ECS /20: the hashed /24, longer than the source", nullptr, client("192.0.2.1", 20),
+       24},
       {"IPv6 ECS /64: the hashed /56", nullptr, client("2001:db8:1:2::1", 64), 56},
-      {"IPv6 ECS /48", nullptr, client("2001:db8:1:2::1", 48), 48},
+      {"IPv6 ECS /48: the hashed /56", nullptr, client("2001:db8:1:2::1", 48), 56},
       {"no ECS", nullptr, client("192.0.2.1"), 0},
       {"ECS source 0", nullptr, client("192.0.2.1", 0), 0},
       // A service geo net inside the /24: the scope must not cover it (198.51.100.20 leaves
