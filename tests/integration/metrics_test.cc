@@ -129,6 +129,26 @@ TEST_F(Metrics, QueryCountsMoveByZoneTypeRcodeAndTransport) {
   EXPECT_EQ(delta(decisionsKey("primary")), 5);
   EXPECT_EQ(delta(answersKey("us-east")), 5);
   EXPECT_EQ(delta(answersKey("eu-west")), 0);
+  // Each of them looked in its worker's cache (UDP and TCP each have their own): 5 lookups, the
+  // repeats hits unless the serving state changed in between.
+  const double hits = delta("nines_decision_cache_lookups_total{result=\"hit\"}");
+  const double misses = delta("nines_decision_cache_lookups_total{result=\"miss\"}");
+  EXPECT_EQ(hits + misses, 5);
+  EXPECT_GE(hits, 1);
+  EXPECT_GE(misses, 2);  // the first on UDP and the first on TCP
+}
+
+TEST(MetricsDecisionCache, EntriesFollowTheConfig) {
+  DnsdServer server(
+      nines::testing::answerZones(),
+      {.listen = {"127.0.0.1:0"}, .server_extra = "decision_cache_entries = 5000\n", .threads = 2},
+      "[http]\nlisten = \"127.0.0.1:0\"\n");
+  ASSERT_TRUE(server.ready());
+  const Samples s = parseSamples(nines::testing::httpGet(server.httpPort(), "/metrics").body);
+  // Two UDP workers of 8,192 entries (5,000 rounded up to a power of two) and the TCP thread's
+  // 2,048.
+  ASSERT_EQ(s.count("nines_decision_cache_entries"), 1u);
+  EXPECT_EQ(s.at("nines_decision_cache_entries"), 2 * 8192 + 2048);
 }
 
 TEST_F(Metrics, ReportsCountByProberAndResult) {

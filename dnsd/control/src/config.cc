@@ -385,12 +385,12 @@ ConfigResult loadServerConfig(const std::string& path) {
     errors.push_back({{path, 0, 0}, "missing [server] table"});
     return result;
   }
-  rejectUnknownKeys(
-      *server,
-      {"listen", "zones", "threads", "udp_queues", "udp_payload", "tcp_idle_timeout",
-       "tcp_max_connections", "tcp_max_connections_per_client", "tcp_max_connection_time",
-       "tcp_max_queries_per_connection", "digest_file", "user", "state_dir"},
-      "[server]", path, errors);
+  rejectUnknownKeys(*server,
+                    {"listen", "zones", "threads", "udp_queues", "decision_cache_entries",
+                     "udp_payload", "tcp_idle_timeout", "tcp_max_connections",
+                     "tcp_max_connections_per_client", "tcp_max_connection_time",
+                     "tcp_max_queries_per_connection", "digest_file", "user", "state_dir"},
+                    "[server]", path, errors);
 
   if (const auto* listen = (*server)["listen"].as_array()) {
     loadListen((*server)["listen"], path, config.listen, errors);
@@ -447,6 +447,7 @@ ConfigResult loadServerConfig(const std::string& path) {
   };
   integer("threads", 0, 1024, config.threads);
   integer("udp_queues", 1, 64, config.udp_queues);
+  integer("decision_cache_entries", 16, 1 << 24, config.decision_cache_entries);
   integer("udp_payload", 512, 4096, config.udp_payload);
   integer("tcp_max_connections", 1, 1000000, config.tcp_max_connections);
   integer("tcp_max_connections_per_client", 1, 1000000, config.tcp_max_connections_per_client);

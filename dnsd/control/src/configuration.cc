@@ -156,6 +156,10 @@ std::vector<std::string> restartRequired(const Config& running, const Config& ne
   if (addresses(a.listen) != addresses(b.listen)) out.push_back("[server] listen");
   if (a.threads != b.threads) out.push_back("[server] threads");
   if (a.udp_queues != b.udp_queues) out.push_back("[server] udp_queues");
+  // Each worker's cache is allocated at start, off the query path.
+  if (a.decision_cache_entries != b.decision_cache_entries) {
+    out.push_back("[server] decision_cache_entries");
+  }
   // Baked into the UDP workers and the TCP thread's responses at start: applying it live would put
   // a load of shared state on every query. (The other tcp_* limits are applied live: the TCP
   // thread takes them at its idle sweep.)
@@ -197,6 +201,7 @@ Config applicableConfig(const Config& running, Config next) {
   next.server.listen = running.server.listen;
   next.server.threads = running.server.threads;
   next.server.udp_queues = running.server.udp_queues;
+  next.server.decision_cache_entries = running.server.decision_cache_entries;
   next.server.udp_payload = running.server.udp_payload;
   next.server.state_dir = running.server.state_dir;
   next.server.run_as = running.server.run_as;

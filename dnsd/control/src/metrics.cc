@@ -121,6 +121,18 @@ void addQueryCounts(Families& out, const QueryTotals& totals) {
           static_cast<double>(counts[o]));
     }
   }
+  MetricFamily& cache = out.family(
+      "nines_decision_cache_lookups_total",
+      "Policy decisions looked up in the workers' caches: hit (reused for a client inside the "
+      "network it holds for) or miss (decided afresh). A falling hit rate under many client "
+      "networks asks for a larger [server] decision_cache_entries.",
+      MetricType::Counter);
+  addSample(cache, {{"result", "hit"}}, static_cast<double>(totals.decision_cache_hits));
+  addSample(cache, {{"result", "miss"}}, static_cast<double>(totals.decision_cache_misses));
+  addSample(out.family("nines_decision_cache_entries",
+                       "Policy decisions the workers' caches can hold, all workers together.",
+                       MetricType::Gauge),
+            {}, static_cast<double>(totals.decision_cache_entries));
 }
 
 void addHealth(Families& out, const MetricsSources& sources) {

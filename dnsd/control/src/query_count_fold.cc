@@ -71,6 +71,11 @@ void QueryCountFold::addWorker(const QueryCounters* counters) {
   workers_.push_back(counters);
 }
 
+void QueryCountFold::addDecisionCache(const DecisionCache* cache) {
+  std::lock_guard lock(mutex_);
+  decision_caches_.push_back(cache);
+}
+
 void QueryCountFold::foldRetired() {
   std::lock_guard lock(mutex_);
   foldRetiredLocked();
@@ -113,6 +118,11 @@ QueryTotals QueryCountFold::totals() {
     }
   }
   if (auto it = names_.find(latest_table_); it != names_.end()) totals.addNames(*it->second);
+  for (const DecisionCache* cache : decision_caches_) {
+    totals.decision_cache_hits += cache->hits();
+    totals.decision_cache_misses += cache->misses();
+    totals.decision_cache_entries += cache->entries();
+  }
   return totals;
 }
 

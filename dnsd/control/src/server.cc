@@ -249,9 +249,10 @@ void Server::start() {
     limiters_.push_back(std::make_unique<ResponseRateLimiter>((std::uint64_t{random()} << 32) ^
                                                               std::uint64_t{random()}));
     workers_.push_back(std::make_unique<UdpWorker>(
-        listeners_.udpWorkers()[i], state_, config_.server.udp_payload, stopping_,
-        counters_.back().get(), query_log_ ? query_log_->worker(i) : nullptr,
-        limiters_.back().get()));
+        listeners_.udpWorkers()[i], state_, config_.server.udp_payload,
+        config_.server.decision_cache_entries, stopping_, counters_.back().get(),
+        query_log_ ? query_log_->worker(i) : nullptr, limiters_.back().get()));
+    query_counts_.addDecisionCache(&workers_.back()->decisionCache());
   }
   for (auto& worker : workers_) {
     threads_.emplace_back([w = worker.get()] { w->run(); });
@@ -263,6 +264,7 @@ void Server::start() {
   tcp_ = std::make_unique<TcpServer>(
       listeners_.tcp(), state_, limits, stopping_, counters_.back().get(),
       query_log_ ? query_log_->worker(query_log_->workers() - 1) : nullptr);
+  query_counts_.addDecisionCache(&tcp_->decisionCache());
   threads_.emplace_back([t = tcp_.get()] { t->run(); });
   if (embedded_) embedded_->start();
   // The embedded prober's votes must be refreshed well inside report_ttl, or a down endpoint's

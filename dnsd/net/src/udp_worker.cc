@@ -22,9 +22,9 @@ struct UdpWorker::Slot {
 };
 
 UdpWorker::UdpWorker(const UdpWorkerSockets& sockets, SnapshotHolder<ServingState>& state,
-                     std::size_t udp_payload, const std::atomic<bool>& stopping,
-                     QueryCounters* counters, querylog::WorkerQueryLog* query_log,
-                     ResponseRateLimiter* limiter)
+                     std::size_t udp_payload, std::size_t decision_cache_entries,
+                     const std::atomic<bool>& stopping, QueryCounters* counters,
+                     querylog::WorkerQueryLog* query_log, ResponseRateLimiter* limiter)
     : fds_(sockets.fds),
       wildcard_(sockets.wildcard),
       state_(state),
@@ -33,6 +33,7 @@ UdpWorker::UdpWorker(const UdpWorkerSockets& sockets, SnapshotHolder<ServingStat
       slots_(new Slot[kBatch]),
       in_(kBatch),
       out_(kBatch),
+      context_(decision_cache_entries),
       query_log_(query_log) {
   context_.counters = counters;
   context_.limiter = limiter;

@@ -466,6 +466,8 @@ const BadCase kTcpBadCases[] = {
     {"state_dir = 5\n", {{1, "5", "state_dir must be a path string"}}},
     {"udp_queues = 0\n", {{1, "0", "udp_queues must be an integer from 1 to 64"}}},
     {"udp_queues = 65\n", {{1, "65", "udp_queues must be an integer from 1 to 64"}}},
+    {"decision_cache_entries = 8\n",
+     {{1, "8", "decision_cache_entries must be an integer from 16 to 16777216"}}},
 };
 
 TEST(ServerConfig, ReportsTcpLimitProblemsAtTheirPlace) {

@@ -89,6 +89,7 @@ TEST(RestartRequired, ListsWhatOnlyARestartApplies) {
       {"", "", {}},
       {"threads = 4\n", "", {"[server] threads"}},
       {"udp_queues = 2\n", "", {"[server] udp_queues"}},
+      {"decision_cache_entries = 65536\n", "", {"[server] decision_cache_entries"}},
       // The TCP limits apply live; the UDP payload size does not.
       {"udp_payload = 1400\ntcp_max_connections = 5\ntcp_idle_timeout = 2.0\n"
        "tcp_max_connections_per_client = 3\ntcp_max_connection_time = 9\n"

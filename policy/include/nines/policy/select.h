@@ -67,7 +67,7 @@ struct Decision {
   };
   std::array<Pick, kMaxAnswers> picks{};
   std::uint8_t count = 0;
-  std::uint8_t scope = 0;  // ECS SCOPE PREFIX-LENGTH for the response (<= source prefix)
+  std::uint8_t scope = 0;  // ECS SCOPE PREFIX-LENGTH for the response (may exceed the source)
   bool fail_open = false;  // every region was down and fallback = "all" answered anyway
   bool nodata = false;     // nothing of this family to give (or fallback = "none")
   DecisionOutcome outcome = DecisionOutcome::Primary;

@@ -26,8 +26,10 @@ struct ServerConfig {
   unsigned threads = 0;               // UDP workers per address; 0: one per core
   // UDP sockets per worker, each client address steered to one (nines/dnsd/net/source_queues.h).
   unsigned udp_queues = 4;
-  std::size_t udp_payload = 1232;     // our EDNS payload size (RFC 6891 §6.2.5)
-  double tcp_idle_timeout = 10.0;     // seconds a TCP connection may stay silent (RFC 7766 §6.2.3)
+  // Policy decisions each worker keeps (DecisionCache); a power of two is used, at least this.
+  std::size_t decision_cache_entries = 2048;
+  std::size_t udp_payload = 1232;  // our EDNS payload size (RFC 6891 §6.2.5)
+  double tcp_idle_timeout = 10.0;  // seconds a TCP connection may stay silent (RFC 7766 §6.2.3)
   std::size_t tcp_max_connections = 1024;
   std::size_t tcp_max_connections_per_client = 32;  // per client address
   double tcp_max_connection_time = 120.0;           // seconds from accept, however busy

@@ -43,6 +43,11 @@ struct QueryTotals {
   std::map<std::string, QueryCounts> queries;                           // by zone
   std::map<std::string, std::map<std::string, std::uint64_t>> answers;  // service -> region
   std::map<std::string, DecisionCounts> decisions;                      // by service
+  // The workers' policy decision caches: lookups that found a decision, lookups that did not,
+  // and the entries they hold between them.
+  std::uint64_t decision_cache_hits = 0;
+  std::uint64_t decision_cache_misses = 0;
+  std::uint64_t decision_cache_entries = 0;
 
   // Adds every count of `block`, named by `names` (which must be of the block's table). Every
   // service and region of the table gets an entry, zero or not; zones only when counted.
@@ -60,6 +65,8 @@ class QueryCountFold {
   void addTable(const ZoneTable& table);
   // Before the worker starts; `counters` must outlive this.
   void addWorker(const QueryCounters* counters);
+  // Before the worker starts; `cache` must outlive this.
+  void addDecisionCache(const DecisionCache* cache);
   // Folds and frees every retired block. Any thread.
   void foldRetired();
   // Everything counted so far. Any thread.
@@ -69,6 +76,7 @@ class QueryCountFold {
   void foldRetiredLocked();  // mutex_ held
   std::mutex mutex_;
   std::vector<const QueryCounters*> workers_;
+  std::vector<const DecisionCache*> decision_caches_;
   std::map<std::uint64_t, std::shared_ptr<const CounterNames>> names_;  // by table id
   std::uint64_t latest_table_ = 0;                                      // the last addTable()
   std::uint64_t previous_table_ = 0;                                    // the one before it

@@ -107,6 +107,12 @@ class TcpServer {
   std::unordered_map<zones::IpAddress, std::size_t, IpAddressHash> per_client_;  // open, by peer
   TcpLimitCounters limit_counters_;
   QueryContext context_;
+
+ public:
+  // The TCP thread's policy decision cache, for its hit and miss counts.
+  const DecisionCache& decisionCache() const noexcept { return context_.decisions; }
+
+ private:
   std::unique_ptr<std::uint8_t[]> response_;
   querylog::WorkerQueryLog* query_log_;
 };

@@ -31,14 +31,16 @@ class UdpWorker {
   // `limiter`, when not null, is this worker's response rate limiter (applied with the serving
   // state's [rate_limit] settings) and must outlive it; only this worker calls it.
   UdpWorker(const UdpWorkerSockets& sockets, SnapshotHolder<ServingState>& state,
-            std::size_t udp_payload, const std::atomic<bool>& stopping,
-            QueryCounters* counters = nullptr, querylog::WorkerQueryLog* query_log = nullptr,
-            ResponseRateLimiter* limiter = nullptr);
+            std::size_t udp_payload, std::size_t decision_cache_entries,
+            const std::atomic<bool>& stopping, QueryCounters* counters = nullptr,
+            querylog::WorkerQueryLog* query_log = nullptr, ResponseRateLimiter* limiter = nullptr);
   ~UdpWorker();
   UdpWorker(const UdpWorker&) = delete;
   UdpWorker& operator=(const UdpWorker&) = delete;
   // Runs until `stopping` is set; returns within 250 ms of it.
   void run() noexcept;
+  // The worker's policy decision cache, for its hit and miss counts.
+  const DecisionCache& decisionCache() const noexcept { return context_.decisions; }
 
  private:
   struct Slot;

@@ -2,8 +2,11 @@
 // subnet and health generation, so the query path stays cheap). An entry is keyed by the service
 // slot, the record family, the ECS source prefix and the exact snapshot it was made under, and is
 // reused only for clients inside the prefix policy::decisionPrefix() says the decision holds for.
+// Its size comes from [server] decision_cache_entries; its hits and misses are counted for
+// nines_decision_cache_lookups_total (written by the owning worker alone, read by the scraper).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
@@ -15,7 +18,10 @@ namespace nines::dnsd {
 
 class DecisionCache {
  public:
-  DecisionCache() : entries_(new Entry[kEntries]) {}
+  static constexpr std::size_t kDefaultEntries = 2048;
+  // `entries` is rounded up to a power of two (at least 16).
+  explicit DecisionCache(std::size_t entries = kDefaultEntries)
+      : slot_bits_(bitsFor(entries)), entries_(new Entry[std::size_t{1} << slot_bits_]) {}
 
   struct Key {
     std::uint64_t generation;  // of the ServingState: zones, health and locator together
@@ -25,14 +31,17 @@ class DecisionCache {
     std::uint8_t source_prefix;
   };
 
-  const policy::Decision* find(const Key& key, const zones::IpAddress& address) const noexcept {
+  // The decision cached for this client, counted as a hit or a miss.
+  const policy::Decision* find(const Key& key, const zones::IpAddress& address) noexcept {
     const Entry& entry = entries_[slotFor(key, address)];
     if (entry.key.generation != key.generation || entry.key.service != key.service ||
         entry.key.family != key.family || entry.key.has_ecs != key.has_ecs ||
         entry.key.source_prefix != key.source_prefix || entry.network.family != address.family ||
         !(address.masked(entry.prefix) == entry.network)) {
+      count(misses_);
       return nullptr;
     }
+    count(hits_);
     return &entry.decision;
   }
 
@@ -45,9 +54,19 @@ class DecisionCache {
     entry.decision = decision;
   }
 
+  std::size_t entries() const noexcept { return std::size_t{1} << slot_bits_; }
+  std::uint64_t hits() const noexcept { return hits_.load(std::memory_order_relaxed); }
+  std::uint64_t misses() const noexcept { return misses_.load(std::memory_order_relaxed); }
+
  private:
-  static constexpr unsigned kSlotBits = 11;
-  static constexpr std::size_t kEntries = std::size_t{1} << kSlotBits;
+  static unsigned bitsFor(std::size_t entries) noexcept {
+    unsigned bits = 4;
+    while (bits < 30 && (std::size_t{1} << bits) < entries) ++bits;
+    return bits;
+  }
+  static void count(std::atomic<std::uint64_t>& counter) noexcept {
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
   struct Entry {
     Key key{0, -1, policy::Family::V4, false, 0};
     std::uint8_t prefix = 0;
@@ -56,12 +75,15 @@ class DecisionCache {
   };
   // Direct-mapped on the service, the family and the client's /24 (IPv6: /48): every decision
   // prefix is at least that long or covers the whole address the resolver sent.
-  static std::size_t slotFor(const Key& key, const zones::IpAddress& address) noexcept {
+  std::size_t slotFor(const Key& key, const zones::IpAddress& address) const noexcept {
     const std::uint64_t salt =
         (static_cast<std::uint64_t>(key.service) << 1) | static_cast<std::uint64_t>(key.family);
-    return base::subnetSlot(address.bytes.data(), address.family == 4 ? 3 : 6, salt, kSlotBits);
+    return base::subnetSlot(address.bytes.data(), address.family == 4 ? 3 : 6, salt, slot_bits_);
   }
+  unsigned slot_bits_;
   std::unique_ptr<Entry[]> entries_;
+  std::atomic<std::uint64_t> hits_{0};
+  std::atomic<std::uint64_t> misses_{0};
 };
 
 }  // namespace nines::dnsd

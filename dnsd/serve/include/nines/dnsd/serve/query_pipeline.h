@@ -35,7 +35,8 @@ struct QueryResult {
 // Per-worker scratch: the query, the plan and the policy caches live here so nothing is allocated
 // per query.
 struct QueryContext {
-  QueryContext() {
+  explicit QueryContext(std::size_t decision_cache_entries = DecisionCache::kDefaultEntries)
+      : decisions(decision_cache_entries) {
     policy.locations = &locations;
     policy.decisions = &decisions;
   }
