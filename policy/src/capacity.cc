@@ -1,6 +1,7 @@
 #include "nines/policy/capacity.h"
 
 #include "nines/policy/select.h"
+#include "select_internal.h"
 
 namespace nines::policy {
 
@@ -9,20 +10,14 @@ std::optional<CapacityHeadroom> capacityHeadroom(const ServicePlan& plan,
   if (!plan.expected_load) return std::nullopt;
   CapacityHeadroom out;
   out.expected_load = *plan.expected_load;
-  // The regions in service, failover's in the order it fails over in (`order`, then the rest in
-  // plan order, as select() takes them).
+  // The regions in service, failover's in the order select() fails over in.
   std::vector<std::size_t> slots;
-  std::vector<bool> placed(plan.regions.size(), false);
   if (plan.policy == zones::PolicyKind::Failover) {
-    for (std::uint16_t slot : plan.order) {
-      if (slot < placed.size() && !placed[slot]) {
-        placed[slot] = true;
-        slots.push_back(slot);
-      }
-    }
-  }
-  for (std::size_t slot = 0; slot < plan.regions.size(); ++slot) {
-    if (!placed[slot]) slots.push_back(slot);
+    detail::RegionOrder order;
+    detail::orderFailover(plan, Client{}, order);
+    slots.assign(order.slots.begin(), order.slots.begin() + order.count);
+  } else {
+    for (std::size_t slot = 0; slot < detail::regionCount(plan); ++slot) slots.push_back(slot);
   }
   std::vector<std::size_t> in_service;
   for (std::size_t slot : slots) {
