@@ -74,6 +74,8 @@ class TcpServer {
   // limits. Thread-safe.
   void setLimits(const TcpLimits& limits);
   const TcpLimitCounters& limitCounters() const noexcept { return limit_counters_; }
+  // The TCP thread's policy decision cache, for its hit and miss counts.
+  const DecisionCache& decisionCache() const noexcept { return context_.decisions; }
 
  private:
   struct Connection;
@@ -107,12 +109,6 @@ class TcpServer {
   std::unordered_map<zones::IpAddress, std::size_t, IpAddressHash> per_client_;  // open, by peer
   TcpLimitCounters limit_counters_;
   QueryContext context_;
-
- public:
-  // The TCP thread's policy decision cache, for its hit and miss counts.
-  const DecisionCache& decisionCache() const noexcept { return context_.decisions; }
-
- private:
   std::unique_ptr<std::uint8_t[]> response_;
   querylog::WorkerQueryLog* query_log_;
 };
