@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <system_error>
 
@@ -101,12 +102,6 @@ bool writeAll(int fd, const std::uint8_t* bytes, std::size_t size) noexcept {
     size -= static_cast<std::size_t>(n);
   }
   return true;
-}
-
-std::int64_t steadyMilliseconds() noexcept {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return std::int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1000000;
 }
 
 }  // namespace
@@ -294,7 +289,7 @@ bool QueryLog::drain(WorkerQueryLog& worker) noexcept {
   const std::size_t size = static_cast<std::size_t>(head - tail);
   std::uint64_t frames = 0;
   for (std::size_t at = 0; at < size; at += kFramePrefix + readBigEndian32(bytes + at)) ++frames;
-  const bool written = file_ >= 0 ? writeFile(bytes, size) : writeSocket(bytes, size);
+  const bool written = file_ >= 0 ? writeAll(file_, bytes, size) : writeSocket(bytes, size);
   if (!written) discarded_.fetch_add(frames, std::memory_order_relaxed);
   worker.tail_.store(head, std::memory_order_release);
   worker.frames_written_.store(worker.frames_written_.load(std::memory_order_relaxed) + frames,
@@ -302,15 +297,11 @@ bool QueryLog::drain(WorkerQueryLog& worker) noexcept {
   return true;
 }
 
-bool QueryLog::writeFile(const std::uint8_t* bytes, std::size_t size) noexcept {
-  return writeAll(file_, bytes, size);
-}
-
 bool QueryLog::socketOpen() noexcept {
   if (socket_open_) return true;
-  const std::int64_t now = steadyMilliseconds();
+  const auto now = std::chrono::steady_clock::now();
   if (now < socket_retry_at_) return false;
-  socket_retry_at_ = now + 1000;
+  socket_retry_at_ = now + std::chrono::seconds(1);
   socket_open_ = fstrm_writer_open(socket_) == fstrm_res_success;
   return socket_open_;
 }

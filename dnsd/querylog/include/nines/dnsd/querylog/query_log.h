@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -162,7 +163,6 @@ class QueryLog {
   void run() noexcept;
   // Writes what `worker` has published (or discards it, counted, when the sink is closed).
   bool drain(WorkerQueryLog& worker) noexcept;
-  bool writeFile(const std::uint8_t* bytes, std::size_t size) noexcept;
   bool writeSocket(const std::uint8_t* bytes, std::size_t size) noexcept;
   // The socket's writer, opened (the Frame Streams handshake) at most once a second.
   bool socketOpen() noexcept;
@@ -171,8 +171,8 @@ class QueryLog {
   int file_ = -1;                   // the dnstap file, its START frame written
   fstrm_writer* socket_ = nullptr;  // the unix socket's writer
   bool socket_open_ = false;
-  std::int64_t socket_retry_at_ = 0;  // steady-clock milliseconds
-  int wake_ = -1;                     // eventfd: a worker's ring is filling, or stop
+  std::chrono::steady_clock::time_point socket_retry_at_{};
+  int wake_ = -1;  // eventfd: a worker's ring is filling, or stop
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> discarded_{0};  // published frames the sink did not take
   std::vector<std::unique_ptr<WorkerQueryLog>> workers_;
