@@ -121,12 +121,13 @@ unsigned SourceSteering::socketOf(const in6_addr& source, std::uint16_t port) co
   return socketFor(*this, addressKey(source), port);
 }
 
+// Socket i is queue i / workers, whichever the port picks of the workers.
 unsigned SourceSteering::queueOf(const in_addr& source) const noexcept {
-  return mix(addressKey(source)) % queues;
+  return socketOf(source, 0) / workers;
 }
 
 unsigned SourceSteering::queueOf(const in6_addr& source) const noexcept {
-  return mix(addressKey(source)) % queues;
+  return socketOf(source, 0) / workers;
 }
 
 bool SourceSteering::attach(int fd, int family, std::string* error) const {
