@@ -1,9 +1,7 @@
 #include "ha_bed.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <httplib.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -53,32 +51,6 @@ void stopOnSignal(int number) {
 std::vector<std::string> scriptArgs(const std::string& dir, const std::string& owner) {
   return {"/usr/bin/env", "HA_BED_DIR=" + dir, "HA_BED_OWNER=" + owner,
           "HA_BED_BIN=" + std::string(NINES_BIN_DIR), scriptPath()};
-}
-
-std::optional<std::vector<std::uint8_t>> exchangeWith(const std::string& server,
-                                                      const std::vector<std::uint8_t>& query,
-                                                      int timeout_ms) {
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::nullopt;
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(53);
-  inet_pton(AF_INET, server.c_str(), &to.sin_addr);
-  std::optional<std::vector<std::uint8_t>> out;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0 &&
-      send(fd, query.data(), query.size(), 0) == static_cast<ssize_t>(query.size())) {
-    pollfd waiting{fd, POLLIN, 0};
-    if (poll(&waiting, 1, timeout_ms) == 1) {
-      std::vector<std::uint8_t> buffer(65535);
-      const ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
-      if (n > 0) {
-        buffer.resize(static_cast<std::size_t>(n));
-        out = std::move(buffer);
-      }
-    }
-  }
-  close(fd);
-  return out;
 }
 
 }  // namespace
@@ -176,7 +148,7 @@ Strings HaBed::answer(const std::string& server, const std::string& service,
                       const std::string& ecs) {
   auto query =
       nines::testing::buildQuery(service + ".ha.test.", "A", nines::testing::ecsQuery(ecs));
-  auto wire = exchangeWith(server, query, 1000);
+  auto wire = nines::testing::exchangeUdpWith(server, 53, query, 1000);
   if (!wire) return {"<no answer>"};
   auto response = nines::testing::decodeResponse(*wire);
   if (!response.parsed || response.rcode != "NOERROR") return {"<" + response.rcode + ">"};

@@ -223,10 +223,11 @@ bool readExactly(int fd, std::uint8_t* out, std::size_t size, int timeout_ms) {
 
 }  // namespace
 
-std::optional<std::vector<std::uint8_t>> exchangeUdp(const std::vector<std::uint8_t>& query,
-                                                     std::uint16_t port, int timeout_ms,
-                                                     bool ipv6) {
-  int fd = connectLoopback(SOCK_DGRAM, port, ipv6);
+namespace {
+
+// One query on the connected UDP socket `fd` (closed here) and its response.
+std::optional<std::vector<std::uint8_t>> exchangeOn(int fd, const std::vector<std::uint8_t>& query,
+                                                    int timeout_ms) {
   if (fd < 0) return std::nullopt;
   std::optional<std::vector<std::uint8_t>> result;
   if (send(fd, query.data(), query.size(), 0) == static_cast<ssize_t>(query.size()) &&
@@ -240,6 +241,30 @@ std::optional<std::vector<std::uint8_t>> exchangeUdp(const std::vector<std::uint
   }
   close(fd);
   return result;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::uint8_t>> exchangeUdp(const std::vector<std::uint8_t>& query,
+                                                     std::uint16_t port, int timeout_ms,
+                                                     bool ipv6) {
+  return exchangeOn(connectLoopback(SOCK_DGRAM, port, ipv6), query, timeout_ms);
+}
+
+std::optional<std::vector<std::uint8_t>> exchangeUdpWith(const std::string& address,
+                                                         std::uint16_t port,
+                                                         const std::vector<std::uint8_t>& query,
+                                                         int timeout_ms) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  if (fd >= 0 && (inet_pton(AF_INET, address.c_str(), &to.sin_addr) != 1 ||
+                  connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0)) {
+    close(fd);
+    fd = -1;
+  }
+  return exchangeOn(fd, query, timeout_ms);
 }
 
 std::vector<std::vector<std::uint8_t>> exchangeTcp(

@@ -68,6 +68,12 @@ std::optional<std::vector<std::uint8_t>> exchangeUdp(const std::vector<std::uint
                                                      std::uint16_t port,
                                                      int timeout_ms = kAnswerTimeoutMs,
                                                      bool ipv6 = false);
+// Sends `query` to the IPv4 `address`:`port` (a server in a test's own network namespace, say)
+// and waits up to `timeout_ms`.
+std::optional<std::vector<std::uint8_t>> exchangeUdpWith(const std::string& address,
+                                                         std::uint16_t port,
+                                                         const std::vector<std::uint8_t>& query,
+                                                         int timeout_ms = kAnswerTimeoutMs);
 // One TCP connection, the queries sent back to back (pipelined), responses read in order.
 std::vector<std::vector<std::uint8_t>> exchangeTcp(
     const std::vector<std::vector<std::uint8_t>>& queries, std::uint16_t port,
