@@ -18,12 +18,8 @@
 namespace nines::policy {
 
 std::uint8_t decisionPrefix(const ServicePlan& plan, const Client& client) noexcept {
-  std::uint8_t prefix = detail::clientKey(plan, client).prefix;
-  if (!plan.geo_nets.empty()) prefix = std::max(prefix, plan.geo_nets.match(client.address).scope);
-  if (plan.policy == zones::PolicyKind::Geo || plan.policy == zones::PolicyKind::Latency) {
-    prefix = std::max(prefix, client.location.scope);
-  }
-  return prefix;
+  return detail::decisionPrefix(plan, client, detail::clientKey(plan, client),
+                                plan.geo_nets.match(client.address));
 }
 
 }  // namespace nines::policy

@@ -53,6 +53,16 @@ inline std::uint8_t ecsScope(const ServicePlan& plan, const Client& client,
   return scope;
 }
 
+// decisionPrefix() from the client key and service-net match select() has already made.
+inline std::uint8_t decisionPrefix(const ServicePlan& plan, const Client& client,
+                                   const ClientKey& key, const PrefixMatch& nets) noexcept {
+  std::uint8_t prefix = std::max(key.prefix, nets.scope);
+  if (plan.policy == zones::PolicyKind::Geo || plan.policy == zones::PolicyKind::Latency) {
+    prefix = std::max(prefix, client.location.scope);
+  }
+  return prefix;
+}
+
 }  // namespace detail
 
 }  // namespace nines::policy

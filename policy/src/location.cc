@@ -8,6 +8,8 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <tuple>
 
 namespace nines::policy {
 
@@ -102,9 +104,19 @@ std::unique_ptr<ClientLocator> ClientLocator::create(std::vector<NetLocation> ne
                                                      std::string* error) {
   std::unique_ptr<ClientLocator> locator(new ClientLocator());
   locator->nets_ = std::move(nets);
+  // Entries that say the same place share a value (the first one's index), so the table merges
+  // them into the widest networks it truthfully can (prefix_table.h).
+  std::map<std::tuple<std::string, std::string, bool, double, double>, std::int32_t> places;
   for (std::size_t i = 0; i < locator->nets_.size(); ++i) {
-    locator->table_.insert(locator->nets_[i].net, static_cast<std::int32_t>(i));
+    const NetLocation& entry = locator->nets_[i];
+    auto [place, added] =
+        places.try_emplace({entry.continent, entry.country, entry.point.has_value(),
+                            entry.point ? entry.point->latitude : 0.0,
+                            entry.point ? entry.point->longitude : 0.0},
+                           static_cast<std::int32_t>(i));
+    locator->table_.insert(entry.net, place->second);
   }
+  locator->table_.compile();
   if (!database.empty()) {
     auto db = std::make_unique<Database>();
     int status = MMDB_open(database.c_str(), MMDB_MODE_MMAP, &db->mmdb);

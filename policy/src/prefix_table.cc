@@ -1,75 +1,214 @@
 #include "nines/policy/prefix_table.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace nines::policy {
 
-// Each family's trie starts with its root node (the /0 prefix), so match() never has to check
-// for an empty vector except on a moved-from table.
-PrefixTable::PrefixTable() : v4_(1), v6_(1) {}
+namespace {
+
+__extension__ typedef unsigned __int128 U128;
+
+// Every bit below `count` set (count <= 128).
+U128 ones(unsigned count) noexcept { return count >= 128 ? ~U128{0} : (U128{1} << count) - 1; }
+
+unsigned trailingZeros(U128 value) noexcept {
+  const auto low = static_cast<std::uint64_t>(value);
+  const auto high = static_cast<std::uint64_t>(value >> 64);
+  if (low != 0) return static_cast<unsigned>(__builtin_ctzll(low));
+  if (high != 0) return 64 + static_cast<unsigned>(__builtin_ctzll(high));
+  return 128;
+}
+
+// The address as a number of its family's width (IPv4: 32 bits), most significant octet first.
+U128 numberOf(const zones::IpAddress& address) noexcept {
+  const std::size_t octets = address.family == 4 ? 4 : 16;
+  U128 number = 0;
+  for (std::size_t i = 0; i < octets; ++i) number = number << 8 | address.bytes[i];
+  return number;
+}
+
+// `count` bits of a 128-bit key starting `from` bits below its top.
+inline std::size_t bitsOf(U128 key, unsigned from, unsigned count) noexcept {
+  return static_cast<std::size_t>(key >> (128 - from - count)) & ((std::size_t{1} << count) - 1);
+}
+
+constexpr unsigned kStepBits = 4;
+// A family with more answers than this gets a 16-bit first step (512 KiB), else an 8-bit one.
+constexpr std::size_t kWideRootAnswers = 4096;
+
+}  // namespace
+
+PrefixTable::PrefixTable() = default;
 PrefixTable::~PrefixTable() = default;
 PrefixTable::PrefixTable(PrefixTable&&) noexcept = default;
 PrefixTable& PrefixTable::operator=(PrefixTable&&) noexcept = default;
 
 void PrefixTable::insert(const zones::Cidr& cidr, std::int32_t value) {
-  if (value < 0) return;
-  std::vector<Node>* trie = nullptr;
-  if (cidr.network.family == 4) trie = &v4_;
-  if (cidr.network.family == 6) trie = &v6_;
-  if (trie == nullptr) return;
-  if (trie->empty()) trie->emplace_back();
-  std::uint8_t prefix = std::min(cidr.prefix, cidr.network.bitLength());
-  std::int32_t node = 0;
-  for (std::size_t depth = 0; depth < prefix; ++depth) {
-    unsigned bit = cidr.network.bit(depth) ? 1u : 0u;
-    std::int32_t next = (*trie)[static_cast<std::size_t>(node)].child[bit];
-    if (next < 0) {
-      next = static_cast<std::int32_t>(trie->size());
-      trie->emplace_back();  // may reallocate: index again below
-      (*trie)[static_cast<std::size_t>(node)].child[bit] = next;
-    }
-    node = next;
-  }
-  Node& last = (*trie)[static_cast<std::size_t>(node)];
-  if (last.value < 0) last.value = value;  // a prefix inserted twice keeps the first value
+  if (value < 0 || (cidr.network.family != 4 && cidr.network.family != 6)) return;
+  zones::Cidr clean = cidr;
+  clean.prefix = std::min(cidr.prefix, cidr.network.bitLength());
+  clean.network = cidr.network.masked(clean.prefix);
+  written_.push_back({clean, value});
 }
 
-bool PrefixTable::empty() const noexcept {
-  auto has_value = [](const std::vector<Node>& trie) {
-    return std::any_of(trie.begin(), trie.end(), [](const Node& n) { return n.value >= 0; });
+void PrefixTable::compile() {
+  std::vector<Written> v4, v6;
+  for (const Written& entry : written_) (entry.cidr.network.family == 4 ? v4 : v6).push_back(entry);
+  compileFamily(v4, 32, v4_);
+  compileFamily(v6, 128, v6_);
+}
+
+// 1. The networks, sorted, cut the family's address space into runs of one value (the longest
+// network holding them; -1 where none does), adjacent runs of one value joined. 2. Each run is
+// split into its largest aligned networks: for any address, the largest aligned network around it
+// inside its run is the widest network in which every address gets its value, i.e. its scope.
+// 3. Those networks go into the multibit trie, filling every slot they cover.
+void PrefixTable::compileFamily(std::vector<Written>& entries, unsigned width, Trie& trie) {
+  trie = Trie{};
+  if (entries.empty()) return;
+  struct Net {
+    U128 first, last;
+    std::uint8_t length;
+    std::int32_t value;
   };
-  return !has_value(v4_) && !has_value(v6_);
+  std::vector<Net> nets;
+  nets.reserve(entries.size());
+  for (const Written& entry : entries) {
+    const U128 first = numberOf(entry.cidr.network);
+    nets.push_back(
+        {first, first | ones(width - entry.cidr.prefix), entry.cidr.prefix, entry.value});
+  }
+  // Containing networks before the ones they contain; of one network written twice, the first.
+  std::stable_sort(nets.begin(), nets.end(), [](const Net& a, const Net& b) {
+    return a.first != b.first ? a.first < b.first : a.length < b.length;
+  });
+  nets.erase(std::unique(nets.begin(), nets.end(),
+                         [](const Net& a, const Net& b) {
+                           return a.first == b.first && a.length == b.length;
+                         }),
+             nets.end());
+
+  struct Run {
+    U128 first, last;
+    std::int32_t value;
+  };
+  std::vector<Run> runs;
+  auto emit = [&runs](U128 first, U128 last, std::int32_t value) {
+    if (!runs.empty() && runs.back().value == value) {
+      runs.back().last = last;
+    } else {
+      runs.push_back({first, last, value});
+    }
+  };
+  const U128 max = ones(width);
+  struct Open {
+    U128 last;
+    std::int32_t value;
+  };
+  std::vector<Open> open;  // networks holding the sweep position, innermost last
+  U128 position = 0;
+  bool finished = false;  // the position passed the family's last address
+  for (const Net& net : nets) {
+    while (!open.empty() && open.back().last < net.first) {
+      if (position <= open.back().last) emit(position, open.back().last, open.back().value);
+      position = std::max(position, open.back().last + 1);
+      open.pop_back();
+    }
+    if (position < net.first) {
+      emit(position, net.first - 1, open.empty() ? -1 : open.back().value);
+      position = net.first;
+    }
+    open.push_back({net.last, net.value});
+  }
+  for (; !open.empty(); open.pop_back()) {
+    if (finished || position > open.back().last) continue;
+    emit(position, open.back().last, open.back().value);
+    if (open.back().last == max) {
+      finished = true;
+    } else {
+      position = open.back().last + 1;
+    }
+  }
+  if (!finished) emit(position, max, -1);
+
+  struct Answer {
+    U128 first;
+    std::uint8_t length;
+    std::int32_t value;
+  };
+  std::vector<Answer> answers;
+  for (const Run& run : runs) {
+    for (U128 first = run.first;;) {
+      unsigned size_bits = std::min(trailingZeros(first), width);
+      while (size_bits > 0 && run.last - first < ones(size_bits)) --size_bits;
+      answers.push_back({first, static_cast<std::uint8_t>(width - size_bits), run.value});
+      const U128 last = first + ones(size_bits);
+      if (last >= run.last) break;
+      first = last + 1;
+    }
+  }
+  runs = {};
+
+  trie.root_bits = answers.size() > kWideRootAnswers ? 16 : 8;
+  trie.slots.assign(std::size_t{1} << trie.root_bits, Slot{});
+  for (const Answer& answer : answers) {
+    const U128 key = answer.first << (128 - width);
+    std::size_t base = 0;
+    for (unsigned from = 0, step = trie.root_bits;; from += step, step = kStepBits) {
+      const std::size_t index = base + bitsOf(key, from, step);
+      if (answer.length <= from + step) {
+        const std::size_t count = std::size_t{1} << (from + step - answer.length);
+        std::fill_n(trie.slots.begin() + static_cast<std::ptrdiff_t>(index), count,
+                    Slot{answer.value, answer.length, true});
+        break;
+      }
+      // The answers are disjoint and in address order: a slot that must lead further was never
+      // filled by an earlier answer.
+      if (trie.slots[index].answer) {
+        const auto next = static_cast<std::int32_t>(trie.slots.size());
+        trie.slots.resize(trie.slots.size() + (std::size_t{1} << kStepBits));
+        trie.slots[index] = Slot{next, 0, false};
+      }
+      base = static_cast<std::size_t>(trie.slots[index].value_or_next);
+    }
+  }
+  trie.slots.shrink_to_fit();
 }
 
-// Walk the address's path from the root. At depth d the node stands for the address's first d
-// bits: a value there is a match of length d, and a child on the other branch than the address's
-// bit d means some address sharing the first d bits is answered otherwise (every subtree holds at
-// least one value: nodes are only created on the way to a value). So the scope is one past the
-// deepest such divergence, and never less than the matched prefix (divergences above the match
-// lie outside it anyway).
-PrefixMatch PrefixTable::match(const zones::IpAddress& address) const noexcept {
+PrefixMatch PrefixTable::walk(const Trie& trie, Key key) noexcept {
   PrefixMatch result;
-  const std::vector<Node>* trie = nullptr;
-  if (address.family == 4) trie = &v4_;
-  if (address.family == 6) trie = &v6_;
-  if (trie == nullptr || trie->empty()) return result;
-  const std::size_t bits = address.bitLength();
-  std::size_t scope = 0;
-  std::int32_t node = 0;
-  for (std::size_t depth = 0;; ++depth) {
-    const Node& current = (*trie)[static_cast<std::size_t>(node)];
-    if (current.value >= 0) {
-      result.value = current.value;
-      result.prefix = static_cast<std::uint8_t>(depth);
+  if (trie.slots.empty()) return result;
+  const Slot* slots = trie.slots.data();
+  std::size_t base = 0;
+  for (unsigned from = 0, step = trie.root_bits;; from += step, step = kStepBits) {
+    const Slot& slot = slots[base + bitsOf(key, from, step)];
+    if (slot.answer) {
+      result.value = slot.value_or_next;
+      result.scope = slot.scope;
+      result.prefix = slot.value_or_next >= 0 ? slot.scope : 0;
+      return result;
     }
-    if (depth == bits) break;
-    unsigned bit = address.bit(depth) ? 1u : 0u;
-    if (current.child[bit ^ 1u] >= 0) scope = depth + 1;
-    node = current.child[bit];
-    if (node < 0) break;
+    base = static_cast<std::size_t>(slot.value_or_next);
   }
-  result.scope = static_cast<std::uint8_t>(std::max<std::size_t>(scope, result.prefix));
-  return result;
+}
+
+PrefixMatch PrefixTable::match(const zones::IpAddress& address) const noexcept {
+  if (address.family == 4) return walk(v4_, numberOf(address) << 96);
+  if (address.family == 6) return walk(v6_, numberOf(address));
+  return PrefixMatch{};
+}
+
+std::int32_t PrefixTable::writtenMatch(const zones::IpAddress& address) const noexcept {
+  std::int32_t best = -1;
+  for (std::size_t i = 0; i < written_.size(); ++i) {
+    const zones::Cidr& cidr = written_[i].cidr;
+    if (!cidr.contains(address)) continue;
+    if (best < 0 || cidr.prefix > written_[static_cast<std::size_t>(best)].cidr.prefix) {
+      best = static_cast<std::int32_t>(i);
+    }
+  }
+  return best;
 }
 
 }  // namespace nines::policy

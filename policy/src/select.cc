@@ -269,6 +269,8 @@ void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatri
   detail::ScopeWhy why;
   decision.scope =
       detail::ecsScope(plan, client, order, collector.deepest, collector.ramp_decided, key, why);
+  // Every region order looked the client up in the service's geo nets.
+  decision.reuse_prefix = detail::decisionPrefix(plan, client, key, order.geo_match);
 
   if (trace != nullptr) {
     // Explain only: allocation is fine here, but select() stays noexcept; a failed allocation

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <limits>
+#include <map>
 
 namespace nines::policy {
 
@@ -72,11 +73,14 @@ ServicePlan ServicePlan::compile(const zones::Zone& zone, const zones::Service& 
   }
 
   plan.order = slotsOf(service.order, plan.regions);
+  std::map<std::vector<std::uint16_t>, std::int32_t> list_ids;
   for (const auto& [cidr, names] : service.geo.nets) {
-    plan.geo_nets.insert(cidr, static_cast<std::int32_t>(plan.geo_net_lists.size()));
-    plan.geo_net_lists.push_back(slotsOf(names, plan.regions));
-    plan.geo_net_texts.push_back(cidr.toString());
+    auto [list, added] = list_ids.try_emplace(slotsOf(names, plan.regions),
+                                              static_cast<std::int32_t>(plan.geo_net_lists.size()));
+    if (added) plan.geo_net_lists.push_back(list->first);
+    plan.geo_nets.insert(cidr, list->second);
   }
+  plan.geo_nets.compile();
   for (const auto& [country, names] : service.geo.country) {
     plan.geo_country.emplace_back(country, slotsOf(names, plan.regions));
   }

@@ -47,11 +47,25 @@ std::string describeLocation(const Client& client) {
   return out;
 }
 
+// The service geo net that matched, as the zone file wrote it, and the network it was merged
+// into when neighbours naming the same regions widened it (prefix_table.h).
+std::string writtenNet(const ServicePlan& plan, const Client& client, const RegionOrder& order) {
+  const std::int32_t index = plan.geo_nets.writtenMatch(client.address);
+  if (index < 0) return "?";
+  const zones::Cidr& written = plan.geo_nets.written(static_cast<std::size_t>(index));
+  std::string text = written.toString();
+  if (order.geo_match.prefix != written.prefix) {
+    text += " (merged with neighbours naming the same regions into " +
+            cidr(client.address, order.geo_match.prefix) + ")";
+  }
+  return text;
+}
+
 std::string describeGeo(const ServicePlan& plan, const Client& client, const RegionOrder& order) {
   std::string rule;
   switch (order.geo_rule) {
     case GeoRule::Net:
-      rule = "net " + plan.geo_net_texts[order.rule_index] + " -> " +
+      rule = "net " + writtenNet(plan, client, order) + " -> " +
              names(plan, plan.geo_net_lists[order.rule_index]);
       break;
     case GeoRule::Country:
@@ -169,7 +183,7 @@ std::string describeScope(const ServicePlan& plan, const Client& client, const R
       break;
     case ScopeWhy::Kind::GeoNet:
       out = "/" + std::to_string(why.decided) + ": service geo net " +
-            plan.geo_net_texts[order.rule_index] + " decided";
+            writtenNet(plan, client, order) + " decided";
       break;
     case ScopeWhy::Kind::Location:
       out = "/" + std::to_string(why.decided) + ": the client location decided (" +

@@ -100,6 +100,7 @@ TEST_F(NoAllocation, PrefixTableMatch) {
   PrefixTable table;
   table.insert(testing::cidr("192.0.2.0/24"), 0);
   table.insert(testing::cidr("2001:db8::/32"), 1);
+  table.compile();
   const zones::IpAddress v4 = testing::ip("192.0.2.1"), v6 = testing::ip("2001:db8::1");
   PrefixMatch a, b;
   EXPECT_EQ(allocationsIn([&] {

@@ -71,7 +71,9 @@ TEST(ServicePlan, Compile) {
   ASSERT_EQ(plan.geo_net_lists.size(), 2u);
   EXPECT_EQ(plan.geo_net_lists[0], Slots{2});
   EXPECT_EQ(plan.geo_net_lists[1], (Slots{3, 0}));
-  EXPECT_EQ(plan.geo_net_texts, (std::vector<std::string>{"203.0.113.0/24", "2001:db8::/32"}));
+  ASSERT_EQ(plan.geo_nets.size(), 2u);
+  EXPECT_EQ(plan.geo_nets.written(0).toString(), "203.0.113.0/24");
+  EXPECT_EQ(plan.geo_nets.written(1).toString(), "2001:db8::/32");
   EXPECT_EQ(plan.geo_nets.match(testing::ip("2001:db8:5::1")).value, 1);
   EXPECT_EQ(plan.geo_nets.match(testing::ip("203.0.113.1")).value, 0);
   ASSERT_EQ(plan.geo_country.size(), 1u);

@@ -85,4 +85,10 @@ bool Cidr::contains(const IpAddress& address) const noexcept {
 
 std::string Cidr::toString() const { return network.toString() + "/" + std::to_string(prefix); }
 
+std::size_t CidrHash::operator()(const Cidr& cidr) const noexcept {
+  const std::size_t used = cidr.network.family == 4 ? 4 : 16;
+  std::string_view octets(reinterpret_cast<const char*>(cidr.network.bytes.data()), used);
+  return std::hash<std::string_view>{}(octets) ^ (std::size_t{cidr.prefix} << 1 | cidr.network.family);
+}
+
 }  // namespace nines::zones

@@ -400,19 +400,18 @@ class ServiceReader {
       service.geo.country[std::string(key.str())] = std::move(regions);
       return std::string();
     });
-    std::vector<base::SourceLocation> net_where;
+    // Where each network was first written: geo tables run to hundreds of thousands of networks.
+    std::unordered_map<Cidr, base::SourceLocation, CidrHash> net_where;
     rules("nets", [&](const toml::key& key, Regions regions, const std::string& what) {
       std::string problem;
       auto cidr = Cidr::parse(key.str(), &problem);
       if (!cidr) return what + " " + quoted(key.str()) + ": " + problem;
-      for (std::size_t i = 0; i < service.geo.nets.size(); ++i) {
-        if (service.geo.nets[i].first == *cidr) {
-          return what + " " + quoted(key.str()) + " is the same network as " +
-                 service.geo.nets[i].first.toString() + " (at " + position(net_where[i]) + ")";
-        }
+      auto [first, added] = net_where.try_emplace(*cidr, fields_.at(key.source()));
+      if (!added) {
+        return what + " " + quoted(key.str()) + " is the same network as " + cidr->toString() +
+               " (at " + position(first->second) + ")";
       }
       service.geo.nets.emplace_back(*cidr, std::move(regions));
-      net_where.push_back(fields_.at(key.source()));
       return std::string();
     });
     if (!reader.ok()) service_reader.fail();

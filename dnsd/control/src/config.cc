@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <set>
+#include <unordered_set>
 
 #include "nines/probers/report.h"
 #include "query_log_config.h"
@@ -156,6 +157,7 @@ void loadGeo(const toml::table& geo, const std::string& file, const std::filesys
     return x.line != y.line ? x.line < y.line : x.column < y.column;
   });
   static const std::set<std::string> kContinents = {"AF", "AN", "AS", "EU", "NA", "OC", "SA"};
+  std::unordered_set<zones::Cidr, zones::CidrHash> seen;  // a table may hold 100k networks
   for (const auto& [key_pointer, value_pointer] : entries) {
     const toml::key& key = *key_pointer;
     const toml::node& value = *value_pointer;
@@ -174,12 +176,10 @@ void loadGeo(const toml::table& geo, const std::string& file, const std::filesys
                  "\" must be { continent = \"EU\", country = \"IE\", location = [lat, lon] }"));
       continue;
     }
-    if (auto same = std::find_if(config.nets.begin(), config.nets.end(),
-                                 [&](const auto& net) { return net.net == *cidr; });
-        same != config.nets.end()) {
+    if (!seen.insert(*cidr).second) {
       errors.push_back(at(file, key.source(),
                           "[geo.nets] \"" + std::string(key.str()) + "\" is the same network as " +
-                              same->net.toString() + " above"));
+                              cidr->toString() + " above"));
       continue;
     }
     rejectUnknownKeys(*entry, {"continent", "country", "location"},

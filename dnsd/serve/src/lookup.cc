@@ -188,7 +188,7 @@ class Lookup {
                    state_.health ? &state_.health->rtt : nullptr, client, family, decision,
                    policy_.trace);
     if (decisions) {
-      decisions->store(key, client.address, policy::decisionPrefix(service, client), decision);
+      decisions->store(key, client.address, decision.reuse_prefix, decision);
     }
   }
 

@@ -28,7 +28,8 @@ struct Location {
   // a database answer, at least the database network's length and never covering a nets entry).
   std::uint8_t prefix = 0;
   std::uint8_t scope = 0;
-  std::int32_t net_index = -1;  // which [geo.nets] entry matched, -1 when none
+  // Which [geo.nets] entry's place this is (the first entry naming it), -1 when none.
+  std::int32_t net_index = -1;
 };
 
 const char* sourceName(Location::Source source) noexcept;  // "nets", "database", "unknown"

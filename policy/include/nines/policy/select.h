@@ -68,6 +68,8 @@ struct Decision {
   std::array<Pick, kMaxAnswers> picks{};
   std::uint8_t count = 0;
   std::uint8_t scope = 0;  // ECS SCOPE PREFIX-LENGTH for the response (may exceed the source)
+  // decisionPrefix() of this client, worked out from the lookups select() made anyway.
+  std::uint8_t reuse_prefix = 0;
   bool fail_open = false;  // every region was down and fallback = "all" answered anyway
   bool nodata = false;     // nothing of this family to give (or fallback = "none")
   DecisionOutcome outcome = DecisionOutcome::Primary;

@@ -49,10 +49,11 @@ struct ServicePlan {
   std::string check;  // the zone's [checks] entry its endpoints are probed by; empty: none
   std::vector<RegionPlan> regions;   // one per pool, in pool order
   std::vector<std::uint16_t> order;  // `order`, as region slots
-  // [services.X.geo]: each rule is an ordered list of region slots.
+  // [services.X.geo]: each rule is an ordered list of region slots. Nets that name the same list
+  // share one entry of geo_net_lists, so the table merges them (prefix_table.h); the networks as
+  // written stay in geo_nets for explain.
   PrefixTable geo_nets;  // value: index into geo_net_lists
   std::vector<std::vector<std::uint16_t>> geo_net_lists;
-  std::vector<std::string> geo_net_texts;  // the CIDR as written, for explain
   std::vector<std::pair<std::string, std::vector<std::uint16_t>>> geo_country;
   std::vector<std::pair<std::string, std::vector<std::uint16_t>>> geo_continent;
 

@@ -38,4 +38,9 @@ struct Cidr {
   bool operator==(const Cidr& other) const noexcept = default;
 };
 
+// For finding a network written twice among hundreds of thousands (geo tables).
+struct CidrHash {
+  std::size_t operator()(const Cidr& cidr) const noexcept;
+};
+
 }  // namespace nines::zones
