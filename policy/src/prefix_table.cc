@@ -1,6 +1,7 @@
 #include "nines/policy/prefix_table.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace nines::policy {
@@ -34,8 +35,9 @@ inline std::size_t bitsOf(U128 key, unsigned from, unsigned count) noexcept {
 }
 
 constexpr unsigned kStepBits = 4;
-// A family with more answers than this gets a 16-bit first step (512 KiB), else an 8-bit one.
-constexpr std::size_t kWideRootAnswers = 4096;
+// A family cut into more runs of one value than this gets a 16-bit first step (512 KiB), else an
+// 8-bit one.
+constexpr std::size_t kWideRootRuns = 2048;
 
 }  // namespace
 
@@ -68,17 +70,16 @@ void PrefixTable::compileFamily(std::vector<Written>& entries, unsigned width, T
   trie = Trie{};
   if (entries.empty()) return;
   struct Net {
-    U128 first, last;
-    std::uint8_t length;
+    U128 first;
     std::int32_t value;
+    std::uint8_t length;
   };
   std::vector<Net> nets;
   nets.reserve(entries.size());
   for (const Written& entry : entries) {
-    const U128 first = numberOf(entry.cidr.network);
-    nets.push_back(
-        {first, first | ones(width - entry.cidr.prefix), entry.cidr.prefix, entry.value});
+    nets.push_back({numberOf(entry.cidr.network), entry.value, entry.cidr.prefix});
   }
+  entries = {};
   // Containing networks before the ones they contain; of one network written twice, the first.
   std::stable_sort(nets.begin(), nets.end(), [](const Net& a, const Net& b) {
     return a.first != b.first ? a.first < b.first : a.length < b.length;
@@ -89,17 +90,15 @@ void PrefixTable::compileFamily(std::vector<Written>& entries, unsigned width, T
                          }),
              nets.end());
 
+  // Each run lasts until the next one's first address (the last one: to the family's end).
   struct Run {
-    U128 first, last;
+    U128 first;
     std::int32_t value;
   };
   std::vector<Run> runs;
-  auto emit = [&runs](U128 first, U128 last, std::int32_t value) {
-    if (!runs.empty() && runs.back().value == value) {
-      runs.back().last = last;
-    } else {
-      runs.push_back({first, last, value});
-    }
+  runs.reserve(2 * nets.size() + 1);
+  auto emit = [&runs](U128 first, std::int32_t value) {
+    if (runs.empty() || runs.back().value != value) runs.push_back({first, value});
   };
   const U128 max = ones(width);
   struct Open {
@@ -111,60 +110,75 @@ void PrefixTable::compileFamily(std::vector<Written>& entries, unsigned width, T
   bool finished = false;  // the position passed the family's last address
   for (const Net& net : nets) {
     while (!open.empty() && open.back().last < net.first) {
-      if (position <= open.back().last) emit(position, open.back().last, open.back().value);
+      if (position <= open.back().last) emit(position, open.back().value);
       position = std::max(position, open.back().last + 1);
       open.pop_back();
     }
     if (position < net.first) {
-      emit(position, net.first - 1, open.empty() ? -1 : open.back().value);
+      emit(position, open.empty() ? -1 : open.back().value);
       position = net.first;
     }
-    open.push_back({net.last, net.value});
+    open.push_back({net.first | ones(width - net.length), net.value});
   }
   for (; !open.empty(); open.pop_back()) {
     if (finished || position > open.back().last) continue;
-    emit(position, open.back().last, open.back().value);
+    emit(position, open.back().value);
     if (open.back().last == max) {
       finished = true;
     } else {
       position = open.back().last + 1;
     }
   }
-  if (!finished) emit(position, max, -1);
+  if (!finished) emit(position, -1);
+  nets = {};
 
-  struct Answer {
-    U128 first;
-    std::uint8_t length;
-    std::int32_t value;
-  };
-  std::vector<Answer> answers;
-  for (const Run& run : runs) {
-    for (U128 first = run.first;;) {
-      unsigned size_bits = std::min(trailingZeros(first), width);
-      while (size_bits > 0 && run.last - first < ones(size_bits)) --size_bits;
-      answers.push_back({first, static_cast<std::uint8_t>(width - size_bits), run.value});
-      const U128 last = first + ones(size_bits);
-      if (last >= run.last) break;
-      first = last + 1;
+  // Every run as its largest aligned networks, in address order.
+  auto forEachNetwork = [&runs, width, max](auto&& visit) {
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+      const U128 run_last = r + 1 < runs.size() ? runs[r + 1].first - 1 : max;
+      for (U128 first = runs[r].first;;) {
+        unsigned size_bits = std::min(trailingZeros(first), width);
+        while (size_bits > 0 && run_last - first < ones(size_bits)) --size_bits;
+        visit(first, static_cast<std::uint8_t>(width - size_bits), runs[r].value);
+        const U128 last = first + ones(size_bits);
+        if (last >= run_last) break;
+        first = last + 1;
+      }
     }
+  };
+  trie.root_bits = runs.size() > kWideRootRuns ? 16 : 8;
+  // First count the steps below the root that will be needed, so that the slots are allocated
+  // once: a million networks need about a hundred megabytes of them, not three times that while
+  // a growing vector copies itself.
+  std::size_t steps = 0;
+  {
+    std::array<U128, 129> last_step_of{};  // by depth in bits: the step made there last
+    std::array<bool, 129> made{};
+    forEachNetwork([&](U128 first, std::uint8_t length, std::int32_t) {
+      for (unsigned depth = trie.root_bits; depth < length; depth += kStepBits) {
+        const U128 step = first >> (width - depth);  // the network's first `depth` bits
+        if (made[depth] && last_step_of[depth] == step) continue;
+        made[depth] = true;
+        last_step_of[depth] = step;
+        ++steps;
+      }
+    });
   }
-  runs = {};
-
-  trie.root_bits = answers.size() > kWideRootAnswers ? 16 : 8;
+  trie.slots.reserve((std::size_t{1} << trie.root_bits) + (steps << kStepBits));
   trie.slots.assign(std::size_t{1} << trie.root_bits, Slot{});
-  for (const Answer& answer : answers) {
-    const U128 key = answer.first << (128 - width);
+  forEachNetwork([&trie, width](U128 first, std::uint8_t length, std::int32_t value) {
+    const U128 key = first << (128 - width);
     std::size_t base = 0;
     for (unsigned from = 0, step = trie.root_bits;; from += step, step = kStepBits) {
       const std::size_t index = base + bitsOf(key, from, step);
-      if (answer.length <= from + step) {
-        const std::size_t count = std::size_t{1} << (from + step - answer.length);
+      if (length <= from + step) {
+        const std::size_t count = std::size_t{1} << (from + step - length);
         std::fill_n(trie.slots.begin() + static_cast<std::ptrdiff_t>(index), count,
-                    Slot{answer.value, answer.length, true});
-        break;
+                    Slot{value, length, true});
+        return;
       }
-      // The answers are disjoint and in address order: a slot that must lead further was never
-      // filled by an earlier answer.
+      // The networks placed are disjoint and in address order: a slot that must lead further was
+      // never filled by an earlier one.
       if (trie.slots[index].answer) {
         const auto next = static_cast<std::int32_t>(trie.slots.size());
         trie.slots.resize(trie.slots.size() + (std::size_t{1} << kStepBits));
@@ -172,8 +186,7 @@ void PrefixTable::compileFamily(std::vector<Written>& entries, unsigned width, T
       }
       base = static_cast<std::size_t>(trie.slots[index].value_or_next);
     }
-  }
-  trie.slots.shrink_to_fit();
+  });
 }
 
 PrefixMatch PrefixTable::walk(const Trie& trie, Key key) noexcept {

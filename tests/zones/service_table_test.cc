@@ -259,7 +259,7 @@ const std::vector<BrokenCase> kCases = {
     {"unknown geo key",
      geo({"contnent = { EU = [\"us-east\"] }"}),
      {"zone.toml:19:1: unknown key \"contnent\" in [services.www.geo] (expected continent, "
-      "country, nets)"}},
+      "country, nets, nets_file)"}},
     {"geo rules not a table",
      geo({"continent = [\"EU\"]"}),
      {"zone.toml:19:13: services.www.geo.continent must be a table, not an array"}},

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "nets_file.h"
 #include "nines/zones/ip.h"
 #include "traffic_tables.h"
 
@@ -26,7 +27,7 @@ constexpr std::array<PolicyKind, 4> kPolicyKinds = {PolicyKind::Geo, PolicyKind:
 constexpr std::array<std::string_view, 2> kFallbacks = {"all", "none"};
 constexpr std::array<std::string_view, 5> kPoolKeys = {"weight", "capacity", "min_up", "drain",
                                                        "endpoints"};
-constexpr std::array<std::string_view, 3> kGeoKeys = {"continent", "country", "nets"};
+constexpr std::array<std::string_view, 4> kGeoKeys = {"continent", "country", "nets", "nets_file"};
 constexpr std::array<std::string_view, 7> kContinents = {"AF", "AN", "AS", "EU", "NA", "OC", "SA"};
 // An answer of 16 addresses is about 16 * 28 octets of AAAA: still well inside a 1232-octet UDP
 // response (the DNS flag day 2020 size), and more addresses than any client uses.
@@ -401,20 +402,92 @@ class ServiceReader {
       return std::string();
     });
     // Where each network was first written: geo tables run to hundreds of thousands of networks.
-    std::unordered_map<Cidr, base::SourceLocation, CidrHash> net_where;
+    NetPositions net_where;
     rules("nets", [&](const toml::key& key, Regions regions, const std::string& what) {
       std::string problem;
       auto cidr = Cidr::parse(key.str(), &problem);
       if (!cidr) return what + " " + quoted(key.str()) + ": " + problem;
-      auto [first, added] = net_where.try_emplace(*cidr, fields_.at(key.source()));
+      const auto& begin = key.source().begin;
+      auto [first, added] =
+          net_where.try_emplace(*cidr, NetPosition{begin.line, begin.column, false});
       if (!added) {
         return what + " " + quoted(key.str()) + " is the same network as " + cidr->toString() +
-               " (at " + position(first->second) + ")";
+               " (at " + std::to_string(first->second.line) + ":" +
+               std::to_string(first->second.column) + ")";
       }
       service.geo.nets.emplace_back(*cidr, std::move(regions));
       return std::string();
     });
+    if (const toml::node* file = reader.get("nets_file")) {
+      if (auto name = fields_.string(*file, reader.pathOf("nets_file"))) {
+        readNetsFile(reader, *file, *name, service, pools, net_where);
+      } else {
+        reader.fail();
+      }
+    }
     if (!reader.ok()) service_reader.fail();
+  }
+
+  // Where a service geo net was first written: geo tables run to a million networks, so a line
+  // and column and which of the two files, not a SourceLocation with its path.
+  struct NetPosition {
+    std::uint32_t line, column;
+    bool in_nets_file;
+  };
+  using NetPositions = std::unordered_map<Cidr, NetPosition, CidrHash>;
+
+  // `nets_file` (nets_file.h): the same rules as the nets table, each problem at the nets file's
+  // line and column; a network in both is reported as written twice.
+  void readNetsFile(TableReader& reader, const toml::node& node, const std::string& name,
+                    Service& service, const std::vector<std::string>& pools,
+                    NetPositions& net_where) {
+    const std::string file = netsFilePath(fields_.path(), name);
+    std::string text, problem;
+    if (!readNetsFileText(file, text, problem)) {
+      reader.error(node, reader.pathOf("nets_file") + " " + quoted(name) + ": " + problem);
+      return;
+    }
+    service.geo.nets_file = file;
+    base::Diagnostics errors;
+    std::vector<std::string> regions;
+    parseNetsFile(file, text, errors, [&](const NetsFileLine& line) {
+      auto at = [&](std::size_t field) {
+        return base::SourceLocation{file, line.line, line.columns[field]};
+      };
+      regions.clear();
+      bool ok = true;
+      for (std::size_t i = 0; i < line.regions.size(); ++i) {
+        const std::string_view region = line.regions[i];
+        if (std::find(pools.begin(), pools.end(), region) == pools.end()) {
+          errors.push_back({at(i + 1), line.cidr.toString() + " names " + quoted(region) +
+                                           ", which is not a pool of service " +
+                                           quoted(service.name) + " (pools: " + listOf(pools) +
+                                           ")"});
+          ok = false;
+        } else if (std::find(regions.begin(), regions.end(), region) != regions.end()) {
+          errors.push_back(
+              {at(i + 1), line.cidr.toString() + " names " + quoted(region) + " twice"});
+          ok = false;
+        } else {
+          regions.emplace_back(region);
+        }
+      }
+      if (!ok) return;
+      auto [first, added] =
+          net_where.try_emplace(line.cidr, NetPosition{line.line, line.columns[0], true});
+      if (!added) {
+        const NetPosition& was = first->second;
+        errors.push_back({at(0), line.cidr.toString() + " is written twice (first at " +
+                                     (was.in_nets_file ? file : fields_.path()) + ":" +
+                                     std::to_string(was.line) + ":" + std::to_string(was.column) +
+                                     ")"});
+        return;
+      }
+      service.geo.nets.emplace_back(line.cidr, regions);
+    });
+    if (errors.empty()) return;
+    for (base::Diagnostic& error : errors) fields_.error(error.where, std::move(error.message));
+    reader.fail();
   }
 
   const ServiceContext& context_;

@@ -41,6 +41,11 @@ class TomlFields {
   base::SourceLocation at(const toml::source_region& region) const {
     return {path_, region.begin.line, region.begin.column};
   }
+  const std::string& path() const { return path_; }  // the TOML file being read
+  // A problem in another file the TOML file names (a nets file).
+  void error(base::SourceLocation where, std::string message) {
+    errors_.push_back({std::move(where), std::move(message)});
+  }
   void error(const toml::source_region& region, std::string message) {
     errors_.push_back({at(region), std::move(message)});
   }

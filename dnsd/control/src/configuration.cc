@@ -77,8 +77,25 @@ std::string configDigest(const Config& config, const std::vector<zones::Zone>& l
   for (const auto& zone : loaded) {
     if (zone.text) texts.emplace(zone.file, zone.text.get());
   }
+  // Nets files (zones/README.md) count as part of their zone: named by their path from the zone
+  // file's directory, so two nameservers with the same files agree wherever they keep them.
+  std::vector<NamedFile> files = configFiles(config);
+  for (const auto& zone : loaded) {
+    for (const auto& service : zone.services) {
+      const std::string& nets = service.geo.nets_file;
+      if (nets.empty() || std::any_of(files.begin(), files.end(),
+                                      [&](const NamedFile& f) { return f.path == nets; })) {
+        continue;
+      }
+      const fs::path relative =
+          fs::path(nets).lexically_relative(fs::path(zone.file).parent_path());
+      files.push_back({"zones/" + relative.string(), nets});
+    }
+  }
+  std::sort(files.begin(), files.end(),
+            [](const NamedFile& a, const NamedFile& b) { return a.name < b.name; });
   std::string read;
-  for (const auto& file : configFiles(config)) {
+  for (const auto& file : files) {
     const std::string* content = &read;
     if (auto it = texts.find(file.path); it != texts.end()) {
       content = it->second;

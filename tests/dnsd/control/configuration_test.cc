@@ -40,6 +40,28 @@ TEST(ConfigDigest, SameFilesAnywhereSameDigestAndEveryFileCounts) {
   EXPECT_NE(loadIn(two, kToml, kZone).digest, a.digest);
 }
 
+TEST(ConfigDigest, NetsFilesCountWithTheirZone) {
+  const std::string zone = kZone + R"([regions.us]
+[regions.eu]
+[services.geo]
+policy = "geo"
+[services.geo.pools.us]
+endpoints = ["192.0.2.1"]
+[services.geo.pools.eu]
+endpoints = ["198.51.100.1"]
+[services.geo.geo]
+nets_file = "nets/geo.nets"
+)";
+  TempDir one, two;
+  one.write("zones/nets/geo.nets", "192.0.2.0/24 us eu\n");
+  two.write("zones/nets/geo.nets", "192.0.2.0/24 us eu\n");
+  Configuration a = loadIn(one, kToml, zone);
+  ASSERT_TRUE(a.zones.errors.empty()) << a.zones.errors.front().toString();
+  EXPECT_EQ(loadIn(two, kToml, zone).digest, a.digest) << "the same files elsewhere";
+  two.write("zones/nets/geo.nets", "192.0.2.0/24 eu us\n");
+  EXPECT_NE(loadIn(two, kToml, zone).digest, a.digest) << "a changed nets file";
+}
+
 TEST(ConfigDigest, FilesTheLoaderSkipsAreNotPartOfIt) {
   TempDir one, two;
   Configuration a = loadIn(one, kToml, kZone);

@@ -97,7 +97,9 @@ struct Pool {
 struct GeoRules {
   std::map<std::string, std::vector<std::string>> continent;  // "EU" -> regions
   std::map<std::string, std::vector<std::string>> country;    // "IN" -> regions
+  // `nets` then the lines of `nets_file`, in file order.
   std::vector<std::pair<Cidr, std::vector<std::string>>> nets;
+  std::string nets_file;  // the nets file read (nets_file.h), as a path; empty: none
 };
 
 struct Service {
