@@ -47,7 +47,9 @@ PrefixTable::PrefixTable(PrefixTable&&) noexcept = default;
 PrefixTable& PrefixTable::operator=(PrefixTable&&) noexcept = default;
 
 void PrefixTable::insert(const zones::Cidr& cidr, std::int32_t value) {
-  if (value < 0 || (cidr.network.family != 4 && cidr.network.family != 6)) return;
+  if (value < 0 || value > kMaxValue || (cidr.network.family != 4 && cidr.network.family != 6)) {
+    return;
+  }
   zones::Cidr clean = cidr;
   clean.prefix = std::min(cidr.prefix, cidr.network.bitLength());
   clean.network = cidr.network.masked(clean.prefix);
@@ -165,7 +167,7 @@ void PrefixTable::compileFamily(std::vector<Written>& entries, unsigned width, T
     });
   }
   trie.slots.reserve((std::size_t{1} << trie.root_bits) + (steps << kStepBits));
-  trie.slots.assign(std::size_t{1} << trie.root_bits, Slot{});
+  trie.slots.assign(std::size_t{1} << trie.root_bits, Slot{0});
   forEachNetwork([&trie, width](U128 first, std::uint8_t length, std::int32_t value) {
     const U128 key = first << (128 - width);
     std::size_t base = 0;
@@ -174,17 +176,17 @@ void PrefixTable::compileFamily(std::vector<Written>& entries, unsigned width, T
       if (length <= from + step) {
         const std::size_t count = std::size_t{1} << (from + step - length);
         std::fill_n(trie.slots.begin() + static_cast<std::ptrdiff_t>(index), count,
-                    Slot{value, length, true});
+                    static_cast<Slot>(value + 1) << 8 | length);
         return;
       }
       // The networks placed are disjoint and in address order: a slot that must lead further was
       // never filled by an earlier one.
-      if (trie.slots[index].answer) {
-        const auto next = static_cast<std::int32_t>(trie.slots.size());
+      if ((trie.slots[index] & kNextStep) == 0) {
+        const auto next = static_cast<Slot>(trie.slots.size());
         trie.slots.resize(trie.slots.size() + (std::size_t{1} << kStepBits));
-        trie.slots[index] = Slot{next, 0, false};
+        trie.slots[index] = kNextStep | next;
       }
-      base = static_cast<std::size_t>(trie.slots[index].value_or_next);
+      base = trie.slots[index] & ~kNextStep;
     }
   });
 }
@@ -195,14 +197,14 @@ PrefixMatch PrefixTable::walk(const Trie& trie, Key key) noexcept {
   const Slot* slots = trie.slots.data();
   std::size_t base = 0;
   for (unsigned from = 0, step = trie.root_bits;; from += step, step = kStepBits) {
-    const Slot& slot = slots[base + bitsOf(key, from, step)];
-    if (slot.answer) {
-      result.value = slot.value_or_next;
-      result.scope = slot.scope;
-      result.prefix = slot.value_or_next >= 0 ? slot.scope : 0;
+    const Slot slot = slots[base + bitsOf(key, from, step)];
+    if ((slot & kNextStep) == 0) {
+      result.value = static_cast<std::int32_t>(slot >> 8) - 1;
+      result.scope = static_cast<std::uint8_t>(slot);
+      result.prefix = result.value >= 0 ? result.scope : 0;
       return result;
     }
-    base = static_cast<std::size_t>(slot.value_or_next);
+    base = slot & ~kNextStep;
   }
 }
 

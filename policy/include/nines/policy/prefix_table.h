@@ -38,8 +38,13 @@ class PrefixTable {
   PrefixTable(PrefixTable&&) noexcept;
   PrefixTable& operator=(PrefixTable&&) noexcept;
 
-  // Adds `cidr` with `value` (>= 0), in effect at the next compile(). A prefix inserted twice keeps
-  // the first value.
+  // The largest value a table holds (values are packed with the scope into 4-byte slots); a value
+  // above it is not inserted. Loaders number values from 0 by network, so this bounds a table
+  // at about 8 million networks (zones::kMaxServiceGeoNets).
+  static constexpr std::int32_t kMaxValue = (1 << 23) - 2;
+
+  // Adds `cidr` with `value` (0..kMaxValue), in effect at the next compile(). A prefix inserted
+  // twice keeps the first value.
   void insert(const zones::Cidr& cidr, std::int32_t value);
   // Builds the lookup table from everything inserted; match() sees nothing before it.
   void compile();
@@ -54,7 +59,7 @@ class PrefixTable {
   std::int32_t writtenMatch(const zones::IpAddress& address) const noexcept;
   const zones::Cidr& written(std::size_t index) const noexcept { return written_[index].cidr; }
 
-  // Slots in use, both families (memory: 8 bytes each).
+  // Slots in use, both families (memory: 4 bytes each).
   std::size_t slots() const noexcept { return v4_.slots.size() + v6_.slots.size(); }
 
  private:
@@ -62,12 +67,10 @@ class PrefixTable {
     zones::Cidr cidr;
     std::int32_t value;
   };
-  // One slot of the trie: an answer (value, scope) or where the next step's slots begin.
-  struct Slot {
-    std::int32_t value_or_next = -1;
-    std::uint8_t scope = 0;
-    bool answer = true;
-  };
+  // One slot of the trie: an answer, (value + 1) << 8 | scope, or kNextStep | where the next
+  // step's slots begin. 0 is no match with scope 0.
+  using Slot = std::uint32_t;
+  static constexpr Slot kNextStep = 0x80000000u;
   struct Trie {
     std::vector<Slot> slots;  // step 0 first: root_bits wide
     unsigned root_bits = 8;
