@@ -219,6 +219,7 @@ bool Server::open(std::string* error) {
   }
   for (const auto& warning : first.warnings) base::logWarning(warning);
   locator_ = first.locator;
+  geo_watch_.loaded(first.geo_stamps);
   rate_limit_ = std::make_shared<const RateLimitSettings>(config_.rate_limit);
   base::logInfo(describeRateLimit(config_.rate_limit));
   const std::size_t count = serveZones(first.zones, true, config_.health.allow_nets);
@@ -314,6 +315,7 @@ ReloadRecord Server::reload() {
   if (!(applied.rate_limit == config_.rate_limit)) {
     base::logInfo(describeRateLimit(applied.rate_limit));
   }
+  geo_watch_.loaded(next.geo_stamps);
   {
     std::lock_guard lock(locator_mutex_);
     locator_ = next.locator;
@@ -340,6 +342,13 @@ ReloadRecord Server::reload() {
                    " zone file error(s), their zones keep their previous version");
   }
   return reloadRecord();
+}
+
+void Server::reloadIfGeoDatabaseChanged() {
+  const std::string path = geo_watch_.changed();
+  if (path.empty()) return;
+  base::logInfo("GeoIP database " + path + " changed: reloading");
+  reload();
 }
 
 int Server::drain(const HealthSelector& selector, bool drained, std::string& body) {
