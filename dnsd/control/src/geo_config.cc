@@ -80,10 +80,11 @@ policy::GeoDatabaseOptions GeoConfig::databaseOptions() const {
 void loadGeoDatabases(const toml::table& geo, const std::string& file,
                       const std::filesystem::path& base, GeoConfig& config,
                       base::Diagnostics& errors) {
-  auto named = [&](const std::string& path, const toml::source_region& where) {
+  auto named = [&](const std::string& path, const std::string& written,
+                   const toml::source_region& where) {
     for (const std::string& seen : config.databaseFiles()) {
       if (seen == path) {
-        errors.push_back(at(file, where, "GeoIP database \"" + path + "\" is named twice"));
+        errors.push_back(at(file, where, "GeoIP database \"" + written + "\" is named twice"));
         return false;
       }
     }
@@ -112,7 +113,7 @@ void loadGeoDatabases(const toml::table& geo, const std::string& file,
           continue;
         }
         const std::string path = resolved(text->get(), base);
-        if (!named(path, element.source())) continue;
+        if (!named(path, text->get(), element.source())) continue;
         config.databases.push_back(path);
         const auto& begin = element.source().begin;
         config.databases_at.push_back({file, begin.line, begin.column});
