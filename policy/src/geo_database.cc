@@ -272,21 +272,31 @@ GeoRecord GeoDatabase::locate(const zones::IpAddress& address) const noexcept {
   if (!cache_ || (address.family != 4 && address.family != 6)) return locateUncached(address);
   // Slotted by the client's /24 or /48: every address of a database network that wide or wider
   // in a /24 finds the same entry; a longer network (a /28) is kept while its /24 asks for it.
-  Slot& slot = cache_[base::subnetSlot(address.bytes.data(), address.family == 4 ? 3 : 6,
-                                       address.family, cache_bits_)];
-  CachedNetwork cached;
-  if (readSlot(slot, cached) && cached.family == address.family &&
-      std::memcmp(address.masked(cached.record.prefix).bytes.data(), cached.bytes, 16) == 0) {
-    counterShard().hits.fetch_add(1, std::memory_order_relaxed);
-    return cached.record;
+  // Two ways: a /24 may be in either slot of its pair (adjacent cache lines), so two busy /24s
+  // that hash alike do not evict each other at every turn.
+  const std::size_t pair = base::subnetSlot(address.bytes.data(), address.family == 4 ? 3 : 6,
+                                            address.family, cache_bits_) &
+                           ~std::size_t{1};
+  bool empty[2] = {false, false};
+  for (std::size_t way = 0; way < 2; ++way) {
+    CachedNetwork cached;
+    if (!readSlot(cache_[pair + way], cached)) continue;  // being written: not this one
+    if (cached.family == address.family &&
+        std::memcmp(address.masked(cached.record.prefix).bytes.data(), cached.bytes, 16) == 0) {
+      counterShard().hits.fetch_add(1, std::memory_order_relaxed);
+      return cached.record;
+    }
+    empty[way] = cached.family == 0;
   }
-  counterShard().misses.fetch_add(1, std::memory_order_relaxed);
+  const std::uint64_t misses = counterShard().misses.fetch_add(1, std::memory_order_relaxed);
   const GeoRecord record = locateUncached(address);
   CachedNetwork fresh{};
   std::memcpy(fresh.bytes, address.masked(record.prefix).bytes.data(), 16);
   fresh.family = address.family;
   fresh.record = record;
-  writeSlot(slot, fresh);
+  // An empty way, else either (by this thread's miss count: as good as random, and free).
+  const std::size_t victim = empty[0] ? 0 : empty[1] ? 1 : (misses & 1);
+  writeSlot(cache_[pair + victim], fresh);
   return record;
 }
 
