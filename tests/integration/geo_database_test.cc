@@ -110,7 +110,8 @@ TEST_P(GeoDatabases, AChangedDatabaseIsTakenAndABrokenOneKeepsTheOld) {
   EXPECT_EQ(region("2001:db8:aa::/48"), "eu-west");  // the IPv6 file unchanged
 
   const int failures_before = failures();
-  server_->dir().write("geo-v4.mmdb", "not a MaxMind database");  // in place, as `cp` does
+  server_->dir().write("geo-v4.mmdb.new", "not a MaxMind database");
+  std::filesystem::rename(server_->dir().path() + "/geo-v4.mmdb.new", path("geo-v4.mmdb"));
   apply();
   ASSERT_TRUE(waitUntil([&] { return failures() > failures_before; }, std::chrono::seconds(30)))
       << server_->process().log();
