@@ -293,6 +293,8 @@ ReloadRecord Server::reload() {
   Configuration next = loadConfiguration(config_.server.file);
   for (const auto& warning : next.warnings) base::logWarning(warning);
   if (!next.errors.empty()) {
+    // The database files tried are not tried again until they change again.
+    if (!next.geo_stamps.empty()) geo_watch_.loaded(next.geo_stamps);
     for (const auto& error : next.errors) base::logError(error.toString());
     recordAttempt(next, {}, false, false);
     base::logError("reload failed: " + std::to_string(next.errors.size()) +

@@ -34,7 +34,7 @@ std::vector<FileStamp> stampsOf(const std::vector<std::string>& paths);
 
 class GeoDatabaseWatch {
  public:
-  // The files the serving databases were loaded from, stamped before they were opened; empty:
+  // The files the last load (or failed reload) opened, stamped before they were opened; empty:
   // nothing to watch.
   void loaded(std::vector<FileStamp> stamps);
   // Stats the files: the path of one that changed and has settled, or "" when none has (or none
