@@ -8,7 +8,7 @@ packages=(
   libldns-dev ldnsutils libtomlplusplus-dev libcurl4-openssl-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libmaxminddb-dev libcli11-dev nlohmann-json3-dev libssl-dev
   libcpp-httplib-dev libsimdjson-dev
-  dnsutils dnsperf curl jq libmaxmind-db-writer-perl mmdb-bin
+  dnsutils dnsperf curl jq libmaxmind-db-writer-perl mmdb-bin iso-codes
   prometheus chromium dnstap-ldns libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
 )
 

@@ -1,6 +1,6 @@
 // The query path allocates nothing: select() without a trace, ClientLocator::locate() (nets and
-// a real MaxMind DB) and PrefixTable::match(). Counted by interposing malloc and friends (glibc
-// exports the real ones as __libc_*; tests/support/allocation_counter.h).
+// real MaxMind DBs, through the lookup cache) and PrefixTable::match(). Counted by interposing
+// malloc and friends (glibc exports the real ones as __libc_*; tests/support/allocation_counter.h).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -91,6 +91,39 @@ TEST_F(NoAllocation, Locate) {
     const zones::IpAddress address = testing::ip(text);
     Location location;
     EXPECT_EQ(allocationsIn([&] { location = locator->locate(address); }), 0) << text;
+  }
+  locator.reset();
+  std::filesystem::remove_all(dir);
+}
+
+// Two files (IPv4 and IPv6), operator-named fields with a dotted path, continents from country
+// codes, and the lookup cache: each address twice, a miss then a hit.
+TEST_F(NoAllocation, LocateAcrossFilesThroughTheCache) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("nines-policy-alloc-flat-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string v4 = (dir / "v4.mmdb").string(), v6 = (dir / "v6.mmdb").string();
+  testing::writeFlatDatabases(v4, v6);
+  GeoDatabaseOptions options;
+  options.files = {v6, v4};
+  options.fields.country = "country_code";
+  options.fields.latitude = "latitude";
+  options.fields.longitude = "longitude";
+  options.fields.asn = "as.number";
+  std::string error;
+  auto locator = ClientLocator::create({}, options, &error);
+  ASSERT_NE(locator, nullptr) << error;
+  for (const char* text :
+       {"10.3.6.20", "10.3.9.1", "10.100.0.1", "2001:db8:3:300::5", "2001:db8:ff::1"}) {
+    const zones::IpAddress address = testing::ip(text);
+    Location first, second;
+    EXPECT_EQ(allocationsIn([&] {
+                first = locator->locate(address);
+                second = locator->locate(address);
+              }),
+              0)
+        << text;
+    EXPECT_EQ(first.scope, second.scope) << text;
   }
   locator.reset();
   std::filesystem::remove_all(dir);

@@ -145,6 +145,13 @@ inline void writeTestDatabase(const std::string& out) {
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
 }
 
+// make_flat_mmdb.pl's IPv4 and IPv6 files (ip-location-db's flat layout).
+inline void writeFlatDatabases(const std::string& v4, const std::string& v6) {
+  const std::string command = "perl '" + std::string(NINES_SOURCE_DIR) +
+                              "/tests/policy/make_flat_mmdb.pl' '" + v4 + "' '" + v6 + "'";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+}
+
 struct Answer {
   std::vector<std::string> regions;   // regions of the picks, in order, consecutive repeats once
   std::set<std::string> addresses;    // the picked addresses

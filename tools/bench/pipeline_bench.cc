@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     geo = config.config.geo;
   }
   std::string error;
-  state.locator = policy::ClientLocator::create(geo.nets, geo.database, &error);
+  state.locator = policy::ClientLocator::create(geo.nets, geo.databaseOptions(), &error);
   if (!state.locator) {
     std::fprintf(stderr, "geo database: %s\n", error.c_str());
     return 1;

@@ -171,7 +171,7 @@ std::shared_ptr<const dnsd::ServingState> servingStateOf(const std::string& conf
   state->zones = dnsd::ZoneTable::build(std::move(loaded.zones));
   const dnsd::GeoConfig& geo = loaded_config.config.geo;
   std::string geo_error;
-  state->locator = policy::ClientLocator::create(geo.nets, geo.database, &geo_error);
+  state->locator = policy::ClientLocator::create(geo.nets, geo.databaseOptions(), &geo_error);
   if (!state->locator) {
     *error = "[geo] database: " + geo_error;
     return nullptr;

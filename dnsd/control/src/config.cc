@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "geo_config.h"
 #include "nines/probers/report.h"
 #include "query_log_config.h"
 #include "rate_limit_config.h"
@@ -128,17 +129,9 @@ std::optional<zones::GeoPoint> geoPoint(const toml::node& node, const std::strin
 
 void loadGeo(const toml::table& geo, const std::string& file, const std::filesystem::path& base,
              GeoConfig& config, base::Diagnostics& errors) {
-  rejectUnknownKeys(geo, {"database", "nets"}, "[geo]", file, errors);
-  if (const auto& database = geo["database"]) {
-    if (!database.is_string()) {
-      errors.push_back(at(file, database.node()->source(), "database must be a path string"));
-    } else if (!database.as_string()->get().empty()) {
-      std::filesystem::path p = database.as_string()->get();
-      config.database = (p.is_absolute() ? p : base / p).lexically_normal().string();
-      const auto& begin = database.node()->source().begin;
-      config.database_at = {file, begin.line, begin.column};
-    }
-  }
+  rejectUnknownKeys(geo, {"database", "databases", "fields", "cache_entries", "watch", "nets"},
+                    "[geo]", file, errors);
+  loadGeoDatabases(geo, file, base, config, errors);
   const auto& nets_node = geo["nets"];
   if (!nets_node) return;
   const auto* nets = nets_node.as_table();

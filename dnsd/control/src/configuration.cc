@@ -35,12 +35,12 @@ std::vector<NamedFile> configFiles(const Config& config) {
   } else if (!config.server.zones.empty()) {
     files.push_back({"zones/" + zones.filename().string(), zones.string()});
   }
-  if (!config.geo.database.empty()) {
-    files.push_back(
-        {"geo/" + fs::path(config.geo.database).filename().string(), config.geo.database});
+  for (const std::string& database : config.geo.databaseFiles()) {
+    files.push_back({"geo/" + fs::path(database).filename().string(), database});
   }
-  std::sort(files.begin(), files.end(),
-            [](const NamedFile& a, const NamedFile& b) { return a.name < b.name; });
+  // Stable: two databases of one name in different directories keep dnsd.toml's order.
+  std::stable_sort(files.begin(), files.end(),
+                   [](const NamedFile& a, const NamedFile& b) { return a.name < b.name; });
   return files;
 }
 
@@ -94,19 +94,35 @@ std::string configDigest(const Config& config, const std::vector<zones::Zone>& l
   }
   std::sort(files.begin(), files.end(),
             [](const NamedFile& a, const NamedFile& b) { return a.name < b.name; });
-  std::string read;
   for (const auto& file : files) {
-    const std::string* content = &read;
+    // "NAME\0LENGTH\n" then the bytes: no two different sets of files frame to the same stream.
+    auto frame = [&](std::size_t size) {
+      const std::string text = file.name + '\0' + std::to_string(size) + '\n';
+      EVP_DigestUpdate(context.get(), text.data(), text.size());
+    };
     if (auto it = texts.find(file.path); it != texts.end()) {
-      content = it->second;
-    } else if (!readFile(file.path, read)) {
+      frame(it->second->size());
+      EVP_DigestUpdate(context.get(), it->second->data(), it->second->size());
+      continue;
+    }
+    // Streamed: a GeoIP database is tens of megabytes, not to be held in memory twice over.
+    std::ifstream in(file.path, std::ios::binary | std::ios::ate);
+    const std::streamoff size = in ? static_cast<std::streamoff>(in.tellg()) : -1;
+    in.seekg(0);
+    std::vector<char> chunk(1 << 20);
+    std::streamoff total = 0;
+    if (size >= 0) {
+      frame(static_cast<std::size_t>(size));
+      while (in && total < size) {
+        in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        EVP_DigestUpdate(context.get(), chunk.data(), static_cast<std::size_t>(in.gcount()));
+        total += in.gcount();
+      }
+    }
+    if (size < 0 || total != size || in.bad()) {
       if (error) *error = file.path + ": cannot be read for the config digest";
       return "";
     }
-    // "NAME\0LENGTH\n" then the bytes: no two different sets of files frame to the same stream.
-    const std::string frame = file.name + '\0' + std::to_string(content->size()) + '\n';
-    EVP_DigestUpdate(context.get(), frame.data(), frame.size());
-    EVP_DigestUpdate(context.get(), content->data(), content->size());
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned size = 0;
@@ -119,11 +135,18 @@ Configuration completeConfiguration(Config config) {
   out.config = std::move(config);
   const Config& c = out.config;
   std::string geo_error;
-  out.locator = policy::ClientLocator::create(c.geo.nets, c.geo.database, &geo_error);
+  std::size_t failed_database = 0;
+  // Stamped before they are opened: a file replaced while it is being opened is seen changed.
+  if (c.geo.watch) out.geo_stamps = stampsOf(c.geo.databaseFiles());
+  out.locator = policy::ClientLocator::create(c.geo.nets, c.geo.databaseOptions(), &geo_error,
+                                              &failed_database);
   if (!out.locator) {
-    out.errors.push_back(
-        {c.geo.database_at.file.empty() ? base::SourceLocation{c.server.file} : c.geo.database_at,
-         "[geo] database " + c.geo.database + ": " + geo_error});
+    const base::SourceLocation where = c.geo.databaseAt(failed_database);
+    const std::vector<std::string> files = c.geo.databaseFiles();
+    out.errors.push_back({where.file.empty() ? base::SourceLocation{c.server.file} : where,
+                          "[geo] database " +
+                              (failed_database < files.size() ? files[failed_database] : "") +
+                              ": " + geo_error});
   }
   // A zones path that is not there is a configuration error, not a zone error: served as a zone
   // error, it would take every zone out (none of their files failed, they are just not found).

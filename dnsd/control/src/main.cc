@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
       break;
     }
     server.reapRetired();
+    server.reloadIfGeoDatabaseChanged();
   }
   server.stop();
   base::logInfo("stopped");

@@ -14,6 +14,7 @@
 #include "nines/base/build_info.h"
 #include "nines/dnsd/health/embedded_prober.h"
 #include "nines/policy/capacity.h"
+#include "nines/policy/geo_database.h"
 #include "nines/policy/select.h"
 
 namespace nines::dnsd {
@@ -367,6 +368,27 @@ void addCapacity(Families& out, const MetricsSources& sources) {
   }
 }
 
+// The GeoIP lookup cache (policy/geo_database.h): its counts are process-wide, so they survive the
+// reloads that replace the cache itself.
+void addGeoCache(Families& out, const MetricsSources& sources) {
+  const policy::GeoCacheCounts counts = policy::geoCacheCounts();
+  MetricFamily& lookups = out.family(
+      "nines_geo_cache_lookups_total",
+      "GeoIP database lookups of clients that [geo.nets] did not place: hit (answered from the "
+      "cache of database networks) or miss (the databases' trees walked). A falling hit rate "
+      "under many client networks asks for a larger [geo] cache_entries.",
+      MetricType::Counter);
+  addSample(lookups, {{"result", "hit"}}, static_cast<double>(counts.hits));
+  addSample(lookups, {{"result", "miss"}}, static_cast<double>(counts.misses));
+  const policy::GeoDatabase* database =
+      sources.state && sources.state->locator ? sources.state->locator->database() : nullptr;
+  addSample(out.family("nines_geo_cache_entries",
+                       "Database networks the GeoIP lookup cache can hold; 0 without a database "
+                       "or with the cache off.",
+                       MetricType::Gauge),
+            {}, database ? static_cast<double>(database->cacheEntries()) : 0.0);
+}
+
 std::string renderMetrics(const MetricsSources& sources) {
   Families families;
   addInfo(families, sources);
@@ -379,6 +401,7 @@ std::string renderMetrics(const MetricsSources& sources) {
   addTcpLimits(families, sources.tcp_limits);
   addHttpLimits(families, sources);
   addRateLimit(families, sources.rate_limit);
+  addGeoCache(families, sources);
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families.take());
   return out.str();

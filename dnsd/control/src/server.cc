@@ -219,6 +219,7 @@ bool Server::open(std::string* error) {
   }
   for (const auto& warning : first.warnings) base::logWarning(warning);
   locator_ = first.locator;
+  geo_watch_.loaded(first.geo_stamps);
   rate_limit_ = std::make_shared<const RateLimitSettings>(config_.rate_limit);
   base::logInfo(describeRateLimit(config_.rate_limit));
   const std::size_t count = serveZones(first.zones, true, config_.health.allow_nets);
@@ -292,6 +293,8 @@ ReloadRecord Server::reload() {
   Configuration next = loadConfiguration(config_.server.file);
   for (const auto& warning : next.warnings) base::logWarning(warning);
   if (!next.errors.empty()) {
+    // The database files tried are not tried again until they change again.
+    if (!next.geo_stamps.empty()) geo_watch_.loaded(next.geo_stamps);
     for (const auto& error : next.errors) base::logError(error.toString());
     recordAttempt(next, {}, false, false);
     base::logError("reload failed: " + std::to_string(next.errors.size()) +
@@ -314,6 +317,7 @@ ReloadRecord Server::reload() {
   if (!(applied.rate_limit == config_.rate_limit)) {
     base::logInfo(describeRateLimit(applied.rate_limit));
   }
+  geo_watch_.loaded(next.geo_stamps);
   {
     std::lock_guard lock(locator_mutex_);
     locator_ = next.locator;
@@ -340,6 +344,13 @@ ReloadRecord Server::reload() {
                    " zone file error(s), their zones keep their previous version");
   }
   return reloadRecord();
+}
+
+void Server::reloadIfGeoDatabaseChanged() {
+  const std::string path = geo_watch_.changed();
+  if (path.empty()) return;
+  base::logInfo("GeoIP database " + path + " changed: reloading");
+  reload();
 }
 
 int Server::drain(const HealthSelector& selector, bool drained, std::string& body) {

@@ -51,6 +51,9 @@ const std::string kNetShape =
 const std::string kCode = " must be a two-letter upper-case code";
 const std::string kLatLon = "location: latitude must be within -90..90 and longitude -180..180";
 
+const std::string kFieldPath =
+    " must be a path of keys joined by dots, such as \"country.iso_code\", or \"\" not to read it";
+
 const BadCase kBadCases[] = {
     // [http] listen: one string or an array of strings, each ADDRESS:PORT.
     {"[http]\nlisten = \"localhost:8053\"\n", {{2, "\"localhost", "listen: " + kIpv4Hint}}},
@@ -81,6 +84,30 @@ const BadCase kBadCases[] = {
     {"[geo]\ndatabase = 5\n", {{2, "5", "database must be a path string"}}},
     {"[geo]\nfile = \"city.mmdb\"\n", {{2, "file", "unknown key \"file\" in [geo]"}}},
     {"[geo]\nnets = 5\n", {{2, "5", "[geo.nets] must be a table of CIDR = { ... }"}}},
+    // [geo] databases, cache_entries, watch and [geo.fields].
+    {"[geo]\ndatabases = \"v4.mmdb\"\n",
+     {{2, "\"v4", "databases must be an array of paths, such as [\"v4.mmdb\", \"v6.mmdb\"]"}}},
+    {"[geo]\ndatabases = [\"v4.mmdb\", 6, \"\"]\n",
+     {{2, "6", "databases entries must be path strings"},
+      {2, "\"\"", "databases entries must be path strings"}}},
+    {"[geo]\ndatabase = \"v4.mmdb\"\ndatabases = [\"v6.mmdb\", \"./v4.mmdb\"]\n",
+     {{3, "\"./v4", "GeoIP database \"./v4.mmdb\" is named twice"}}},
+    {"[geo]\ncache_entries = -1\n",
+     {{2, "-1", "cache_entries must be an integer from 0 to 4194304"}}},
+    {"[geo]\ncache_entries = 4194305\n",
+     {{2, "4194305", "cache_entries must be an integer from 0 to 4194304"}}},
+    {"[geo]\ncache_entries = 1.5\n",
+     {{2, "1.5", "cache_entries must be an integer from 0 to 4194304"}}},
+    {"[geo]\nwatch = \"yes\"\n", {{2, "\"yes", "watch must be true or false"}}},
+    {"[geo]\nfields = 5\n",
+     {{2, "5", "[geo.fields] must be a table such as { country = \"country_code\" }"}}},
+    {"[geo.fields]\ncity = \"city\"\n", {{2, "city", "unknown key \"city\" in [geo.fields]"}}},
+    {"[geo.fields]\ncountry = \"country..iso_code\"\nasn = 5\ncontinent = \".code\"\n",
+     {{2, "\"country", "country" + kFieldPath},
+      {3, "5", "asn" + kFieldPath},
+      {4, "\".code", "continent" + kFieldPath}}},
+    {"[geo.fields]\nlatitude = \"\"\n",
+     {{1, "[geo.fields]", "[geo.fields] latitude and longitude are read both or neither"}}},
     // [geo.nets] keys: CIDR networks with no host bits set.
     {"[geo.nets]\n\"192.0.2.1/24\" = { continent = \"NA\" }\n",
      {{2, "\"192",
@@ -380,6 +407,46 @@ const GoodCase kGoodCases[] = {
     {"[geo]\ndatabase = \"../geo/./x.mmdb\"\n", {}, "", false, "@../geo/./x.mmdb"},
     {"[geo]\n[geo.nets]\n", {}, "", false, ""},
 };
+
+TEST(ServerConfig, ReadsGeoDatabaseKeys) {
+  TempDir dir;
+  const std::string path = dir.write("etc/dnsd.toml", kServer + R"([geo]
+databases = ["geo/v4.mmdb", "/srv/geo/v6.mmdb"]
+database = "city.mmdb"
+cache_entries = 0
+watch = false
+[geo.fields]
+country = "country_code"
+latitude = "latitude"
+longitude = "longitude"
+asn = ""
+)");
+  ConfigResult result = loadServerConfig(path);
+  ASSERT_TRUE(result.errors.empty()) << result.errors.front().toString();
+  const GeoConfig& geo = result.config.geo;
+  const std::string base = dir.path() + "/etc/";
+  // `database` first, then `databases` in order, wherever they are in the table.
+  EXPECT_EQ(geo.databaseFiles(),
+            (Strings{base + "city.mmdb", base + "geo/v4.mmdb", "/srv/geo/v6.mmdb"}));
+  EXPECT_EQ(geo.databaseAt(0).line, kFirstLine + 2);
+  EXPECT_EQ(geo.databaseAt(1).line, kFirstLine + 1);
+  EXPECT_EQ(geo.databaseAt(2).line, kFirstLine + 1);
+  EXPECT_GT(geo.databaseAt(2).column, geo.databaseAt(1).column);
+  const policy::GeoDatabaseOptions options = geo.databaseOptions();
+  EXPECT_EQ(options.files, geo.databaseFiles());
+  EXPECT_EQ(options.cache_entries, 0u);
+  EXPECT_FALSE(geo.watch);
+  EXPECT_EQ(options.fields.country, "country_code");
+  EXPECT_EQ(options.fields.continent, "continent.code");  // not named: GeoIP2 City's
+  EXPECT_EQ(options.fields.latitude, "latitude");
+  EXPECT_EQ(options.fields.asn, "");
+  // Nothing said: GeoIP2 City's layout, a cache, a watch.
+  ConfigResult plain = loadServerConfig(dir.write("plain.toml", kServer));
+  EXPECT_EQ(plain.config.geo.databaseOptions().fields, policy::GeoFields{});
+  EXPECT_EQ(plain.config.geo.cache_entries, 65536u);
+  EXPECT_TRUE(plain.config.geo.watch);
+  EXPECT_TRUE(plain.config.geo.databaseFiles().empty());
+}
 
 TEST(ServerConfig, ReadsGoodHttpAndGeoSections) {
   for (const GoodCase& c : kGoodCases) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,33 @@ TEST(Configuration, AnUnreadableGeoDatabaseIsAnErrorAtItsKey) {
   EXPECT_EQ(c.errors[0].where.line, 5u);
   EXPECT_EQ(c.errors[0].where.column, 12u);
   EXPECT_EQ(c.locator, nullptr);
+}
+
+// Each of [geo] databases is opened; the one that cannot be is the error, at its entry.
+TEST(Configuration, AnUnreadableDatabaseOfSeveralIsAnErrorAtItsEntry) {
+  TempDir dir;
+  const std::string make = "perl '" + std::string(NINES_SOURCE_DIR) +
+                           "/tests/policy/make_test_mmdb.pl' '" + dir.path() + "/good.mmdb'";
+  ASSERT_EQ(std::system(make.c_str()), 0) << make;
+  dir.write("bad.mmdb", "not a database");
+  Configuration c =
+      loadIn(dir, kToml + "[geo]\ndatabases = [\"good.mmdb\", \"bad.mmdb\"]\n", kZone);
+  ASSERT_EQ(c.errors.size(), 1u);
+  EXPECT_EQ(c.errors[0].where.line, 5u);
+  EXPECT_EQ(c.errors[0].where.column, 27u);
+  EXPECT_NE(c.errors[0].message.find("bad.mmdb"), std::string::npos) << c.errors[0].message;
+  EXPECT_EQ(c.locator, nullptr);
+  Configuration good = loadIn(dir, kToml + "[geo]\ndatabases = [\"good.mmdb\"]\n", kZone);
+  ASSERT_TRUE(good.errors.empty()) << good.errors[0].toString();
+  EXPECT_TRUE(good.locator->hasDatabase());
+  ASSERT_EQ(good.geo_stamps.size(), 1u);  // watched, stamped when opened
+  EXPECT_TRUE(good.geo_stamps[0].exists);
+  // Every database file is part of the digest.
+  dir.write("good.mmdb", "changed");
+  std::string error;
+  const std::string changed = configDigest(good.config, good.zones.zones, &error);
+  EXPECT_EQ(changed.size(), 64u) << error;
+  EXPECT_NE(changed, good.digest);
 }
 
 TEST(Configuration, AZonesPathThatIsNotThereIsAnErrorAtItsKey) {

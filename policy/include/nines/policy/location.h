@@ -1,5 +1,5 @@
-// Where a client is: dnsd.toml's [geo.nets] first (longest prefix wins), then a MaxMind DB
-// (libmaxminddb), else unknown.
+// Where a client is: dnsd.toml's [geo.nets] first (longest prefix wins), then the GeoIP
+// databases (geo_database.h), else unknown.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "nines/base/diagnostic.h"
+#include "nines/policy/geo_database.h"
 #include "nines/policy/prefix_table.h"
 #include "nines/zones/ip.h"
 #include "nines/zones/zone.h"
@@ -48,6 +49,12 @@ class ClientLocator {
   // cannot be opened.
   static std::unique_ptr<ClientLocator> create(std::vector<NetLocation> nets,
                                                const std::string& database, std::string* error);
+  // The same with any number of database files, their field paths and a lookup cache;
+  // `failed_file` is set to the index of a file that cannot be opened.
+  static std::unique_ptr<ClientLocator> create(std::vector<NetLocation> nets,
+                                               const GeoDatabaseOptions& databases,
+                                               std::string* error,
+                                               std::size_t* failed_file = nullptr);
   ~ClientLocator();
   ClientLocator(const ClientLocator&) = delete;
   ClientLocator& operator=(const ClientLocator&) = delete;
@@ -56,16 +63,16 @@ class ClientLocator {
   Location locate(const zones::IpAddress& address) const noexcept;
   const std::vector<NetLocation>& nets() const noexcept { return nets_; }
   bool hasDatabase() const noexcept;
+  const GeoDatabase* database() const noexcept { return database_.get(); }
   // Distinct for every locator created in this process (never 0), so that what is cached from
   // one locator is never taken for another's, even at the same address.
   std::uint64_t id() const noexcept { return id_; }
 
  private:
   ClientLocator();
-  struct Database;
   std::vector<NetLocation> nets_;
   PrefixTable table_;
-  std::unique_ptr<Database> database_;
+  std::unique_ptr<GeoDatabase> database_;  // null: none
   std::uint64_t id_;
 };
 

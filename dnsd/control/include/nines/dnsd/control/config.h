@@ -59,10 +59,24 @@ struct HttpConfig {
   ApiLimits limits;
 };
 
+// The most [geo] cache_entries may be: 2^22 slots of 64 octets, 256 MiB.
+inline constexpr long long kMaxGeoCacheEntries = 4194304;
+
 struct GeoConfig {
-  std::string database;                   // MaxMind DB path, resolved; empty: none
-  base::SourceLocation database_at;       // where dnsd.toml names it, for errors in the file
+  std::string database;                // MaxMind DB path, resolved; empty: none
+  base::SourceLocation database_at;    // where dnsd.toml names it, for errors in the file
+  std::vector<std::string> databases;  // [geo] databases, resolved, asked after `database`
+  std::vector<base::SourceLocation> databases_at;
+  policy::GeoFields fields;               // [geo.fields]
+  std::size_t cache_entries = 65536;      // [geo] cache_entries
+  bool watch = true;                      // [geo] watch: reload when a database file changes
   std::vector<policy::NetLocation> nets;  // [geo.nets]
+
+  // `database` then `databases`, in lookup order (src/geo_config.cc).
+  std::vector<std::string> databaseFiles() const;
+  // Where dnsd.toml names databaseFiles()[index].
+  base::SourceLocation databaseAt(std::size_t index) const;
+  policy::GeoDatabaseOptions databaseOptions() const;
 };
 
 struct HealthConfig {

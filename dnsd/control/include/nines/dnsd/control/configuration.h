@@ -17,6 +17,7 @@
 
 #include "nines/base/diagnostic.h"
 #include "nines/dnsd/control/config.h"
+#include "nines/dnsd/control/geo_database_watch.h"
 #include "nines/policy/location.h"
 #include "nines/zones/loader.h"
 
@@ -30,6 +31,7 @@ struct Configuration {
   std::string digest;                 // configDigest(); empty when a file could not be read
   std::string expected_digest;        // the digest_file's content; empty: none or unreadable
   std::vector<std::string> warnings;  // e.g. a digest_file that cannot be read
+  std::vector<FileStamp> geo_stamps;  // the database files before they were opened ([geo] watch)
 };
 
 // dnsd.toml at `path`, then completeConfiguration().

@@ -54,6 +54,9 @@ class Server {
   // drains and slow-start ramps carry over for everything that still exists. One reload at a
   // time; returns the record as it stands after this one.
   ReloadRecord reload();
+  // Reloads, as reload() does, when a GeoIP database file changed on disk ([geo] watch;
+  // geo_database_watch.h). Call from the control thread about once a second.
+  void reloadIfGeoDatabaseChanged();
   // Frees snapshots no worker uses any more; call from the control thread now and then.
   // Also folds the query counters of retired zone tables into the metrics' totals.
   void reapRetired() {
@@ -100,7 +103,8 @@ class Server {
   // control threads under it; the fields reload never changes are read freely.
   mutable std::mutex config_mutex_;
   Config config_;
-  std::mutex reload_serial_;  // one reload at a time
+  std::mutex reload_serial_;    // one reload at a time
+  GeoDatabaseWatch geo_watch_;  // the serving databases' files
   SnapshotHolder<ServingState> state_;
   VoteTable votes_;  // prober votes, by check target
   HealthViewBuilder health_;
