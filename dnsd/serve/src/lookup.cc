@@ -179,7 +179,8 @@ class Lookup {
     // Failover and weighted answers do not depend on where the client is.
     bool needs_location =
         service.policy == zones::PolicyKind::Geo || service.policy == zones::PolicyKind::Latency;
-    if (needs_location && state_.locator && service.regions.size() > 1) {
+    if (needs_location && state_.locator && state_.locator->locates() &&
+        service.regions.size() > 1) {
       client.location = policy_.locations
                             ? policy_.locations->locate(*state_.locator, client.address)
                             : state_.locator->locate(client.address);

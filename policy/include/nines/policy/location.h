@@ -63,6 +63,9 @@ class ClientLocator {
   Location locate(const zones::IpAddress& address) const noexcept;
   const std::vector<NetLocation>& nets() const noexcept { return nets_; }
   bool hasDatabase() const noexcept;
+  // False when there is nothing to locate by (no [geo.nets], no database): every client is
+  // unknown, so a caller may skip asking.
+  bool locates() const noexcept { return !nets_.empty() || hasDatabase(); }
   const GeoDatabase* database() const noexcept { return database_.get(); }
   // Distinct for every locator created in this process (never 0), so that what is cached from
   // one locator is never taken for another's, even at the same address.
