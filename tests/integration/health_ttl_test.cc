@@ -60,7 +60,7 @@ double wallNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-class HealthTtl : public ::testing::Test {
+class TtlFollowsHealth : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(backends_.start());
@@ -88,7 +88,7 @@ class HealthTtl : public ::testing::Test {
   std::uint16_t http_ = 0;
 };
 
-TEST_F(HealthTtl, TheTtlDropsDuringAFailoverAndRecoversAfterTtlCalm) {
+TEST_F(TtlFollowsHealth, TheTtlDropsDuringAFailoverAndRecoversAfterTtlCalm) {
   // Steady: the configured ttl (endpoints going from unknown to up change nothing usable).
   ASSERT_TRUE(nines::testing::waitUntil([&] { return appAnswer(*server_).ttl == kTtl; }, 10s))
       << statusJson(http_).dump(2);

@@ -18,7 +18,7 @@ using namespace test;
 
 constexpr double kCalm = 100;
 
-class HealthTtlTest : public HealthFixture {
+class TtlFollowsHealthTest : public HealthFixture {
  protected:
   void SetUp() override {
     HealthFixture::SetUp();
@@ -39,14 +39,14 @@ class HealthTtlTest : public HealthFixture {
   }
 };
 
-TEST_F(HealthTtlTest, FirstSeenIsSteady) {
+TEST_F(TtlFollowsHealthTest, FirstSeenIsSteady) {
   vote("us-1", "127.0.0.21", false);  // down from the start: nothing changed
   auto view = builder_.build(*services_);
   EXPECT_FALSE(stability(*view, "www").unstable);
   EXPECT_EQ(ttl(*view, "www"), 60u);
 }
 
-TEST_F(HealthTtlTest, AnEndpointGoingDownUnsettlesItsRegionForTtlCalm) {
+TEST_F(TtlFollowsHealthTest, AnEndpointGoingDownUnsettlesItsRegionForTtlCalm) {
   builder_.build(*services_);
   now_ += 1;
   const double changed = now_;
@@ -69,7 +69,7 @@ TEST_F(HealthTtlTest, AnEndpointGoingDownUnsettlesItsRegionForTtlCalm) {
   EXPECT_EQ(ttl(*view, "www"), 60u);
 }
 
-TEST_F(HealthTtlTest, ARegionThatComesBackIsUnstableWhileItRampsAndForTtlCalm) {
+TEST_F(TtlFollowsHealthTest, ARegionThatComesBackIsUnstableWhileItRampsAndForTtlCalm) {
   builder_.build(*services_);
   vote("us-1", "127.0.0.21", false);
   auto view = builder_.build(*services_);
@@ -88,7 +88,7 @@ TEST_F(HealthTtlTest, ARegionThatComesBackIsUnstableWhileItRampsAndForTtlCalm) {
   EXPECT_FALSE(builder_.build(*services_)->services[slot("www")].stability.unstable);
 }
 
-TEST_F(HealthTtlTest, DrainsAndUndrainsUnsettleTheRegion) {
+TEST_F(TtlFollowsHealthTest, DrainsAndUndrainsUnsettleTheRegion) {
   builder_.build(*services_);
   std::string error;
   ASSERT_EQ(builder_.setDrained(*services_, {"", "www", "eu-west", ""}, true, &error), 1u) << error;
@@ -103,7 +103,7 @@ TEST_F(HealthTtlTest, DrainsAndUndrainsUnsettleTheRegion) {
   EXPECT_EQ(ttl(*view, "www"), 5u);
 }
 
-TEST_F(HealthTtlTest, ThePublicationLoopPublishesWhenAServiceTurnsSteady) {
+TEST_F(TtlFollowsHealthTest, ThePublicationLoopPublishesWhenAServiceTurnsSteady) {
   std::vector<HealthPublisher::View> served;
   HealthPublisher publisher(
       builder_, [this] { return now_; },

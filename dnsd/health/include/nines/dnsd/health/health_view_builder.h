@@ -37,7 +37,8 @@
 namespace nines::dnsd {
 
 // What changed between two views, most significant first wins: States (an endpoint's state, a
-// drain), Ramp (only slow-start shares), Rtt (only the RTT matrix), None.
+// drain, a service turning unstable or steady), Ramp (only slow-start shares), Rtt (only the RTT
+// matrix), None.
 enum class ViewChange : std::uint8_t { None, Rtt, Ramp, States };
 ViewChange compareViews(const policy::HealthView& before, const policy::HealthView& after) noexcept;
 // compareViews without the RTT matrix: States, Ramp or None.
