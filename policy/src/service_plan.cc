@@ -35,6 +35,8 @@ ServicePlan ServicePlan::compile(const zones::Zone& zone, const zones::Service& 
   plan.owner_text = plan.owner.toText();
   plan.policy = service.policy;
   plan.ttl = service.ttl;
+  plan.ttl_unstable = service.ttl_unstable;
+  plan.ttl_calm = service.ttl_calm;
   plan.answers = service.answers;
   plan.fallback = service.fallback;
   plan.slow_start = service.slow_start;

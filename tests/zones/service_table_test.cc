@@ -115,8 +115,9 @@ const std::vector<BrokenCase> kCases = {
       "failover"}},
     {"unknown service key",
      www({"policy = \"geo\"", "answer = 2"}),
-     {"zone.toml:18:1: unknown key \"answer\" in [services.www] (expected policy, ttl, answers, "
-      "fallback, check, order, slow_start, expected_load, pools, geo)"}},
+     {"zone.toml:18:1: unknown key \"answer\" in [services.www] (expected policy, ttl, "
+      "ttl_unstable, ttl_calm, answers, fallback, check, order, slow_start, expected_load, pools, "
+      "geo)"}},
     {"ttl negative",
      www({"policy = \"geo\"", "ttl = -1"}),
      {"zone.toml:18:7: services.www.ttl -1 is negative"}},
@@ -124,6 +125,31 @@ const std::vector<BrokenCase> kCases = {
      www({"policy = \"geo\"", "ttl = 2147483648"}),
      {"zone.toml:18:7: services.www.ttl 2147483648 is out of range (0 to 2147483647, RFC 2181 "
       "§8)"}},
+    // TTLs that follow health.
+    {"ttl_unstable above ttl",
+     www({"policy = \"geo\"", "ttl = 60", "ttl_unstable = 61"}),
+     {"zone.toml:19:16: services.www.ttl_unstable is 61, above the service's ttl 60; it lowers "
+      "the TTL while a region is unstable, so it must be at most ttl"}},
+    {"ttl_unstable above the default ttl",
+     www({"policy = \"geo\"", "ttl_unstable = 31"}),
+     {"zone.toml:18:16: services.www.ttl_unstable is 31, above the service's ttl 30; it lowers "
+      "the TTL while a region is unstable, so it must be at most ttl"}},
+    {"ttl_unstable negative",
+     www({"policy = \"geo\"", "ttl_unstable = -1"}),
+     {"zone.toml:18:16: services.www.ttl_unstable -1 is negative"}},
+    {"ttl_unstable a string",
+     www({"policy = \"geo\"", "ttl_unstable = \"5s\""}),
+     {"zone.toml:18:16: services.www.ttl_unstable must be an integer, not a string"}},
+    {"ttl_calm 0",
+     www({"policy = \"geo\"", "ttl_unstable = 5", "ttl_calm = 0"}),
+     {"zone.toml:19:12: services.www.ttl_calm 0 is out of range (1 to 86400 of seconds)"}},
+    {"ttl_calm above a day",
+     www({"policy = \"geo\"", "ttl_unstable = 5", "ttl_calm = 86401"}),
+     {"zone.toml:19:12: services.www.ttl_calm 86401 is out of range (1 to 86400 of seconds)"}},
+    {"ttl_calm without ttl_unstable",
+     www({"policy = \"geo\"", "ttl_calm = 60"}),
+     {"zone.toml:18:12: services.www.ttl_calm has no effect without ttl_unstable (the TTL while "
+      "a region is unstable)"}},
     {"answers 0",
      www({"policy = \"geo\"", "answers = 0"}),
      {"zone.toml:18:11: services.www.answers 0 is out of range (1 to 16)"}},
@@ -352,6 +378,8 @@ TEST(ServiceTableTest, Defaults) {
   EXPECT_EQ(www.owner.toText(), "www.example.test.");
   EXPECT_EQ(www.policy, PolicyKind::Latency);
   EXPECT_EQ(www.ttl, 30u);
+  EXPECT_FALSE(www.ttl_unstable.has_value());
+  EXPECT_EQ(www.ttl_calm, 300u);
   EXPECT_EQ(www.answers, 1u);
   EXPECT_EQ(www.fallback, Fallback::All);
   EXPECT_EQ(www.check, "");
@@ -383,6 +411,8 @@ TEST(ServiceTableTest, EverySetting) {
       "[services.\"api.v2\"]",
       "policy = \"failover\"",
       "ttl = 0",
+      "ttl_unstable = 0",
+      "ttl_calm = 3",
       "answers = 16",
       "fallback = \"none\"",
       "check = \"web\"",
@@ -416,6 +446,8 @@ TEST(ServiceTableTest, EverySetting) {
   EXPECT_EQ(api.owner.toText(), "api.v2.example.test.");
   EXPECT_EQ(api.policy, PolicyKind::Failover);
   EXPECT_EQ(api.ttl, 0u);
+  EXPECT_EQ(api.ttl_unstable, 0u);
+  EXPECT_EQ(api.ttl_calm, 3u);
   EXPECT_EQ(api.answers, 16u);
   EXPECT_EQ(api.fallback, Fallback::None);
   EXPECT_EQ(api.check, "web");

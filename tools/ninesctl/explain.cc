@@ -5,11 +5,13 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "nines/dnsd/control/config.h"
+#include "nines/policy/answer_ttl.h"
 #include "nines/zones/ldns.h"
 #include "nines/zones/loader.h"
 #include "serving_state_of.h"
@@ -71,7 +73,23 @@ Decoded decode(const std::vector<std::uint8_t>& wire) {
   return decoded;
 }
 
-// Takes drains and endpoint states from a running dnsd's /v1/status into `health`.
+// A service's "unstable" in /v1/status (null while steady) as the view held it.
+policy::ServiceStability stabilityOf(const policy::ServicePlan& plan, const json& unstable) {
+  policy::ServiceStability stability;
+  if (!unstable.is_object()) return stability;
+  const std::string region = unstable.value("region", "");
+  for (std::size_t r = 0; r < plan.regions.size(); ++r) {
+    if (plan.regions[r].name == region) stability.region = static_cast<std::uint16_t>(r);
+  }
+  stability.unstable = true;
+  stability.cause = policy::unrestFromName(unstable.value("cause", ""));
+  stability.changed_at = unstable.value("changed_at", 0.0);
+  stability.calm_at = unstable.value("calm_at", 0.0);
+  return stability;
+}
+
+// Takes drains, endpoint states and whether each service is unstable (its answers' TTL) from a
+// running dnsd's /v1/status into `health`.
 bool applyLiveStatus(const std::string& server, const policy::ServiceSet& services,
                      policy::HealthView& health, std::string* error) {
   httplib::Client client(server);
@@ -93,6 +111,7 @@ bool applyLiveStatus(const std::string& server, const policy::ServiceSet& servic
     for (std::size_t s = 0; s < plans.size(); ++s) {
       if (plans[s].zone != service.value("zone", "") || plans[s].name != service.value("name", ""))
         continue;
+      health.services[s].stability = stabilityOf(plans[s], service.value("unstable", json()));
       for (const auto& region : service["regions"]) {
         for (std::size_t r = 0; r < plans[s].regions.size(); ++r) {
           if (plans[s].regions[r].name != region.value("name", "")) continue;
@@ -213,6 +232,7 @@ void printJson(const ExplainOptions& options, const dnsd::Explanation& explanati
                        {"answer", trace.answer},
                        {"scope", trace.scope_reason},
                        {"fail_open", trace.fail_open},
+                       {"ttl", trace.ttl},
                        {"outcome", trace.decision_outcome}};
   }
   std::printf("%s\n", out.dump(2).c_str());
@@ -238,6 +258,7 @@ void printText(const ExplainOptions& options, const dnsd::Explanation& explanati
     const std::string answer = joined(trace.answer);
     std::printf("answer:   %s\n", answer.empty() ? "(none)" : answer.c_str());
     std::printf("scope:    %s\n", trace.scope_reason.c_str());
+    std::printf("ttl:      %s\n", trace.ttl.c_str());
     std::printf("fail-open: %s\n",
                 trace.fail_open ? "yes (every region down; answering anyway)" : "no");
     std::printf("outcome:  %s (nines_decisions_total's outcome label)\n",
@@ -266,6 +287,8 @@ int runExplain(const ExplainOptions& options) {
   if (!state) return fail(error);
   std::optional<dnsd::ExplainRequest> request = requestOf(options, &error);
   if (!request) return fail(error);
+  request->now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   dnsd::Explanation explanation = dnsd::explain(*state, *request);
   if (!explanation.ok) return fail(explanation.error);
   const Decoded response = decode(explanation.response);

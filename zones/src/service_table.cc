@@ -18,9 +18,11 @@ namespace nines::zones {
 
 namespace {
 
-constexpr std::array<std::string_view, 10> kServiceKeys = {
-    "policy", "ttl",        "answers",       "fallback", "check",
-    "order",  "slow_start", "expected_load", "pools",    "geo"};
+constexpr std::array<std::string_view, 12> kServiceKeys = {
+    "policy", "ttl",   "ttl_unstable", "ttl_calm",      "answers", "fallback",
+    "check",  "order", "slow_start",   "expected_load", "pools",   "geo"};
+// The longest calm a health-following TTL waits for (a day): longer is surely a unit mistake.
+constexpr std::uint32_t kMaxTtlCalm = 86400;
 constexpr std::array<std::string_view, 4> kPolicies = {"geo", "latency", "weighted", "failover"};
 constexpr std::array<PolicyKind, 4> kPolicyKinds = {PolicyKind::Geo, PolicyKind::Latency,
                                                     PolicyKind::Weighted, PolicyKind::Failover};
@@ -100,6 +102,7 @@ class ServiceReader {
       reader.missing("policy", " (geo, latency, weighted or failover)");
     }
     reader.integer("ttl", service.ttl, 0, kMaxTtl, ", RFC 2181 §8");
+    readUnstableTtl(reader, service);
     reader.integer("answers", service.answers, 1, kMaxAnswers);
     if (reader.choice("fallback", text, kFallbacks)) {
       service.fallback = text == "all" ? Fallback::All : Fallback::None;
@@ -136,6 +139,24 @@ class ServiceReader {
     }
     if (!named || !reader.ok()) return std::nullopt;
     return service;
+  }
+
+  // ttl_unstable and ttl_calm: the TTL of answers while a region of the service is unstable, and
+  // how long after the last change it stays so (DESIGN.md "TTLs that follow health").
+  void readUnstableTtl(TableReader& reader, Service& service) {
+    if (reader.integer("ttl_unstable", service.ttl_unstable, 0, kMaxTtl) &&
+        *service.ttl_unstable > service.ttl) {
+      reader.error(*reader.get("ttl_unstable"),
+                   reader.pathOf("ttl_unstable") + " is " + std::to_string(*service.ttl_unstable) +
+                       ", above the service's ttl " + std::to_string(service.ttl) +
+                       "; it lowers the TTL while a region is unstable, so it must be at most ttl");
+    }
+    if (reader.integer("ttl_calm", service.ttl_calm, 1, kMaxTtlCalm, " of seconds") &&
+        !reader.get("ttl_unstable")) {
+      reader.error(*reader.get("ttl_calm"),
+                   reader.pathOf("ttl_calm") +
+                       " has no effect without ttl_unstable (the TTL while a region is unstable)");
+    }
   }
 
   // The service's name: relative to the origin, never the apex, one service per DNS name.

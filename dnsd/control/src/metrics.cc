@@ -13,6 +13,7 @@
 
 #include "nines/base/build_info.h"
 #include "nines/dnsd/health/embedded_prober.h"
+#include "nines/policy/answer_ttl.h"
 #include "nines/policy/capacity.h"
 #include "nines/policy/geo_database.h"
 #include "nines/policy/select.h"
@@ -164,11 +165,24 @@ void addHealth(Families& out, const MetricsSources& sources) {
       out.family("nines_region_ramp",
                  "Slow start: the share of its full traffic a region gets now (1: not ramping).",
                  MetricType::Gauge);
+  // TTLs that follow health (policy/answer_ttl.h).
+  MetricFamily& service_unstable =
+      out.family("nines_service_unstable",
+                 "1 while a service with ttl_unstable answers with it (a region changed, ramps or "
+                 "was drained within its ttl_calm).",
+                 MetricType::Gauge);
+  MetricFamily& service_answer_ttl =
+      out.family("nines_service_answer_ttl_seconds",
+                 "The TTL a service's answers carry now: ttl_unstable while unstable, else ttl.",
+                 MetricType::Gauge);
   const auto& plans = state->zones->services().plans;
   for (std::size_t slot = 0; slot < plans.size(); ++slot) {
     const policy::ServicePlan& plan = plans[slot];
     const policy::ServiceHealth& health = state->serviceHealth(slot);
     const std::string& service = plan.owner_text;
+    addSample(service_unstable, {{"service", service}},
+              plan.ttl_unstable && health.stability.unstable ? 1 : 0);
+    addSample(service_answer_ttl, {{"service", service}}, policy::answerTtl(plan, health));
     for (std::size_t r = 0; r < plan.regions.size(); ++r) {
       const policy::RegionPlan& region = plan.regions[r];
       const policy::RegionHealth* region_health =

@@ -7,6 +7,7 @@
 #include "nines/dnsd/control/metrics.h"
 #include "nines/dnsd/health/embedded_prober.h"
 #include "nines/dnsd/health/health_view_builder.h"
+#include "nines/policy/answer_ttl.h"
 #include "nines/policy/capacity.h"
 #include "nines/policy/select.h"
 #include "recent_changes.h"
@@ -168,6 +169,19 @@ json capacityJson(const policy::ServicePlan& plan, const policy::ServiceHealth& 
       {"without_capacity", headroom->without_capacity}};
 }
 
+// TTLs that follow health (policy/answer_ttl.h): null while the service is steady, else which
+// region keeps it unstable, what it did, and when the service is steady again.
+json unstableJson(const policy::ServicePlan& plan, const policy::ServiceHealth& health) {
+  const policy::ServiceStability& stability = health.stability;
+  if (!plan.ttl_unstable || !stability.unstable || stability.region >= plan.regions.size()) {
+    return nullptr;
+  }
+  return {{"region", plan.regions[stability.region].name},
+          {"cause", policy::unrestName(stability.cause)},
+          {"changed_at", rounded(stability.changed_at)},
+          {"calm_at", rounded(stability.calm_at)}};
+}
+
 // Every service the filter takes, each with the regions it takes.
 json servicesJson(const ServingState& state, const StatusSources& sources,
                   const StatusFilter& filter) {
@@ -191,6 +205,10 @@ json servicesJson(const ServingState& state, const StatusSources& sources,
                         {"name", plan.name},
                         {"policy", policy::policyName(plan.policy)},
                         {"ttl", plan.ttl},
+                        {"ttl_unstable", plan.ttl_unstable ? json(*plan.ttl_unstable) : json()},
+                        {"ttl_calm", plan.ttl_calm},
+                        {"answer_ttl", policy::answerTtl(plan, health)},
+                        {"unstable", unstableJson(plan, health)},
                         {"answers", plan.answers},
                         {"fallback", plan.fallback == zones::Fallback::All ? "all" : "none"},
                         {"slow_start", plan.slow_start},

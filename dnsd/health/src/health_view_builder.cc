@@ -221,18 +221,37 @@ void HealthViewBuilder::layOutSlots(const policy::ServiceSet& services) {
   }
 }
 
-HealthViewBuilder::RegionTrack HealthViewBuilder::advance(RegionTrack track, bool up,
+HealthViewBuilder::RegionTrack HealthViewBuilder::advance(RegionTrack track,
+                                                          const RegionNow& region,
                                                           double slow_start, double now,
                                                           double& ramp) noexcept {
   ramp = 1.0;
   if (track.since < 0) {
-    // First seen (start-up, a new zone or pool): full share at once.
-    return {up, now, -1};
+    // First seen (start-up, a new zone or pool): full share at once, and steady.
+    RegionTrack first;
+    first.up = region.up;
+    first.since = now;
+    first.drained = region.drained;
+    first.usable_endpoints = region.usable_endpoints;
+    return first;
   }
-  if (track.up != up) {
-    track.up = up;
+  // The most telling change names the unrest: a drain also takes the region down, and a verdict
+  // change also changes its usable endpoints.
+  policy::Unrest change = policy::Unrest::None;
+  if (track.drained != region.drained) {
+    change = region.drained ? policy::Unrest::Drained : policy::Unrest::Undrained;
+  } else if (track.up != region.up) {
+    change = region.up ? policy::Unrest::CameBack : policy::Unrest::WentDown;
+  } else if (track.usable_endpoints != region.usable_endpoints) {
+    change = policy::Unrest::Endpoints;
+  }
+  if (change != policy::Unrest::None) track.unrest = {change, now, 0};
+  track.drained = region.drained;
+  track.usable_endpoints = region.usable_endpoints;
+  if (track.up != region.up) {
+    track.up = region.up;
     track.since = now;
-    track.ramp_start = up && slow_start > 0 ? now : -1;
+    track.ramp_start = region.up && slow_start > 0 ? now : -1;
   }
   if (track.ramp_start >= 0 && slow_start > 0) {
     // Why 0.05: a region that has just come back takes a small share at once rather than
@@ -242,7 +261,30 @@ HealthViewBuilder::RegionTrack HealthViewBuilder::advance(RegionTrack track, boo
   } else {
     track.ramp_start = -1;
   }
+  track.unrest.ramp_end = track.ramp_start >= 0 ? track.ramp_start + slow_start : 0;
   return track;
+}
+
+namespace {
+
+// Which endpoints of a region are usable (Up or Unknown), as one number: a change in it is a
+// change in the set (a collision would only miss one reason to shorten a TTL).
+std::uint64_t usableFingerprint(const std::vector<policy::EndpointState>& endpoints) noexcept {
+  std::uint64_t fingerprint = 0xcbf29ce484222325ULL;
+  for (std::size_t e = 0; e < endpoints.size(); ++e) {
+    const bool usable =
+        endpoints[e] == policy::EndpointState::Up || endpoints[e] == policy::EndpointState::Unknown;
+    fingerprint = (fingerprint ^ (usable ? e + 1 : 0)) * 0x100000001b3ULL;
+  }
+  return fingerprint;
+}
+
+}  // namespace
+
+HealthViewBuilder::RegionNow HealthViewBuilder::regionNow(
+    const policy::RegionPlan& plan, const policy::RegionHealth& health) noexcept {
+  return {policy::regionUsable(plan, &health), plan.drain || health.drained,
+          usableFingerprint(health.endpoints)};
 }
 
 void HealthViewBuilder::evaluate(const policy::ServiceSet& services, double now,
@@ -279,11 +321,17 @@ void HealthViewBuilder::evaluate(const policy::ServiceSet& services, double now,
         }
         region.endpoints[e] = state;
       }
-      const bool up = policy::regionUsable(plans[s].regions[r], &region);
+      const RegionNow region_now = regionNow(plans[s].regions[r], region);
       double ramp = 1.0;
-      advance(slots_.region_track[p], up, plans[s].slow_start, now, ramp);
+      const RegionTrack track =
+          advance(slots_.region_track[p], region_now, plans[s].slow_start, now, ramp);
       if (ramp < 1.0) region.ramp = ramp;
-      pool_up[p] = up;
+      pool_up[p] = region_now.up;
+      if (plans[s].ttl_unstable) unrest_.push_back(track.unrest);
+    }
+    if (plans[s].ttl_unstable) {
+      health[s].stability = policy::judgeStability(plans[s], unrest_.data(), unrest_.size(), now);
+      unrest_.clear();
     }
   }
 }
@@ -360,7 +408,7 @@ std::shared_ptr<const policy::HealthView> HealthViewBuilder::build(
       // Region up/down and slow start (the scenario in health_view_builder.h).
       double ramp = 1.0;
       slots_.region_track[p] =
-          advance(slots_.region_track[p], pool_up[p], plan.slow_start, now, ramp);
+          advance(slots_.region_track[p], regionNow(region, health), plan.slow_start, now, ramp);
       judgeRegion(region, health, note);
       note.since = slots_.region_track[p].since;
     }
@@ -407,6 +455,11 @@ ViewChange compareServices(const std::vector<policy::ServiceHealth>& before,
         return ViewChange::States;
       }
       if (a[r].ramp != b[r].ramp) ramp = true;
+    }
+    // A service turning steady (or unstable) changes the TTL of its answers.
+    if (before[s].stability.unstable != after[s].stability.unstable ||
+        before[s].stability.calm_at != after[s].stability.calm_at) {
+      return ViewChange::States;
     }
   }
   return ramp ? ViewChange::Ramp : ViewChange::None;

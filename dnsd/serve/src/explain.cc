@@ -4,6 +4,7 @@
 
 #include "nines/dnsd/wire/message.h"
 #include "nines/dnsd/wire/query_builder.h"
+#include "nines/policy/answer_ttl.h"
 #include "nines/zones/name.h"
 
 namespace nines::dnsd {
@@ -49,8 +50,14 @@ Explanation explain(const ServingState& state, const ExplainRequest& request) {
   explanation.response = std::move(out);
   explanation.ok = true;
   explanation.service = context.policy.service != nullptr || !explanation.trace.policy.empty();
-  if (context.policy.service) {
-    explanation.service_name = context.policy.service->owner_text;
+  if (const policy::ServicePlan* service = context.policy.service) {
+    explanation.service_name = service->owner_text;
+    const auto& plans = state.zones->services().plans;
+    const auto slot = static_cast<std::size_t>(service - plans.data());
+    const double now = request.now > 0 ? request.now : state.health ? state.health->built_at : 0;
+    if (slot < plans.size()) {
+      explanation.trace.ttl = policy::describeTtl(*service, state.serviceHealth(slot), now);
+    }
   }
   return explanation;
 }

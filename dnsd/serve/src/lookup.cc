@@ -2,6 +2,7 @@
 
 #include "nines/dnsd/serve/ecs_client.h"
 #include "nines/dnsd/wire/message.h"
+#include "nines/policy/answer_ttl.h"
 
 namespace nines::dnsd {
 
@@ -149,7 +150,9 @@ class Lookup {
     }
     AddressRRset& addresses = plan_.addresses;
     addresses.type = qtype;
-    addresses.ttl = service.ttl;
+    // Read from the view the decision was made under (the decision cache is keyed on it), so a
+    // cached decision never carries a TTL older than the view.
+    addresses.ttl = policy::answerTtl(service, state_.serviceHealth(slot));
     addresses.count = decision.count;
     for (std::uint8_t i = 0; i < decision.count; ++i) {
       const auto& pick = decision.picks[i];

@@ -30,8 +30,31 @@ struct RegionHealth {
   double ramp = 1.0;
 };
 
+// What last unsettled a region of a service (TTLs that follow health, policy/answer_ttl.h).
+enum class Unrest : std::uint8_t {
+  None,       // nothing since it was first seen
+  WentDown,   // its verdict went from usable to not
+  CameBack,   // its verdict went from not usable to usable
+  Endpoints,  // the set of its usable endpoints changed, the verdict did not
+  Drained,    // drained (zone file or API)
+  Undrained,  // undrained
+  Ramping,    // in slow start: what keeps it unstable longest is its ramp
+};
+
+// Whether a service's answers get its ttl_unstable now, and why. Computed when a view is built
+// (judgeStability()), so that a query only reads `unstable`.
+struct ServiceStability {
+  bool unstable = false;
+  std::uint16_t region = 0;     // the region that keeps it unstable longest
+  Unrest cause = Unrest::None;  // what that region did
+  double changed_at = 0;        // clock seconds when it did it
+  double calm_at = 0;           // clock seconds when the service is steady again, if
+                                // nothing else changes
+};
+
 struct ServiceHealth {
   std::vector<RegionHealth> regions;  // one per pool, in the service's pool order
+  ServiceStability stability;         // always steady for a service without ttl_unstable
 };
 
 // Measured round-trip times from each prober region (a vantage point) to each service region,

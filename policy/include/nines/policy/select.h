@@ -89,6 +89,9 @@ struct Trace {
   std::string outcome;
   // decisionOutcomeName() of the decision: the outcome label /metrics counts it under.
   std::string decision_outcome;
+  // describeTtl() (answer_ttl.h): which TTL the answer carries and why. Filled by explain, which
+  // knows the time.
+  std::string ttl;
 };
 
 // Fills `decision` for a query of `family` (A: V4, AAAA: V6). `rtt` may be null (nothing

@@ -42,6 +42,8 @@ struct ServicePlan {
   std::string owner_text;  // owner.toText(), kept for labels, logs and explain
   zones::PolicyKind policy = zones::PolicyKind::Geo;
   std::uint32_t ttl = 30;
+  std::optional<std::uint32_t> ttl_unstable;  // none: answers always carry ttl
+  double ttl_calm = 300;                      // seconds
   std::uint32_t answers = 1;
   zones::Fallback fallback = zones::Fallback::All;
   double slow_start = 0;

@@ -107,7 +107,11 @@ struct Service {
   Name owner;        // name + origin: the DNS name it answers
   PolicyKind policy = PolicyKind::Geo;
   std::uint32_t ttl = 30;
-  std::uint32_t answers = 1;  // addresses per answer (multivalue)
+  // The TTL while a region of the service is unstable (changed, ramping or (un)drained within
+  // the last ttl_calm seconds); none: always ttl.
+  std::optional<std::uint32_t> ttl_unstable;
+  std::uint32_t ttl_calm = 300;  // seconds
+  std::uint32_t answers = 1;     // addresses per answer (multivalue)
   Fallback fallback = Fallback::All;
   std::string check;               // name of a [checks] entry; empty: not checked
   std::vector<std::string> order;  // failover order / default region order

@@ -40,7 +40,10 @@ struct StatusFilter {
   std::size_t events = static_cast<std::size_t>(-1);  // at most this many "events"; 0: none
 };
 
-// The document, pretty-printed. Per service: "capacity", null without an expected_load, else the
+// The document, pretty-printed. Per service: "ttl", "ttl_unstable" (null: none) and "ttl_calm" as
+// configured, "answer_ttl" (the TTL its answers carry now), "unstable" (null while steady, else
+// "region", "cause" (policy::unrestName()), "changed_at" and "calm_at", clock seconds);
+// "capacity", null without an expected_load, else the
 // N-1 rule with the regions up now (policy/capacity.h): "expected_load", "capacity", "headroom",
 // "lost_region", "lost_capacity", "n1_capacity", "n1_headroom", "without_capacity". Per region:
 // "state" ("up", "down" or "drained"), "drained_by"

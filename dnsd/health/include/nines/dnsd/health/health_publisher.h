@@ -6,7 +6,8 @@
 // Every tick (a few times a second) it asks the builder what changed since the view it last
 // published, and publishes:
 //   - an endpoint state or a drain that changed: at once, so a failed region leaves answers
-//     within a tick;
+//     within a tick; so does a service with ttl_unstable turning steady (or unstable), so its
+//     answers' TTL follows within a tick (policy/answer_ttl.h);
 //   - only slow-start shares that moved: at most once a second (kRampRefresh);
 //   - only the RTT matrix (medians move with every report but matter little between two
 //     publications): at most every kRttRefresh, which is also how often the matrix, the costly

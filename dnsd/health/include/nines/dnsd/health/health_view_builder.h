@@ -30,13 +30,15 @@
 
 #include "nines/dnsd/health/health_selector.h"
 #include "nines/dnsd/health/vote_table.h"
+#include "nines/policy/answer_ttl.h"
 #include "nines/policy/health.h"
 #include "nines/policy/service_plan.h"
 
 namespace nines::dnsd {
 
 // What changed between two views, most significant first wins: States (an endpoint's state, a
-// drain), Ramp (only slow-start shares), Rtt (only the RTT matrix), None.
+// drain, a service turning unstable or steady), Ramp (only slow-start shares), Rtt (only the RTT
+// matrix), None.
 enum class ViewChange : std::uint8_t { None, Rtt, Ramp, States };
 ViewChange compareViews(const policy::HealthView& before, const policy::HealthView& after) noexcept;
 // compareViews without the RTT matrix: States, Ramp or None.
@@ -87,6 +89,11 @@ class HealthViewBuilder {
     bool up = true;
     double since = -1;       // negative: not seen yet
     double ramp_start = -1;  // when the current slow start began; negative: none
+    // For TTLs that follow health (policy/answer_ttl.h): what it looked like when last seen, and
+    // its last change.
+    bool drained = false;                // by the zone file or the API
+    std::uint64_t usable_endpoints = 0;  // usableFingerprint()
+    policy::RegionUnrest unrest;
   };
   // Every endpoint of every pool of a ServiceSet in one flat array of slots, with where each finds
   // its state: worked out once per set (and again when the vote table renumbers its targets, or
@@ -116,16 +123,25 @@ class HealthViewBuilder {
                 std::vector<policy::ServiceHealth>& health, std::vector<bool>& pool_up);
   // The note of endpoint `slot` whose state is `state` at `now`; records a change of state.
   policy::EndpointNote noteEndpoint(std::size_t slot, policy::EndpointState state, double now);
-  // A region's track advanced to `now` given whether it is up; `ramp` gets its slow-start share
-  // (1: full).
-  static RegionTrack advance(RegionTrack track, bool up, double slow_start, double now,
-                             double& ramp) noexcept;
+  // What a region is now, as advance() compares it with its track.
+  struct RegionNow {
+    bool up = true;                      // usable
+    bool drained = false;                // by the zone file or the API
+    std::uint64_t usable_endpoints = 0;  // usableFingerprint()
+  };
+  static RegionNow regionNow(const policy::RegionPlan& plan,
+                             const policy::RegionHealth& health) noexcept;
+  // A region's track advanced to `now` given what it is; `ramp` gets its slow-start share
+  // (1: full), and the track's unrest its last change.
+  static RegionTrack advance(RegionTrack track, const RegionNow& region, double slow_start,
+                             double now, double& ramp) noexcept;
 
   const VoteTable* votes_;
   const Clock clock_;
   mutable std::mutex mutex_;
   EndpointSlots slots_;
   std::vector<policy::EndpointState> verdict_states_;  // scratch for VoteTable::states()
+  std::vector<policy::RegionUnrest> unrest_;           // scratch: one service's regions
   std::uint64_t rules_version_ = 1;  // moves on with every drain, undrain and override
   std::set<PoolKey> drained_pools_;
   std::set<EndpointKey> drained_endpoints_;

@@ -20,6 +20,9 @@ struct ExplainRequest {
   zones::IpAddress client;         // the packet's source address
   std::optional<zones::Cidr> ecs;  // EDNS Client Subnet to send, if any
   Transport transport = Transport::Udp;
+  // Clock seconds the TTL's reasons are told against ("went down 40 s ago"); 0: when the health
+  // view was built.
+  double now = 0;
 };
 
 struct Explanation {
