@@ -63,6 +63,14 @@ TEST(NetsFile, ReadBesideTheZone) {
   EXPECT_EQ(geo.nets[3].second, (Regions{"eu-west", "us-east"}));
   EXPECT_EQ(geo.nets[4].first.toString(), "10.0.0.0/8");
   EXPECT_EQ(geo.nets_file, dir.path() + "/www.nets");
+
+  // Read again from what was kept (a reload keeping the last good zone), the zone is the same
+  // whatever the nets file on disk says now.
+  dir.write("www.nets", "not a nets file\n");
+  const Zone& zone = result.zones[0];
+  LoadResult again = loadZoneText(zone.file, zone.text, zone.nets_texts);
+  ASSERT_EQ(again.zones.size(), 1u) << dir.errors(again).front();
+  EXPECT_EQ(again.zones[0].services[0].geo.nets.size(), 5u);
 }
 
 TEST(NetsFile, EveryProblemAtItsLine) {
@@ -87,6 +95,7 @@ TEST(NetsFile, EveryProblemAtItsLine) {
           "www.nets:6:23: 2001:db8::/32 names \"eu-west\" twice",
           "www.nets:7:1: 192.0.2.0/24 is written twice (first at " + dir.path() + "/www.nets:1:1)",
           "www.nets:8:1: 10.0.0.0/8 is written twice (first at " + dir.path() + "/zone.toml:21:10)",
+          "zone.toml:22:13: services.www.geo.nets_file \"www.nets\": 7 problems in the nets file",
       }));
   EXPECT_TRUE(result.zones.empty()) << "a zone with a bad nets file is not served";
 }

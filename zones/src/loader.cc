@@ -44,9 +44,10 @@ LoadResult loadZoneFile(const std::string& path) {
   return result;
 }
 
-LoadResult loadZoneText(const std::string& path, std::shared_ptr<const std::string> text) {
+LoadResult loadZoneText(const std::string& path, std::shared_ptr<const std::string> text,
+                        NetsTexts nets_texts) {
   LoadResult result;
-  ZoneFileResult file = readZoneText(path, std::move(text));
+  ZoneFileResult file = readZoneText(path, std::move(text), std::move(nets_texts));
   result.errors = std::move(file.errors);
   if (file.zone) result.zones.push_back(std::move(*file.zone));
   return result;

@@ -463,15 +463,21 @@ class ServiceReader {
                     Service& service, const std::vector<std::string>& pools,
                     NetPositions& net_where) {
     const std::string file = netsFilePath(fields_.path(), name);
-    std::string text, problem;
-    if (!readNetsFileText(file, text, problem)) {
-      reader.error(node, reader.pathOf("nets_file") + " " + quoted(name) + ": " + problem);
-      return;
+    std::shared_ptr<const std::string>& kept = fields_.netsTexts()[file];
+    if (!kept) {
+      std::string text, problem;
+      if (!readNetsFileText(file, text, problem)) {
+        fields_.netsTexts().erase(file);
+        reader.error(node, reader.pathOf("nets_file") + " " + quoted(name) + ": " + problem);
+        return;
+      }
+      kept = std::make_shared<const std::string>(std::move(text));
     }
+    const std::shared_ptr<const std::string> text = kept;
     service.geo.nets_file = file;
     base::Diagnostics errors;
     std::vector<std::string> regions;
-    parseNetsFile(file, text, errors, [&](const NetsFileLine& line) {
+    parseNetsFile(file, *text, errors, [&](const NetsFileLine& line) {
       auto at = [&](std::size_t field) {
         return base::SourceLocation{file, line.line, line.columns[field]};
       };
@@ -507,8 +513,12 @@ class ServiceReader {
       service.geo.nets.emplace_back(line.cidr, regions);
     });
     if (errors.empty()) return;
+    const std::size_t count = errors.size();
     for (base::Diagnostic& error : errors) fields_.error(error.where, std::move(error.message));
-    reader.fail();
+    // Also at the zone file: the zone is what fails (and what a reload keeps the last good one of).
+    reader.error(node, reader.pathOf("nets_file") + " " + quoted(name) + ": " +
+                           std::to_string(count) + (count == 1 ? " problem" : " problems") +
+                           " in the nets file");
   }
 
   const ServiceContext& context_;

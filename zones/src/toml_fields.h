@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "nines/base/diagnostic.h"
+#include "nines/zones/zone.h"
 
 namespace nines::zones {
 
@@ -35,13 +36,15 @@ std::vector<std::pair<const toml::key*, const toml::node*>> inFileOrder(const to
 
 class TomlFields {
  public:
-  TomlFields(std::string path, base::Diagnostics& errors)
-      : path_(std::move(path)), errors_(errors) {}
+  TomlFields(std::string path, base::Diagnostics& errors, NetsTexts& nets_texts)
+      : path_(std::move(path)), errors_(errors), nets_texts_(nets_texts) {}
 
   base::SourceLocation at(const toml::source_region& region) const {
     return {path_, region.begin.line, region.begin.column};
   }
   const std::string& path() const { return path_; }  // the TOML file being read
+  // Nets files by path: those given are used instead of the disk; those read are added.
+  NetsTexts& netsTexts() { return nets_texts_; }
   // A problem in another file the TOML file names (a nets file).
   void error(base::SourceLocation where, std::string message) {
     errors_.push_back({std::move(where), std::move(message)});
@@ -70,6 +73,7 @@ class TomlFields {
  private:
   std::string path_;
   base::Diagnostics& errors_;
+  NetsTexts& nets_texts_;
 };
 
 // The fields of one table, read key by key into the model. A missing key leaves the target as it

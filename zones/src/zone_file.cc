@@ -38,8 +38,10 @@ void putU32(std::string& wire, std::uint32_t value) {
 class ZoneFileReader {
  public:
   // `text`: the file's content, or null to read it from `path`.
-  ZoneFileReader(std::string path, std::shared_ptr<const std::string> text, bool scan = true)
-      : path_(std::move(path)), text_(std::move(text)), scan_(scan) {}
+  ZoneFileReader(std::string path, std::shared_ptr<const std::string> text, bool scan = true,
+                 NetsTexts nets_texts = {})
+      : path_(std::move(path)), text_(std::move(text)), scan_(scan),
+        nets_texts_(std::move(nets_texts)) {}
 
   ZoneFileResult read() {
     try {
@@ -57,7 +59,7 @@ class ZoneFileReader {
         readSoa(root.get("soa"));
         // The tables before [records], whose owners need keeping only where a service is (the
         // errors are put in file order below).
-        TomlFields fields(path_, result_.errors);
+        TomlFields fields(path_, result_.errors, nets_texts_);
         tables_ = readTrafficTables(root, result_.origin ? &*result_.origin : nullptr, fields);
         for (const auto& service : tables_.owners) service_owners_.insert(service.owner);
         readRecords(root.get("records"));
@@ -460,6 +462,7 @@ class ZoneFileReader {
     zone.origin = *result_.origin;
     zone.file = path_;
     zone.text = text_;
+    zone.nets_texts = std::move(nets_texts_);
     zone.default_ttl = default_ttl_;
     zone.serial = serial_ != 0 ? serial_ : contentSerial(records);
     std::string serial_wire;
@@ -476,6 +479,7 @@ class ZoneFileReader {
   std::string path_;
   std::shared_ptr<const std::string> text_;
   bool scan_ = true;        // false: TOML++ alone, the scanner's reference
+  NetsTexts nets_texts_;
   ScannedRecords scanned_;  // the plain [records] lines, when TOML++ read the rest
   ZoneFileResult result_;
   std::uint32_t default_ttl_ = kDefaultTtl;
@@ -498,8 +502,9 @@ ZoneFileResult readZoneFile(const std::string& path) {
   return ZoneFileReader(path, nullptr).read();
 }
 
-ZoneFileResult readZoneText(const std::string& path, std::shared_ptr<const std::string> text) {
-  return ZoneFileReader(path, std::move(text)).read();
+ZoneFileResult readZoneText(const std::string& path, std::shared_ptr<const std::string> text,
+                            NetsTexts nets_texts) {
+  return ZoneFileReader(path, std::move(text), true, std::move(nets_texts)).read();
 }
 
 ZoneFileResult readZoneTextByToml(const std::string& path,

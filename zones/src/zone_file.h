@@ -21,7 +21,8 @@ struct ZoneFileResult {
 // Reads, parses and validates the zone file at `path`. Never throws.
 ZoneFileResult readZoneFile(const std::string& path);
 // The same for the content `text` of the file at `path`.
-ZoneFileResult readZoneText(const std::string& path, std::shared_ptr<const std::string> text);
+ZoneFileResult readZoneText(const std::string& path, std::shared_ptr<const std::string> text,
+                            NetsTexts nets_texts = {});
 // readZoneText with TOML++ alone, without the scanner of [records] (records_scanner.h).
 ZoneFileResult readZoneTextByToml(const std::string& path, std::shared_ptr<const std::string> text);
 

@@ -73,7 +73,7 @@ void trimHeap() {
 
 std::optional<zones::Zone> ServedZone::model() const {
   if (!text) return std::nullopt;
-  zones::LoadResult reread = zones::loadZoneText(file, text);
+  zones::LoadResult reread = zones::loadZoneText(file, text, nets_texts);
   if (reread.zones.size() != 1) return std::nullopt;
   return std::move(reread.zones.front());
 }
@@ -103,6 +103,7 @@ class ZoneTable::Builder {
     served_->serial = model_.serial;
     served_->record_count = model_.records.size();
     served_->text = model_.text;
+    served_->nets_texts = model_.nets_texts;
   }
 
   std::unique_ptr<ServedZone> run() {

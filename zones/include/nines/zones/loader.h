@@ -21,7 +21,9 @@ struct LoadResult {
 LoadResult loadZoneFile(const std::string& path);
 // One zone file whose content is `text` (as read from `path` earlier: Zone::text); `path` is
 // where errors point and what the zone's `file` says.
-LoadResult loadZoneText(const std::string& path, std::shared_ptr<const std::string> text);
+// `nets_texts` (Zone::nets_texts): nets files to read from instead of the disk.
+LoadResult loadZoneText(const std::string& path, std::shared_ptr<const std::string> text,
+                        NetsTexts nets_texts = {});
 // The zone files loadZoneDirectory() reads: every regular *.toml directly in `directory` whose
 // name does not start with a dot (editors' lock and backup files), in name order. Sets `error`
 // when the directory cannot be read.

@@ -122,12 +122,18 @@ struct Service {
   base::SourceLocation where;
 };
 
+// Nets files (zones/README.md) by path, as read with a zone.
+using NetsTexts = std::map<std::string, std::shared_ptr<const std::string>>;
+
 struct Zone {
   Name origin;
   std::string file;  // path the zone came from
   // The content of `file` this zone was read from: a server that keeps it instead of the model
   // (a fraction of its size) can read the zone again with loadZoneText().
   std::shared_ptr<const std::string> text;
+  // The nets files read with `text`: loadZoneText() given them reads the zone exactly as it was,
+  // whatever the files on disk say now.
+  NetsTexts nets_texts;
   std::uint32_t default_ttl = 3600;
   // Every record of the zone, the SOA built from [soa] included (owner = origin), in file order.
   std::vector<Record> records;

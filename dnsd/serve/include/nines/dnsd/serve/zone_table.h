@@ -72,6 +72,7 @@ struct ServedZone {
   std::uint32_t serial = 0;
   std::size_t record_count = 0;
   std::shared_ptr<const std::string> text;  // zones::Zone::text
+  zones::NetsTexts nets_texts;              // zones::Zone::nets_texts
 
   // The zone as it was loaded, read again from `text` (what a reload keeps when the file now
   // fails); nullopt for a zone that was not read from a file.
