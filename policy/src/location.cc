@@ -54,11 +54,10 @@ std::unique_ptr<ClientLocator> ClientLocator::create(std::vector<NetLocation> ne
   std::map<std::tuple<std::string, std::string, bool, double, double>, std::int32_t> places;
   for (std::size_t i = 0; i < locator->nets_.size(); ++i) {
     const NetLocation& entry = locator->nets_[i];
-    auto [place, added] =
-        places.try_emplace({entry.continent, entry.country, entry.point.has_value(),
-                            entry.point ? entry.point->latitude : 0.0,
-                            entry.point ? entry.point->longitude : 0.0},
-                           static_cast<std::int32_t>(i));
+    auto [place, added] = places.try_emplace(
+        {entry.continent, entry.country, entry.point.has_value(),
+         entry.point ? entry.point->latitude : 0.0, entry.point ? entry.point->longitude : 0.0},
+        static_cast<std::int32_t>(i));
     locator->table_.insert(entry.net, place->second);
   }
   locator->table_.compile();

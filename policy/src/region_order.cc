@@ -19,6 +19,13 @@ double distanceKm(const zones::GeoPoint& a, const zones::GeoPoint& b) noexcept {
   return 2 * kEarthRadiusKm * std::asin(std::sqrt(std::min(1.0, std::max(0.0, h))));
 }
 
+std::array<double, 3> unitVector(const zones::GeoPoint& point) noexcept {
+  constexpr double kRadians = 3.14159265358979323846 / 180.0;
+  const double latitude = point.latitude * kRadians, longitude = point.longitude * kRadians;
+  return {std::cos(latitude) * std::cos(longitude), std::cos(latitude) * std::sin(longitude),
+          std::sin(latitude)};
+}
+
 namespace detail {
 
 std::int32_t rttColumn(const RttMatrix& rtt, const std::string& region) noexcept {
@@ -80,10 +87,14 @@ void placeRest(const ServicePlan& plan, const zones::GeoPoint* from, bool* place
     out.by_distance = true;
     std::array<double, kMaxRegions> keys{};
     const std::size_t first = out.count;
+    const std::array<double, 3> client = unitVector(*from);
     for (std::size_t slot = 0; slot < n; ++slot) {
       if (placed[slot] || !plan.regions[slot].location) continue;
       placed[slot] = true;
-      keys[out.count - first] = distanceKm(*from, *plan.regions[slot].location);
+      const std::array<double, 3>& region = plan.regions[slot].unit;
+      // Nearest first: the largest dot product.
+      keys[out.count - first] =
+          -(client[0] * region[0] + client[1] * region[1] + client[2] * region[2]);
       out.slots[out.count++] = static_cast<std::uint16_t>(slot);
     }
     sortByKey(out.slots.data() + first, keys.data(), out.count - first);

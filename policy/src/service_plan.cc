@@ -5,6 +5,8 @@
 #include <limits>
 #include <map>
 
+#include "nines/policy/select.h"
+
 namespace nines::policy {
 
 namespace {
@@ -59,6 +61,7 @@ ServicePlan ServicePlan::compile(const zones::Zone& zone, const zones::Service& 
     for (const zones::Region& declared : zone.regions) {
       if (declared.name != pool.region) continue;
       region.location = declared.location;
+      if (region.location) region.unit = unitVector(*region.location);
       region.drain = region.drain || declared.drain;
       break;
     }

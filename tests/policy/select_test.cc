@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cmath>
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -345,6 +348,30 @@ TEST(Distance, GreatCircle) {
   EXPECT_NEAR(distanceKm(testing::kLondon, testing::kNewYork), 5570, 20);
   EXPECT_NEAR(distanceKm(kSydney, kMumbai), 10160, 60);
   EXPECT_NEAR(distanceKm({0, 0}, {0, 180}), 3.14159265 * 6371, 1);
+}
+
+// Regions are ordered by the dot product of unit vectors (no trigonometry per region): it must
+// order them exactly as the great-circle distance does, wherever the two distances differ by
+// more than rounding.
+TEST(Distance, UnitVectorsOrderAsTheGreatCircle) {
+  std::mt19937 engine(5);
+  std::uniform_real_distribution<double> latitude(-90, 90), longitude(-180, 180);
+  auto dot = [](const std::array<double, 3>& a, const std::array<double, 3>& b) {
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+  };
+  int compared = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const zones::GeoPoint client{latitude(engine), longitude(engine)};
+    const zones::GeoPoint a{latitude(engine), longitude(engine)};
+    const zones::GeoPoint b{latitude(engine), longitude(engine)};
+    const double da = distanceKm(client, a), db = distanceKm(client, b);
+    if (std::abs(da - db) < 0.01) continue;
+    ++compared;
+    const auto c = unitVector(client);
+    ASSERT_EQ(da<db, dot(c, unitVector(a))> dot(c, unitVector(b)))
+        << da << " km vs " << db << " km";
+  }
+  EXPECT_GT(compared, 19000);
 }
 
 }  // namespace

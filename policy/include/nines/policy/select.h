@@ -116,5 +116,8 @@ std::uint8_t decisionPrefix(const ServicePlan& plan, const Client& client) noexc
 
 // Great-circle distance in kilometres (haversine).
 double distanceKm(const zones::GeoPoint& a, const zones::GeoPoint& b) noexcept;
+// `point` on the unit sphere (x, y, z). The dot product of two such vectors falls as the
+// great-circle distance between the points grows, so it orders regions by distance alike.
+std::array<double, 3> unitVector(const zones::GeoPoint& point) noexcept;
 
 }  // namespace nines::policy

@@ -22,6 +22,9 @@ inline constexpr std::size_t kMaxRegions = 128;
 struct RegionPlan {
   std::string name;
   std::optional<zones::GeoPoint> location;
+  // `location` on the unit sphere (x, y, z): regions are ordered by distance from a client by the
+  // dot product with the client's point, one multiply-add each instead of a haversine.
+  std::array<double, 3> unit{};
   std::uint32_t weight = 100;
   std::uint32_t min_up = 1;
   std::optional<std::uint32_t> capacity;  // requests/s the pool can carry; none: not said
