@@ -5,7 +5,7 @@
 //   database = "GeoLite2-City.mmdb"        # one file (relative to dnsd.toml), and/or
 //   databases = ["v4.mmdb", "v6.mmdb"]     # several, asked in order after `database`: the
 //                                          #   first with an entry for the address decides
-//   cache_entries = 65536                  # networks the lookup cache keeps; 0: none
+//   cache_entries = 262144                 # networks the lookup cache keeps; 0: none
 //   watch = true                           # reload when a database file changes on disk
 //   [geo.fields]                           # where each field is in a record; "": not read
 //   country = "country_code"               # defaults: GeoIP2 City's "country.iso_code",

@@ -443,7 +443,7 @@ asn = ""
   // Nothing said: GeoIP2 City's layout, a cache, a watch.
   ConfigResult plain = loadServerConfig(dir.write("plain.toml", kServer));
   EXPECT_EQ(plain.config.geo.databaseOptions().fields, policy::GeoFields{});
-  EXPECT_EQ(plain.config.geo.cache_entries, 65536u);
+  EXPECT_EQ(plain.config.geo.cache_entries, 262144u);
   EXPECT_TRUE(plain.config.geo.watch);
   EXPECT_TRUE(plain.config.geo.databaseFiles().empty());
 }

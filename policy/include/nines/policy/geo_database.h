@@ -35,7 +35,7 @@ struct GeoDatabaseOptions {
   GeoFields fields;
   // Networks kept by the lookup cache (rounded up to a power of two; about 64 octets each);
   // 0: no cache, every lookup walks the databases' trees.
-  std::size_t cache_entries = 65536;
+  std::size_t cache_entries = 262144;
 };
 
 // What the databases say about the network around one address.

@@ -68,7 +68,7 @@ struct GeoConfig {
   std::vector<std::string> databases;  // [geo] databases, resolved, asked after `database`
   std::vector<base::SourceLocation> databases_at;
   policy::GeoFields fields;               // [geo.fields]
-  std::size_t cache_entries = 65536;      // [geo] cache_entries
+  std::size_t cache_entries = 262144;     // [geo] cache_entries
   bool watch = true;                      // [geo] watch: reload when a database file changes
   std::vector<policy::NetLocation> nets;  // [geo.nets]
 
