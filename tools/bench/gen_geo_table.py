@@ -5,7 +5,8 @@ dnsd and gdnsd, deterministic (seeded).
   gen_geo_table.py N OUTDIR
 
 Networks: public IPv4 /16s (in gen-geo.py's order, up to all ~57k of them), nested /20s and /24s
-inside them (for large N mostly distinct /24s), and ~5% IPv6 networks (/32../48 in 2000::/3),
+inside them (for large N mostly distinct /24s), and ~5% IPv6 networks (/32../48 in 2000::/3, not in 6to4's 2002::/16 or Teredo's
+2001::/32, which gdnsd refuses as IPv4-like),
 each mapped to one of four regions r1..r4 (a network's fallback is always "dflt").
 
 Writes:
@@ -52,6 +53,8 @@ while len(v6) < v6_count:
     length = rnd.choice((32, 36, 40, 44, 48))
     value = (1 << 125) | (rnd.getrandbits(125 - (128 - length)) << (128 - length))
     groups = [(value >> (112 - 16 * i)) & 0xFFFF for i in range(8)]
+    if groups[0] == 0x2002 or groups[:2] == [0x2001, 0]:
+        continue  # 6to4 and Teredo map IPv4 space: gdnsd refuses nets there
     v6.setdefault("%s::/%d" % (":".join("%x" % g for g in groups[: (length + 15) // 16]), length),
                   rnd.choice(regions))
 
