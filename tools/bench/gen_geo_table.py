@@ -2,7 +2,7 @@
 """Writes a geo table of N networks for the geo load benchmark (geo_load.sh), the same table for
 dnsd and gdnsd, deterministic (seeded).
 
-  gen_geo_table.py N OUTDIR
+  gen_geo_table.py N OUTDIR [--inline]
 
 Networks: public IPv4 /16s (in gen-geo.py's order, up to all ~57k of them), nested /20s and /24s
 inside them (for large N mostly distinct /24s), and ~5% IPv6 networks (/32../48 in 2000::/3, not in 6to4's 2002::/16 or Teredo's
@@ -11,8 +11,9 @@ each mapped to one of four regions r1..r4 (a network's fallback is always "dflt"
 
 Writes:
   OUTDIR/nines/geo.test.toml      origin geo.test.: SOA, NS, a static `www`, and a geo service
-                                  `geo` (pools r1..r4, dflt; no checks) with the nets as
-                                  [services.geo.geo.nets]
+                                  `geo` (pools r1..r4, dflt; no checks) with the nets in the nets
+                                  file OUTDIR/nines/geo.nets (`nets_file`), or with --inline as
+                                  [services.geo.geo.nets] in the TOML
   OUTDIR/nines/services.test.toml origin services.test.: 1,000 geo and weighted services of 2-3
                                   regions, a few with country/continent rules
   OUTDIR/gdnsd-nets               the same nets as the body of a gdnsd `nets => { }` map
@@ -20,6 +21,7 @@ Prints the number of networks written."""
 import os, random, sys
 
 count, out = int(sys.argv[1]), sys.argv[2]
+inline = "--inline" in sys.argv[3:]
 os.makedirs(os.path.join(out, "nines"), exist_ok=True)
 rnd = random.Random(12)
 regions = ["r1", "r2", "r3", "r4"]
@@ -86,9 +88,17 @@ with open(os.path.join(out, "nines", "geo.test.toml"), "w") as f:
     f.write('[services.geo]\npolicy = "geo"\nttl = 300\nanswers = 1\n')
     for r in location:
         f.write(f'[services.geo.pools.{r}]\nendpoints = ["{addr[r]}"]\n')
-    f.write('[services.geo.geo.nets]\n"0.0.0.0/0" = ["dflt"]\n"::/0" = ["dflt"]\n')
-    for n, r in ordered:
-        f.write(f'"{n}" = ["{r}", "dflt"]\n')
+    if inline:
+        f.write('[services.geo.geo.nets]\n"0.0.0.0/0" = ["dflt"]\n"::/0" = ["dflt"]\n')
+        for n, r in ordered:
+            f.write(f'"{n}" = ["{r}", "dflt"]\n')
+    else:
+        f.write('[services.geo.geo]\nnets = { "0.0.0.0/0" = ["dflt"], "::/0" = ["dflt"] }\n'
+                'nets_file = "geo.nets"\n')
+if not inline:
+    with open(os.path.join(out, "nines", "geo.nets"), "w") as f:
+        for n, r in ordered:
+            f.write(f"{n} {r} dflt\n")
 with open(os.path.join(out, "gdnsd-nets"), "w") as f:
     for n, r in ordered:
         f.write(f"{n} => [ dc_{r}, dc_default ]\n")

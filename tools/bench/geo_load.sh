@@ -3,13 +3,14 @@
 # (gen_geo_table.py) beside a 1,000-service zone, against gdnsd loading the same table, and dnsd's
 # query rate while it reloads the 100k table. One run, 127.0.0.1 only.
 #
-#   tools/bench/geo_load.sh [-s SIZES] [-n RELOADS] [-d DNSD] [-l SECONDS] [-c CYCLES] [-k]
+#   tools/bench/geo_load.sh [-s SIZES] [-n RELOADS] [-d DNSD] [-l SECONDS] [-c CYCLES] [-i] [-k]
 #
 #   -s SIZES    comma list of network counts (default 10000,100000,1000000)
 #   -n RELOADS  reloads per size (default 5)
 #   -d DNSD     the dnsd to measure (default build/bin/dnsd)
 #   -l SECONDS  length of each phase of the stall test (default 3; 0 skips the stall test)
 #   -c CYCLES   reloading phases of the stall test, each between two quiet ones (default 2)
+#   -i          the nets inline in the zone's TOML ([services.geo.geo.nets]) instead of a nets file
 #   -k          keep the temp dir
 #   env: NINES_BLAST (default ../shared/bench/blast.c), CLIENT_CPU (0), SERVER_CPU (1)
 #
@@ -27,15 +28,17 @@ RELOADS=5
 LENGTH=3
 CYCLES=2
 KEEP=0
-while getopts "s:n:d:l:c:kh" opt; do
+INLINE=""
+while getopts "s:n:d:l:c:ikh" opt; do
   case $opt in
     s) SIZES=$OPTARG ;;
     n) RELOADS=$OPTARG ;;
     d) DNSD=$OPTARG ;;
     l) LENGTH=$OPTARG ;;
     c) CYCLES=$OPTARG ;;
+    i) INLINE=--inline ;;
     k) KEEP=1 ;;
-    *) sed -n '2,21p' "$0"; exit 2 ;;
+    *) sed -n '2,22p' "$0"; exit 2 ;;
   esac
 done
 BLAST_SRC=${NINES_BLAST:-$root/../shared/bench/blast.c}
@@ -238,7 +241,7 @@ for size in ${SIZES//,/ }; do
   dir=$WORK/$size
   mkdir -p "$dir"
   t0=$(now)
-  written=$(python3 "$root/tools/bench/gen_geo_table.py" "$size" "$dir") || { echo "generator failed" >&2; exit 1; }
+  written=$(python3 "$root/tools/bench/gen_geo_table.py" "$size" "$dir" $INLINE) || { echo "generator failed" >&2; exit 1; }
   echo "== $written networks (+1,000 services; generated in $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s; zone $(du -m "$dir/nines/geo.test.toml" | cut -f1) MB)"
   D_LOAD="" G_LOAD=""
   measure_dnsd "$dir" "$size"
