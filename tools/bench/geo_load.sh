@@ -84,45 +84,8 @@ mb() { awk -v k="$2" '$1 == k":" { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2); else print "-" }'; }
 set_serial() { sed -i "s/^serial = .*/serial = $2/" "$1/nines/geo.test.toml"; }
 
-# wait_answer PORT NAME TYPE SERIAL SECONDS START [hup]: as load.sh's: asks every 5 ms (20 ms
-# timeout) until NAME TYPE answers (with SERIAL: an SOA with that serial); prints the ms since
-# START ("-": since just before the SIGHUP). Fails at the deadline or when the server exits.
-wait_answer() {
-  python3 - "$SRV_PID" "$@" <<'PY'
-import os, signal, socket, struct, sys, time
-pid, port, name, qtype, serial, seconds, start = sys.argv[1:8]
-command = sys.argv[8:]
-qtype = {"A": 1, "SOA": 6}[qtype]
-query = struct.pack(">HHHHHH", 0x4e39, 0, 1, 0, 0, 0) + b"".join(
-    bytes([len(l)]) + l.encode() for l in name.rstrip(".").split(".")) + b"\0" + struct.pack(">HH", qtype, 1)
-sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-sock.settimeout(0.02)
-if start == "-":
-    start = time.time()
-    if command == ["hup"]: os.kill(int(pid), signal.SIGHUP)
-deadline = time.time() + float(seconds)
-def answered(reply):
-    if len(reply) < 12 or reply[:2] != query[:2] or struct.unpack(">H", reply[6:8])[0] == 0: return False
-    if serial == "-": return True
-    pos = len(query)
-    pos += 2 if reply[pos] >= 0xC0 else reply.index(b"\0", pos) + 1 - pos
-    pos += 10
-    for _ in range(2):  # mname, rname
-        while reply[pos] != 0 and reply[pos] < 0xC0: pos += 1 + reply[pos]
-        pos += 2 if reply[pos] >= 0xC0 else 1
-    return struct.unpack(">I", reply[pos:pos + 4])[0] == int(serial)
-while time.time() < deadline:
-    try: os.kill(int(pid), 0)
-    except OSError: sys.exit(1)
-    try:
-        sock.sendto(query, ("127.0.0.1", int(port)))
-        if answered(sock.recv(4096)):
-            print("%.0f" % ((time.time() - float(start)) * 1000)); sys.exit(0)
-    except (socket.timeout, ConnectionRefusedError, IndexError): pass
-    time.sleep(0.005)
-sys.exit(1)
-PY
-}
+# wait_answer PORT NAME TYPE SERIAL SECONDS START [hup]: wait_answer.py.
+wait_answer() { python3 "$root/tools/bench/wait_answer.py" "$SRV_PID" "$@"; }
 
 start_dnsd() {  # start_dnsd DIR PORT: dnsd on DIR's zones, pinned to SERVER_CPU
   printf '[server]\nlisten = ["127.0.0.1:%s"]\nzones = "nines"\nthreads = 1\n' "$2" >"$1/dnsd.toml"
