@@ -64,15 +64,7 @@ class EmbeddedHealth : public ::testing::Test {
     http_ = server_->httpPort();
     ASSERT_NE(http_, 0) << server_->process().log();
     // Every endpoint checked and up (rise passes of each) before anything is measured.
-    ASSERT_TRUE(nines::testing::waitUntil(
-        [&] {
-          for (const auto& address : kHealthEndpoints) {
-            if (endpointState(http_, "app", address) != "up") return false;
-          }
-          return true;
-        },
-        15s))
-        << statusJson(http_).dump(2);
+    ASSERT_TRUE(waitAllAppEndpointsUp(http_)) << statusJson(http_).dump(2);
   }
 
   CheckTiming timing_;

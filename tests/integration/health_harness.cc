@@ -59,6 +59,17 @@ std::string healthTarget(const std::string& address) {
   return nines::probers::targetId(kHealthZone, "web", *zones::IpAddress::parse(address));
 }
 
+bool waitAllAppEndpointsUp(std::uint16_t http_port) {
+  return nines::testing::waitUntil(
+      [&] {
+        for (const auto& address : kHealthEndpoints) {
+          if (endpointState(http_port, "app", address) != "up") return false;
+        }
+        return true;
+      },
+      std::chrono::seconds(15));
+}
+
 const std::vector<ProberSpec>& testProbers() {
   static const std::vector<ProberSpec> probers = {
       {"p1", "bmluZXMtdGVzdC1rZXktb2YtcHJvYmVyLXAxLTAwMDE=", "nines-test-key-of-prober-p1-0001"},

@@ -47,6 +47,10 @@ std::string healthZone(std::uint16_t port, const CheckTiming& timing, double slo
 // The check target id of endpoint `address` of health.test ("health.test.|web|127.0.0.11").
 std::string healthTarget(const std::string& address);
 
+// Waits (15 s at most) until /v1/status on `http_port` has every endpoint of health.test's `app`
+// up: every endpoint checked and risen before anything is measured.
+bool waitAllAppEndpointsUp(std::uint16_t http_port);
+
 // A prober dnsd takes reports from: its id and its key as written in dnsd.toml (base64).
 struct ProberSpec {
   std::string id;

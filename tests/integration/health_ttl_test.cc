@@ -70,15 +70,7 @@ class TtlFollowsHealth : public ::testing::Test {
     ASSERT_TRUE(server_->ready());
     http_ = server_->httpPort();
     ASSERT_NE(http_, 0) << server_->process().log();
-    ASSERT_TRUE(nines::testing::waitUntil(
-        [&] {
-          for (const auto& address : kHealthEndpoints) {
-            if (endpointState(http_, "app", address) != "up") return false;
-          }
-          return true;
-        },
-        15s))
-        << statusJson(http_).dump(2);
+    ASSERT_TRUE(waitAllAppEndpointsUp(http_)) << statusJson(http_).dump(2);
   }
 
   std::string metrics() { return nines::testing::httpGet(http_, "/metrics").body; }

@@ -15,26 +15,10 @@
 
 #include "nines/dnsd/control/config.h"
 #include "nines/policy/geo_database.h"
+#include "process_stats.h"
 
-namespace {
-
-double residentMegabytes() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024;
-  }
-  return 0;
-}
-
-// CPU seconds of this process: on a shared machine wall time says more about the neighbours.
-double cpuSeconds() {
-  timespec now{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
-}
-
-}  // namespace
+using nines::bench::cpuSeconds;
+using nines::bench::residentMegabytes;
 
 int main(int argc, char** argv) {
   using namespace nines;
