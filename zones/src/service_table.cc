@@ -446,6 +446,11 @@ class ServiceReader {
         reader.fail();
       }
     }
+    if (service.geo.nets.size() > kMaxServiceGeoNets) {
+      reader.tableError(path + " holds " + std::to_string(service.geo.nets.size()) +
+                        " networks; a service may have at most " +
+                        std::to_string(kMaxServiceGeoNets));
+    }
     if (!reader.ok()) service_reader.fail();
   }
 

@@ -2,6 +2,7 @@
 // dnsd (which compiles it into its answer tables) and by ninesctl.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -92,6 +93,10 @@ struct Pool {
   std::vector<IpAddress> endpoints;  // in file order
   base::SourceLocation where;
 };
+
+// The most networks one service's geo rules may hold (`nets` and `nets_file` together): the
+// compiled table numbers its values in 23 bits (policy/prefix_table.h).
+inline constexpr std::size_t kMaxServiceGeoNets = 8'000'000;
 
 // [services.X.geo]: ordered region lists by client continent, country or network.
 struct GeoRules {
