@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 
 namespace nines::policy {
 
@@ -35,7 +34,7 @@ inline std::size_t bitsOf(U128 key, unsigned from, unsigned count) noexcept {
 }
 
 constexpr unsigned kStepBits = 4;
-// A family cut into more runs of one value than this gets a 16-bit first step (512 KiB), else an
+// A family cut into more runs of one value than this gets a 16-bit first step (256 KiB), else an
 // 8-bit one.
 constexpr std::size_t kWideRootRuns = 2048;
 
@@ -57,10 +56,8 @@ void PrefixTable::insert(const zones::Cidr& cidr, std::int32_t value) {
 }
 
 void PrefixTable::compile() {
-  std::vector<Written> v4, v6;
-  for (const Written& entry : written_) (entry.cidr.network.family == 4 ? v4 : v6).push_back(entry);
-  compileFamily(v4, 32, v4_);
-  compileFamily(v6, 128, v6_);
+  compileFamily(written_, 4, v4_);
+  compileFamily(written_, 6, v6_);
 }
 
 // 1. The networks, sorted, cut the family's address space into runs of one value (the longest
@@ -68,20 +65,21 @@ void PrefixTable::compile() {
 // split into its largest aligned networks: for any address, the largest aligned network around it
 // inside its run is the widest network in which every address gets its value, i.e. its scope.
 // 3. Those networks go into the multibit trie, filling every slot they cover.
-void PrefixTable::compileFamily(std::vector<Written>& entries, unsigned width, Trie& trie) {
+void PrefixTable::compileFamily(const std::vector<Written>& written, std::uint8_t family,
+                                Trie& trie) {
   trie = Trie{};
-  if (entries.empty()) return;
   struct Net {
     U128 first;
     std::int32_t value;
     std::uint8_t length;
   };
   std::vector<Net> nets;
-  nets.reserve(entries.size());
-  for (const Written& entry : entries) {
+  for (const Written& entry : written) {
+    if (entry.cidr.network.family != family) continue;
     nets.push_back({numberOf(entry.cidr.network), entry.value, entry.cidr.prefix});
   }
-  entries = {};
+  if (nets.empty()) return;
+  const unsigned width = family == 4 ? 32 : 128;
   // Containing networks before the ones they contain; of one network written twice, the first.
   std::stable_sort(nets.begin(), nets.end(), [](const Net& a, const Net& b) {
     return a.first != b.first ? a.first < b.first : a.length < b.length;

@@ -75,7 +75,8 @@ class PrefixTable {
     std::vector<Slot> slots;  // step 0 first: root_bits wide
     unsigned root_bits = 8;
   };
-  static void compileFamily(std::vector<Written>& entries, unsigned width, Trie& trie);
+  // The trie of `written`'s networks of one family (4 or 6).
+  static void compileFamily(const std::vector<Written>& written, std::uint8_t family, Trie& trie);
   // An address as a 128-bit number, IPv4 in the top 32 bits.
   __extension__ typedef unsigned __int128 Key;
   static PrefixMatch walk(const Trie& trie, Key key) noexcept;
