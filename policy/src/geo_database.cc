@@ -87,13 +87,6 @@ bool splitPath(const std::string& dotted, std::vector<std::string>& keys) {
   }
 }
 
-// Copies up to two characters and a NUL: ISO continent and country codes.
-void copyCode(char (&out)[3], const char* text, std::size_t size) noexcept {
-  std::size_t n = std::min<std::size_t>(size, 2);
-  std::memcpy(out, text, n);
-  out[n] = '\0';
-}
-
 bool readValue(MMDB_entry_s& entry, const char* const* path, MMDB_entry_data_s& data) noexcept {
   return path != nullptr && MMDB_aget_value(&entry, &data, path) == MMDB_SUCCESS && data.has_data;
 }
@@ -105,7 +98,7 @@ bool readCode(MMDB_entry_s& entry, const char* const* path, char (&out)[3]) noex
       data.data_size == 0) {
     return false;
   }
-  copyCode(out, data.utf8_string, data.data_size);
+  detail::copyCode(out, data.utf8_string, data.data_size);
   return true;
 }
 
@@ -253,7 +246,7 @@ GeoRecord GeoDatabase::locateUncached(const zones::IpAddress& address) const noe
     readCode(entry, paths.of(Paths::kContinent), record.continent);
     if (readCode(entry, paths.of(Paths::kCountry), record.country) && record.continent[0] == '\0') {
       if (const char* continent = detail::continentOfCountry(record.country)) {
-        copyCode(record.continent, continent, 2);
+        detail::copyCode(record.continent, continent, 2);
       }
     }
     if (readDouble(entry, paths.of(Paths::kLatitude), record.latitude) &&

@@ -6,6 +6,8 @@
 #include <map>
 #include <tuple>
 
+#include "country_continent.h"
+
 namespace nines::policy {
 
 const char* sourceName(Location::Source source) noexcept {
@@ -19,17 +21,6 @@ const char* sourceName(Location::Source source) noexcept {
   }
   return "unknown";
 }
-
-namespace {
-
-// Copies up to two characters and a NUL: ISO continent and country codes.
-void copyCode(char (&out)[3], const char* text, std::size_t size) noexcept {
-  std::size_t n = std::min<std::size_t>(size, 2);
-  std::memcpy(out, text, n);
-  out[n] = '\0';
-}
-
-}  // namespace
 
 ClientLocator::ClientLocator() {
   static std::atomic<std::uint64_t> last_id{0};
@@ -84,8 +75,8 @@ Location ClientLocator::locate(const zones::IpAddress& address) const noexcept {
   if (net.value >= 0) {
     const NetLocation& entry = nets_[static_cast<std::size_t>(net.value)];
     location.source = Location::Source::Nets;
-    copyCode(location.continent, entry.continent.data(), entry.continent.size());
-    copyCode(location.country, entry.country.data(), entry.country.size());
+    detail::copyCode(location.continent, entry.continent.data(), entry.continent.size());
+    detail::copyCode(location.country, entry.country.data(), entry.country.size());
     if (entry.point) {
       location.has_point = true;
       location.point = *entry.point;
