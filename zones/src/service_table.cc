@@ -361,13 +361,10 @@ class ServiceReader {
       if (text == nullptr) {
         reader.error(item, "a region name must be a string, not " + describe(item));
         ok = false;
-      } else if (std::find(pools.begin(), pools.end(), text->get()) == pools.end()) {
-        reader.error(item, what + " names " + quoted(text->get()) +
-                               ", which is not a pool of service " + quoted(service_name) +
-                               " (pools: " + listOf(pools) + ")");
-        ok = false;
-      } else if (std::find(regions.begin(), regions.end(), text->get()) != regions.end()) {
-        reader.error(item, what + " names " + quoted(text->get()) + " twice");
+      } else if (std::string problem =
+                     regionNameProblem(what, text->get(), regions, service_name, pools);
+                 !problem.empty()) {
+        reader.error(item, std::move(problem));
         ok = false;
       } else {
         regions.push_back(text->get());
@@ -375,6 +372,22 @@ class ServiceReader {
     }
     if (!ok) return std::nullopt;
     return regions;
+  }
+
+  // What is wrong with `name` as the next region of the list `what` (a nets entry, a rule, `order`)
+  // that already names `named`: not a pool of the service, or named twice. Empty when nothing.
+  static std::string regionNameProblem(const std::string& what, std::string_view name,
+                                       const std::vector<std::string>& named,
+                                       const std::string& service_name,
+                                       const std::vector<std::string>& pools) {
+    if (std::find(pools.begin(), pools.end(), name) == pools.end()) {
+      return what + " names " + quoted(name) + ", which is not a pool of service " +
+             quoted(service_name) + " (pools: " + listOf(pools) + ")";
+    }
+    if (std::find(named.begin(), named.end(), name) != named.end()) {
+      return what + " names " + quoted(name) + " twice";
+    }
+    return std::string();
   }
 
   void readGeo(TableReader& service_reader, const toml::node& node, Service& service,
@@ -488,20 +501,15 @@ class ServiceReader {
       };
       regions.clear();
       bool ok = true;
+      const std::string network = line.cidr.toString();
       for (std::size_t i = 0; i < line.regions.size(); ++i) {
-        const std::string_view region = line.regions[i];
-        if (std::find(pools.begin(), pools.end(), region) == pools.end()) {
-          errors.push_back({at(i + 1), line.cidr.toString() + " names " + quoted(region) +
-                                           ", which is not a pool of service " +
-                                           quoted(service.name) + " (pools: " + listOf(pools) +
-                                           ")"});
-          ok = false;
-        } else if (std::find(regions.begin(), regions.end(), region) != regions.end()) {
-          errors.push_back(
-              {at(i + 1), line.cidr.toString() + " names " + quoted(region) + " twice"});
+        std::string problem =
+            regionNameProblem(network, line.regions[i], regions, service.name, pools);
+        if (!problem.empty()) {
+          errors.push_back({at(i + 1), std::move(problem)});
           ok = false;
         } else {
-          regions.emplace_back(region);
+          regions.emplace_back(line.regions[i]);
         }
       }
       if (!ok) return;
