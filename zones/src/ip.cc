@@ -88,7 +88,8 @@ std::string Cidr::toString() const { return network.toString() + "/" + std::to_s
 std::size_t CidrHash::operator()(const Cidr& cidr) const noexcept {
   const std::size_t used = cidr.network.family == 4 ? 4 : 16;
   std::string_view octets(reinterpret_cast<const char*>(cidr.network.bytes.data()), used);
-  return std::hash<std::string_view>{}(octets) ^ (std::size_t{cidr.prefix} << 1 | cidr.network.family);
+  return std::hash<std::string_view>{}(octets) ^
+         (std::size_t{cidr.prefix} << 1 | cidr.network.family);
 }
 
 }  // namespace nines::zones

@@ -1,10 +1,6 @@
 #include "nets_file.h"
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 namespace nines::zones {
 
@@ -18,16 +14,6 @@ std::string netsFilePath(const std::string& zone_file, const std::string& name) 
   std::filesystem::path path = name;
   if (path.is_relative()) path = std::filesystem::path(zone_file).parent_path() / path;
   return path.lexically_normal().string();
-}
-
-bool readNetsFileText(const std::string& path, std::string& text, std::string& problem) {
-  std::ifstream in(path, std::ios::binary);
-  if (in) text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (!in || in.bad()) {
-    problem = "cannot read " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  return true;
 }
 
 void parseNetsFile(const std::string& path, std::string_view text, base::Diagnostics& errors,

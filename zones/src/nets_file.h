@@ -29,8 +29,6 @@ struct NetsFileLine {
 
 // `name` as written in the zone file at `zone_file`: relative to the zone file's directory.
 std::string netsFilePath(const std::string& zone_file, const std::string& name);
-// The whole file; false with `problem` set ("cannot read PATH: REASON") when it cannot be read.
-bool readNetsFileText(const std::string& path, std::string& text, std::string& problem);
 
 // Hands each line of `text` (the content of `path`) that holds a network to `accept`, in file
 // order (one NetsFileLine, reused: a million lines are not a million allocations); a line whose

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "file_text.h"
 #include "nets_file.h"
 #include "nines/zones/ip.h"
 #include "traffic_tables.h"
@@ -483,10 +484,11 @@ class ServiceReader {
     const std::string file = netsFilePath(fields_.path(), name);
     std::shared_ptr<const std::string>& kept = fields_.netsTexts()[file];
     if (!kept) {
-      std::string text, problem;
-      if (!readNetsFileText(file, text, problem)) {
+      std::string text, reason;
+      if (!readFileText(file, text, reason)) {
         fields_.netsTexts().erase(file);
-        reader.error(node, reader.pathOf("nets_file") + " " + quoted(name) + ": " + problem);
+        reader.error(node, reader.pathOf("nets_file") + " " + quoted(name) + ": cannot read " +
+                               file + ": " + reason);
         return;
       }
       kept = std::make_shared<const std::string>(std::move(text));

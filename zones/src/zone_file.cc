@@ -4,14 +4,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <set>
 #include <tuple>
 
+#include "file_text.h"
 #include "nines/zones/record_parser.h"
 #include "nines/zones/records_scanner.h"
 #include "nines/zones/serial.h"
@@ -40,7 +38,9 @@ class ZoneFileReader {
   // `text`: the file's content, or null to read it from `path`.
   ZoneFileReader(std::string path, std::shared_ptr<const std::string> text, bool scan = true,
                  NetsTexts nets_texts = {})
-      : path_(std::move(path)), text_(std::move(text)), scan_(scan),
+      : path_(std::move(path)),
+        text_(std::move(text)),
+        scan_(scan),
         nets_texts_(std::move(nets_texts)) {}
 
   ZoneFileResult read() {
@@ -95,22 +95,9 @@ class ZoneFileReader {
 
   bool parseToml(toml::table& root) {
     if (!text_) {
-      std::ifstream in(path_, std::ios::binary);
-      if (!in) {
-        error(std::string("cannot read the file: ") + std::strerror(errno));
-        return false;
-      }
-      std::string content;
-      in.seekg(0, std::ios::end);
-      const std::streamoff size = in.tellg();
-      in.seekg(0, std::ios::beg);
-      if (size > 0) {
-        content.resize(static_cast<std::size_t>(size));
-        in.read(content.data(), size);
-        content.resize(static_cast<std::size_t>(in.gcount()));
-      }
-      if (in.bad()) {
-        error(std::string("cannot read the file: ") + std::strerror(errno));
+      std::string content, reason;
+      if (!readFileText(path_, content, reason)) {
+        error("cannot read the file: " + reason);
         return false;
       }
       text_ = std::make_shared<const std::string>(std::move(content));
@@ -478,7 +465,7 @@ class ZoneFileReader {
 
   std::string path_;
   std::shared_ptr<const std::string> text_;
-  bool scan_ = true;        // false: TOML++ alone, the scanner's reference
+  bool scan_ = true;  // false: TOML++ alone, the scanner's reference
   NetsTexts nets_texts_;
   ScannedRecords scanned_;  // the plain [records] lines, when TOML++ read the rest
   ZoneFileResult result_;
