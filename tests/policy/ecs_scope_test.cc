@@ -42,7 +42,13 @@ TEST(DecisionPrefix, CoversEverythingTheDecisionDependsOn) {
     SCOPED_TRACE(c.address + " location scope " + std::to_string(c.location_scope));
     zones::Zone zone = exampleZone(c.policy);
     ServicePlan plan = ServicePlan::compile(zone, zone.services.front());
-    EXPECT_EQ(decisionPrefix(plan, clientAt(c.address, c.location_scope)), c.expected);
+    const Client client = clientAt(c.address, c.location_scope);
+    EXPECT_EQ(decisionPrefix(plan, client), c.expected);
+    // What select() hands the decision cache, from the lookups it made anyway, is the same.
+    Decision decision;
+    select(plan, health(zone.services.front()), nullptr, client,
+           client.address.family == 4 ? Family::V4 : Family::V6, decision);
+    EXPECT_EQ(decision.reuse_prefix, c.expected);
   }
 }
 
