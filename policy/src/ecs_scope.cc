@@ -22,4 +22,12 @@ std::uint8_t decisionPrefix(const ServicePlan& plan, const Client& client) noexc
                                 plan.geo_nets.match(client.address));
 }
 
+void withNetScope(const Decision& shared, const Client& client, const PrefixMatch& net,
+                  Decision& out) noexcept {
+  out = shared;
+  // select()'s rule for a decision its geo net alone made (ecsScope(), ScopeWhy::Kind::GeoNet).
+  out.scope = detail::sentScope(std::min(net.scope, client.address.bitLength()), client);
+  out.reuse_prefix = client.address.bitLength();
+}
+
 }  // namespace nines::policy

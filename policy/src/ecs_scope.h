@@ -14,6 +14,15 @@ namespace detail {
 // is the position in the order of the last region that decided something and `ramp_decided`
 // says a ramping region up to there admitted or skipped this client. 0 without ECS or with source
 // prefix 0; may be longer than the source prefix (RFC 7871 §7.2.1). Fills `why`.
+// The SCOPE PREFIX-LENGTH of an answer that the first `decided` bits of the client address
+// decided. No ECS, or source prefix 0: scope 0. Otherwise what decided, even when that is longer
+// than the source prefix sent: RFC 7871 §7.2.1 has a longer scope say the prefix was not specific
+// enough, rather than claim the answer holds for the whole of it.
+inline std::uint8_t sentScope(std::uint8_t decided, const Client& client) noexcept {
+  if (!client.has_ecs || client.source_prefix == 0) return 0;
+  return decided;
+}
+
 inline std::uint8_t ecsScope(const ServicePlan& plan, const Client& client,
                              const RegionOrder& order, std::size_t deepest, bool ramp_decided,
                              const ClientKey& key, ScopeWhy& why) noexcept {
@@ -46,11 +55,7 @@ inline std::uint8_t ecsScope(const ServicePlan& plan, const Client& client,
   if (ramp_decided && why.kind != Kind::OneRegion) scope = std::max(scope, key.prefix);
   scope = std::min(scope, client.address.bitLength());
   why.decided = scope;
-  // No ECS, or source prefix 0: scope 0. Otherwise what decided, even when that is longer than
-  // the source prefix sent: RFC 7871 §7.2.1 has a longer scope say the prefix was not specific
-  // enough, rather than claim the answer holds for the whole of it.
-  if (!client.has_ecs || client.source_prefix == 0) return 0;
-  return scope;
+  return sentScope(scope, client);
 }
 
 // decisionPrefix() from the client key and service-net match select() has already made.

@@ -166,6 +166,23 @@ struct Collector {
   }
 };
 
+bool anyRamping(const ServicePlan& plan, const ServiceHealth& health) noexcept {
+  for (std::size_t slot = 0; slot < detail::regionCount(plan); ++slot) {
+    if (ramping(plan, health, slot)) return true;
+  }
+  return false;
+}
+
+// Whether a region up to `deepest` in the order has more than one endpoint of the family, so that
+// the client's rotation offset (rotationOffset()) may have chosen among them.
+bool rotationTookPart(const ServicePlan& plan, const RegionOrder& order, std::size_t deepest,
+                      Family family) noexcept {
+  for (std::size_t pos = 0; pos <= deepest && pos < order.count; ++pos) {
+    if (detail::familyEndpoints(plan.regions[order.slots[pos]], family).size() > 1) return true;
+  }
+  return false;
+}
+
 // The DecisionOutcome (select.h) of a decision the health filter answered (Level::Healthy).
 DecisionOutcome healthyOutcome(const ServicePlan& plan, const ServiceHealth& health,
                                const RegionOrder& order, const Collector& collector,
@@ -271,6 +288,10 @@ void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatri
       detail::ecsScope(plan, client, order, collector.deepest, collector.ramp_decided, key, why);
   // Every region order looked the client up in the service's geo nets.
   decision.reuse_prefix = detail::decisionPrefix(plan, client, key, order.geo_match);
+  decision.shared_by_net = plan.policy == zones::PolicyKind::Geo &&
+                           why.kind == detail::ScopeWhy::Kind::GeoNet &&
+                           !anyRamping(plan, health) &&
+                           !rotationTookPart(plan, order, collector.deepest, family);
 
   if (trace != nullptr) {
     // Explain only: allocation is fine here, but select() stays noexcept; a failed allocation

@@ -20,38 +20,11 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text) {
   return address;
 }
 
-IpAddress IpAddress::v4(const std::uint8_t* four) noexcept {
-  IpAddress address;
-  address.family = 4;
-  std::memcpy(address.bytes.data(), four, 4);
-  return address;
-}
-
-IpAddress IpAddress::v6(const std::uint8_t* sixteen) noexcept {
-  IpAddress address;
-  address.family = 6;
-  std::memcpy(address.bytes.data(), sixteen, 16);
-  return address;
-}
-
 std::string IpAddress::toString() const {
   char buf[INET6_ADDRSTRLEN] = {};
   if (family == 4) inet_ntop(AF_INET, bytes.data(), buf, sizeof buf);
   if (family == 6) inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
   return buf;
-}
-
-IpAddress IpAddress::masked(std::uint8_t prefix) const noexcept {
-  IpAddress out = *this;
-  for (std::size_t i = 0; i < 16; ++i) {
-    std::size_t first_bit = i * 8;
-    if (first_bit >= prefix) {
-      out.bytes[i] = 0;
-    } else if (first_bit + 8 > prefix) {
-      out.bytes[i] &= static_cast<std::uint8_t>(0xFF00u >> (prefix - first_bit));
-    }
-  }
-  return out;
 }
 
 std::optional<Cidr> Cidr::parse(std::string_view text, std::string* error) {

@@ -174,6 +174,22 @@ class Lookup {
     // Generation 0 is a state nobody published (tests, explain): never cached.
     DecisionCache* decisions =
         policy_.trace || state_.generation == 0 ? nullptr : policy_.decisions;
+    // A geo service's decision is often its client's geo net's alone: one entry per net serves
+    // clients of every subnet in it, where the per-subnet entries below would each miss once.
+    const bool by_net = decisions && service.policy == zones::PolicyKind::Geo &&
+                        !service.geo_nets.empty();
+    DecisionCache::NetKey net_key{state_.generation, key.service, family, -1};
+    DecisionCache::NetLookup net_lookup = DecisionCache::NetLookup::Unknown;
+    if (by_net) {
+      const policy::PrefixMatch net = service.geo_nets.match(client.address);
+      net_key.value = net.value;
+      const policy::Decision* shared = nullptr;
+      if (net.value >= 0) net_lookup = decisions->findByNet(net_key, &shared);
+      if (net_lookup == DecisionCache::NetLookup::Shared) {
+        policy::withNetScope(*shared, client, net, decision);
+        return;
+      }
+    }
     if (const policy::Decision* cached =
             decisions ? decisions->find(key, client.address) : nullptr) {
       decision = *cached;
@@ -192,7 +208,14 @@ class Lookup {
                    state_.health ? &state_.health->rtt : nullptr, client, family, decision,
                    policy_.trace);
     if (decisions) {
-      decisions->store(key, client.address, decision.reuse_prefix, decision);
+      if (net_key.value >= 0 && (decision.shared_by_net ||
+                                 net_lookup == DecisionCache::NetLookup::Unknown)) {
+        decisions->storeByNet(net_key, decision);
+      }
+      // A shared decision is found by its net from now on: no need to take a subnet's slot.
+      if (!decision.shared_by_net) {
+        decisions->store(key, client.address, decision.reuse_prefix, decision);
+      }
     }
   }
 

@@ -73,6 +73,11 @@ struct Decision {
   bool fail_open = false;  // every region was down and fallback = "all" answered anyway
   bool nodata = false;     // nothing of this family to give (or fallback = "none")
   DecisionOutcome outcome = DecisionOutcome::Primary;
+  // Everything but the ECS scope is the same for every client whose address matches the same
+  // value in the service's geo nets, under the same plan, health and family: the geo net's
+  // region list decided it alone (no location, no slow start, no endpoint rotation took part).
+  // A worker may keep it per net value (withNetScope()) instead of per client subnet.
+  bool shared_by_net = false;
 };
 
 // A human-readable account of one decision, filled only when asked for (explain).
@@ -100,6 +105,12 @@ struct Trace {
 void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatrix* rtt,
             const Client& client, Family family, Decision& decision,
             Trace* trace = nullptr) noexcept;
+
+// A decision select() marked shared_by_net, as select() would make it for `client`, whose
+// address matches `net` in the plan's geo nets with that same value: its ECS scope is the net's.
+// reuse_prefix is the whole address (it does not say how far the client's subnet reaches).
+void withNetScope(const Decision& shared, const Client& client, const PrefixMatch& net,
+                  Decision& out) noexcept;
 
 // Rule 2 of select(), for everything else that reports health (status, slow start): a region can
 // take traffic when neither the zone file (`region.drain`) nor the health view drains it and at

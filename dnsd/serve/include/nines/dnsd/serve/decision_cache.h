@@ -54,6 +54,40 @@ class DecisionCache {
     entry.decision = decision;
   }
 
+  // Decisions select() marked shared_by_net, kept per geo net value rather than per client
+  // subnet, so that clients from many subnets of one net share one entry: with a working set of
+  // client subnets larger than the cache, they are what still hits. Keyed like Key, with the
+  // value the service's geo nets gave the client in place of its subnet.
+  struct NetKey {
+    std::uint64_t generation;
+    std::int32_t service;
+    policy::Family family;
+    std::int32_t value;  // PrefixMatch::value, >= 0
+  };
+  enum class NetLookup : std::uint8_t {
+    Shared,    // the decision below holds for this client too: a hit
+    Unshared,  // this net's last decision depended on more than the net: decide per subnet
+    Unknown,   // nothing kept for this net (yet, or evicted): not counted, find() is next
+  };
+  NetLookup findByNet(const NetKey& key, const policy::Decision** shared) noexcept {
+    const NetEntry& entry = net_entries_[netSlotFor(key)];
+    if (entry.key.generation != key.generation || entry.key.service != key.service ||
+        entry.key.family != key.family || entry.key.value != key.value) {
+      return NetLookup::Unknown;
+    }
+    if (!entry.decision.shared_by_net) return NetLookup::Unshared;
+    count(hits_);
+    *shared = &entry.decision;
+    return NetLookup::Shared;
+  }
+  // Keeps `decision` for the net, or, when it is not shared_by_net, that the net's decisions are
+  // made per subnet.
+  void storeByNet(const NetKey& key, const policy::Decision& decision) noexcept {
+    NetEntry& entry = net_entries_[netSlotFor(key)];
+    entry.key = key;
+    entry.decision = decision;
+  }
+
   std::size_t entries() const noexcept { return std::size_t{1} << slot_bits_; }
   std::uint64_t hits() const noexcept { return hits_.load(std::memory_order_relaxed); }
   std::uint64_t misses() const noexcept { return misses_.load(std::memory_order_relaxed); }
@@ -80,8 +114,23 @@ class DecisionCache {
         (static_cast<std::uint64_t>(key.service) << 1) | static_cast<std::uint64_t>(key.family);
     return base::subnetSlot(address.bytes.data(), address.family == 4 ? 3 : 6, salt, slot_bits_);
   }
+  struct NetEntry {
+    NetKey key{0, -1, policy::Family::V4, -1};
+    policy::Decision decision;
+  };
+  // A service has as many net values as distinct region lists in its geo nets: a handful, or
+  // hundreds, not the client subnets' hundreds of thousands.
+  static constexpr unsigned kNetSlotBits = 10;
+  static std::size_t netSlotFor(const NetKey& key) noexcept {
+    const std::uint64_t h = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(key.value)) << 32 |
+                             static_cast<std::uint64_t>(static_cast<std::uint32_t>(key.service)) << 1 |
+                             static_cast<std::uint64_t>(key.family)) *
+                            base::kGoldenRatio64;
+    return static_cast<std::size_t>(h >> (64 - kNetSlotBits));
+  }
   unsigned slot_bits_;
   std::unique_ptr<Entry[]> entries_;
+  std::unique_ptr<NetEntry[]> net_entries_{new NetEntry[std::size_t{1} << kNetSlotBits]};
   std::atomic<std::uint64_t> hits_{0};
   std::atomic<std::uint64_t> misses_{0};
 };
