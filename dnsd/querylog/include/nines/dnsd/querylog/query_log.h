@@ -102,7 +102,7 @@ class WorkerQueryLog {
     std::size_t response_time_at;
     timespec stamped;
   };
-  static constexpr std::size_t kMaxHeld = 64;  // a batch's worth (UdpWorker's kBatch)
+  static constexpr std::size_t kMaxHeld = 64;  // at least a batch's worth (UdpWorker's kBatch)
   // Packs `event` into the ring after the last frame (nullptr when it has no room: the frame is
   // dropped and counted); the writer sees it once published.
   std::uint8_t* pack(const DnstapEvent& event, std::size_t* response_time_at) noexcept;
