@@ -1,7 +1,8 @@
 // A per-worker cache of policy decisions (DESIGN.md: decisions precomputed per service, client
 // subnet and health generation, so the query path stays cheap). An entry is keyed by the service
 // slot, the record family, the ECS source prefix and the exact snapshot it was made under, and is
-// reused only for clients inside the prefix policy::decisionPrefix() says the decision holds for.
+// reused only for clients inside the prefix policy::decisionPrefix() says the decision holds for;
+// a decision select() marks shared_by_net is kept per geo net value instead (findByNet()).
 // Its size comes from [server] decision_cache_entries; its hits and misses are counted for
 // nines_decision_cache_lookups_total (written by the owning worker alone, read by the scraper).
 #pragma once
