@@ -22,11 +22,31 @@ std::uint8_t decisionPrefix(const ServicePlan& plan, const Client& client) noexc
                                 plan.geo_nets.match(client.address));
 }
 
-void withNetScope(const Decision& shared, const Client& client, const PrefixMatch& net,
-                  Decision& out) noexcept {
+std::int32_t geoRuleKey(const ServicePlan& plan, const Client& client,
+                        const PrefixMatch& net) noexcept {
+  // Net values stay below 2^23 (PrefixTable::kMaxValue); country and continent rules follow.
+  constexpr std::int32_t kCountryRules = 1 << 24, kContinentRules = 1 << 25;
+  const detail::LeadingRule rule = detail::leadingRule(plan, client, net);
+  switch (rule.kind) {
+    case detail::GeoRule::Net:
+      return static_cast<std::int32_t>(rule.index);
+    case detail::GeoRule::Country:
+      return kCountryRules + static_cast<std::int32_t>(rule.index);
+    case detail::GeoRule::Continent:
+      return kContinentRules + static_cast<std::int32_t>(rule.index);
+    case detail::GeoRule::None:
+      break;
+  }
+  return -1;
+}
+
+void withRuleScope(const Decision& shared, const Client& client, const PrefixMatch& net,
+                   Decision& out) noexcept {
   out = shared;
-  // select()'s rule for a decision its geo net alone made (ecsScope(), ScopeWhy::Kind::GeoNet).
-  out.scope = detail::sentScope(std::min(net.scope, client.address.bitLength()), client);
+  // ecsScope()'s rule for what decided: the client's net (ScopeWhy::Kind::GeoNet) when a net led,
+  // else its location, without covering a net inside it (Kind::Location).
+  const std::uint8_t decided = net.value >= 0 ? net.scope : std::max(net.scope, client.location.scope);
+  out.scope = detail::sentScope(std::min(decided, client.address.bitLength()), client);
   out.reuse_prefix = client.address.bitLength();
 }
 

@@ -113,31 +113,34 @@ void placeRest(const ServicePlan& plan, const zones::GeoPoint* from, bool* place
 // geo: the most specific [services.X.geo] rule leads (the client address's longest geo net,
 // else its country, else its continent); the remaining regions follow by great-circle distance
 // from the client's point, or, when the location has no point, in `order` then plan order.
+LeadingRule leadingRule(const ServicePlan& plan, const Client& client,
+                        const PrefixMatch& net) noexcept {
+  if (net.value >= 0 && static_cast<std::size_t>(net.value) < plan.geo_net_lists.size()) {
+    const auto index = static_cast<std::size_t>(net.value);
+    return {GeoRule::Net, index, &plan.geo_net_lists[index]};
+  }
+  for (std::size_t i = 0; i < plan.geo_country.size(); ++i) {
+    if (sameCode(plan.geo_country[i].first, client.location.country)) {
+      return {GeoRule::Country, i, &plan.geo_country[i].second};
+    }
+  }
+  for (std::size_t i = 0; i < plan.geo_continent.size(); ++i) {
+    if (sameCode(plan.geo_continent[i].first, client.location.continent)) {
+      return {GeoRule::Continent, i, &plan.geo_continent[i].second};
+    }
+  }
+  return {};
+}
+
 void orderGeo(const ServicePlan& plan, const Client& client, RegionOrder& out) noexcept {
   const std::size_t n = regionCount(plan);
   std::array<bool, kMaxRegions> placed{};
   out.count = 0;
   out.geo_match = plan.geo_nets.match(client.address);
-  const std::vector<std::uint16_t>* rule = nullptr;
-  if (out.geo_match.value >= 0 &&
-      static_cast<std::size_t>(out.geo_match.value) < plan.geo_net_lists.size()) {
-    out.geo_rule = GeoRule::Net;
-    out.rule_index = static_cast<std::size_t>(out.geo_match.value);
-    rule = &plan.geo_net_lists[out.rule_index];
-  }
-  for (std::size_t i = 0; rule == nullptr && i < plan.geo_country.size(); ++i) {
-    if (!sameCode(plan.geo_country[i].first, client.location.country)) continue;
-    out.geo_rule = GeoRule::Country;
-    out.rule_index = i;
-    rule = &plan.geo_country[i].second;
-  }
-  for (std::size_t i = 0; rule == nullptr && i < plan.geo_continent.size(); ++i) {
-    if (!sameCode(plan.geo_continent[i].first, client.location.continent)) continue;
-    out.geo_rule = GeoRule::Continent;
-    out.rule_index = i;
-    rule = &plan.geo_continent[i].second;
-  }
-  if (rule != nullptr) place(*rule, n, placed.data(), out);
+  const LeadingRule rule = leadingRule(plan, client, out.geo_match);
+  out.geo_rule = rule.kind;
+  out.rule_index = rule.index;
+  if (rule.regions != nullptr) place(*rule.regions, n, placed.data(), out);
   out.rule_length = out.count;
   placeRest(plan, client.location.has_point ? &client.location.point : nullptr, placed.data(), out);
 }

@@ -288,10 +288,12 @@ void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatri
       detail::ecsScope(plan, client, order, collector.deepest, collector.ramp_decided, key, why);
   // Every region order looked the client up in the service's geo nets.
   decision.reuse_prefix = detail::decisionPrefix(plan, client, key, order.geo_match);
-  decision.shared_by_net = plan.policy == zones::PolicyKind::Geo &&
-                           why.kind == detail::ScopeWhy::Kind::GeoNet &&
-                           !anyRamping(plan, health) &&
-                           !rotationTookPart(plan, order, collector.deepest, family);
+  // The leading rule's regions alone decided (up to `deepest`, all from the rule's list), and
+  // nothing of the client beyond that rule took part.
+  decision.shared_by_rule =
+      plan.policy == zones::PolicyKind::Geo && order.geo_rule != detail::GeoRule::None &&
+      collector.deepest < order.rule_length && why.kind != detail::ScopeWhy::Kind::OneRegion &&
+      !anyRamping(plan, health) && !rotationTookPart(plan, order, collector.deepest, family);
 
   if (trace != nullptr) {
     // Explain only: allocation is fine here, but select() stays noexcept; a failed allocation

@@ -54,6 +54,16 @@ struct RegionOrder {
   std::size_t rtt_known = 0;         // latency: leading slots with a measured RTT
 };
 
+// The geo rule that leads the order: the client's net in plan.geo_nets (`net`), else its
+// country's rule, else its continent's; kind None (and no regions) when none applies.
+struct LeadingRule {
+  GeoRule kind = GeoRule::None;
+  std::size_t index = 0;  // into geo_net_lists / geo_country / geo_continent
+  const std::vector<std::uint16_t>* regions = nullptr;
+};
+LeadingRule leadingRule(const ServicePlan& plan, const Client& client,
+                        const PrefixMatch& net) noexcept;
+
 void orderGeo(const ServicePlan& plan, const Client& client, RegionOrder& out) noexcept;
 void orderLatency(const ServicePlan& plan, const RttMatrix* rtt, const Client& client,
                   RegionOrder& out) noexcept;

@@ -174,19 +174,33 @@ class Lookup {
     // Generation 0 is a state nobody published (tests, explain): never cached.
     DecisionCache* decisions =
         policy_.trace || state_.generation == 0 ? nullptr : policy_.decisions;
-    // A geo service's decision is often its client's geo net's alone: one entry per net serves
-    // clients of every subnet in it, where the per-subnet entries below would each miss once.
-    const bool by_net = decisions && service.policy == zones::PolicyKind::Geo &&
-                        !service.geo_nets.empty();
-    DecisionCache::NetKey net_key{state_.generation, key.service, family, -1};
-    DecisionCache::NetLookup net_lookup = DecisionCache::NetLookup::Unknown;
-    if (by_net) {
+    // Failover and weighted answers do not depend on where the client is.
+    const bool needs_location =
+        (service.policy == zones::PolicyKind::Geo || service.policy == zones::PolicyKind::Latency) &&
+        state_.locator && state_.locator->locates() && service.regions.size() > 1;
+    bool located = false;
+    auto locate = [&]() noexcept {
+      if (!needs_location || located) return;
+      located = true;
+      client.location = policy_.locations
+                            ? policy_.locations->locate(*state_.locator, client.address)
+                            : state_.locator->locate(client.address);
+    };
+    // A geo service's decision is often its leading rule's alone (the client's net, country or
+    // continent): one entry per rule serves the clients of every subnet it leads, where the
+    // per-subnet entries below would each miss once.
+    const bool rules_by_location = !service.geo_country.empty() || !service.geo_continent.empty();
+    DecisionCache::RuleKey rule_key{state_.generation, key.service, family, -1};
+    DecisionCache::RuleLookup rule_lookup = DecisionCache::RuleLookup::Unknown;
+    if (decisions && service.policy == zones::PolicyKind::Geo && service.regions.size() > 1 &&
+        (!service.geo_nets.empty() || rules_by_location)) {
       const policy::PrefixMatch net = service.geo_nets.match(client.address);
-      net_key.value = net.value;
+      if (net.value < 0 && rules_by_location) locate();
+      rule_key.rule = policy::geoRuleKey(service, client, net);
       const policy::Decision* shared = nullptr;
-      if (net.value >= 0) net_lookup = decisions->findByNet(net_key, &shared);
-      if (net_lookup == DecisionCache::NetLookup::Shared) {
-        policy::withNetScope(*shared, client, net, decision);
+      if (rule_key.rule >= 0) rule_lookup = decisions->findByRule(rule_key, &shared);
+      if (rule_lookup == DecisionCache::RuleLookup::Shared) {
+        policy::withRuleScope(*shared, client, net, decision);
         return;
       }
     }
@@ -195,25 +209,17 @@ class Lookup {
       decision = *cached;
       return;
     }
-    // Failover and weighted answers do not depend on where the client is.
-    bool needs_location =
-        service.policy == zones::PolicyKind::Geo || service.policy == zones::PolicyKind::Latency;
-    if (needs_location && state_.locator && state_.locator->locates() &&
-        service.regions.size() > 1) {
-      client.location = policy_.locations
-                            ? policy_.locations->locate(*state_.locator, client.address)
-                            : state_.locator->locate(client.address);
-    }
+    locate();
     policy::select(service, state_.serviceHealth(slot),
                    state_.health ? &state_.health->rtt : nullptr, client, family, decision,
                    policy_.trace);
     if (decisions) {
-      if (net_key.value >= 0 && (decision.shared_by_net ||
-                                 net_lookup == DecisionCache::NetLookup::Unknown)) {
-        decisions->storeByNet(net_key, decision);
+      if (rule_key.rule >= 0 && (decision.shared_by_rule ||
+                                 rule_lookup == DecisionCache::RuleLookup::Unknown)) {
+        decisions->storeByRule(rule_key, decision);
       }
-      // A shared decision is found by its net from now on: no need to take a subnet's slot.
-      if (!decision.shared_by_net) {
+      // A shared decision is found by its rule from now on: no need to take a subnet's slot.
+      if (!decision.shared_by_rule) {
         decisions->store(key, client.address, decision.reuse_prefix, decision);
       }
     }

@@ -91,27 +91,27 @@ namespace {
 
 TEST(DecisionCache, NetEntriesAnswerOnlyTheirNetAndSayWhenTheNetDoesNotShare) {
   DecisionCache cache;
-  const DecisionCache::NetKey key{7, 3, policy::Family::V4, 12};
+  const DecisionCache::RuleKey key{7, 3, policy::Family::V4, 12};
   const policy::Decision* shared = nullptr;
-  EXPECT_EQ(cache.findByNet(key, &shared), DecisionCache::NetLookup::Unknown);
+  EXPECT_EQ(cache.findByRule(key, &shared), DecisionCache::RuleLookup::Unknown);
   policy::Decision decision = decisionWithScope(16);
-  decision.shared_by_net = true;
-  cache.storeByNet(key, decision);
-  ASSERT_EQ(cache.findByNet(key, &shared), DecisionCache::NetLookup::Shared);
+  decision.shared_by_rule = true;
+  cache.storeByRule(key, decision);
+  ASSERT_EQ(cache.findByRule(key, &shared), DecisionCache::RuleLookup::Shared);
   EXPECT_EQ(shared->scope, 16);
   EXPECT_EQ(cache.hits(), 1u);
-  const DecisionCache::NetKey others[] = {
+  const DecisionCache::RuleKey others[] = {
       {8, 3, policy::Family::V4, 12},  // a newer snapshot
       {7, 4, policy::Family::V4, 12},  // another service
       {7, 3, policy::Family::V6, 12},  // AAAA
       {7, 3, policy::Family::V4, 13},  // another region list
   };
   for (const auto& other : others) {
-    EXPECT_EQ(cache.findByNet(other, &shared), DecisionCache::NetLookup::Unknown);
+    EXPECT_EQ(cache.findByRule(other, &shared), DecisionCache::RuleLookup::Unknown);
   }
-  decision.shared_by_net = false;  // e.g. a health change brought rotation into it
-  cache.storeByNet(key, decision);
-  EXPECT_EQ(cache.findByNet(key, &shared), DecisionCache::NetLookup::Unshared);
+  decision.shared_by_rule = false;  // e.g. a health change brought rotation into it
+  cache.storeByRule(key, decision);
+  EXPECT_EQ(cache.findByRule(key, &shared), DecisionCache::RuleLookup::Unshared);
   EXPECT_EQ(cache.hits(), 1u);
   EXPECT_EQ(cache.misses(), 0u);  // the per-subnet find() counts those lookups
 }

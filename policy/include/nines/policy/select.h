@@ -73,11 +73,12 @@ struct Decision {
   bool fail_open = false;  // every region was down and fallback = "all" answered anyway
   bool nodata = false;     // nothing of this family to give (or fallback = "none")
   DecisionOutcome outcome = DecisionOutcome::Primary;
-  // Everything but the ECS scope is the same for every client whose address matches the same
-  // value in the service's geo nets, under the same plan, health and family: the geo net's
-  // region list decided it alone (no location, no slow start, no endpoint rotation took part).
-  // A worker may keep it per net value (withNetScope()) instead of per client subnet.
-  bool shared_by_net = false;
+  // Everything but the ECS scope is the same for every client with the same geoRuleKey(), under
+  // the same plan, health and family: the region list of the geo rule that led (the client's net,
+  // else its country or continent rule) decided it alone; no distance, no slow start and no
+  // endpoint rotation took part. A worker may keep it per rule (withRuleScope()) instead of per
+  // client subnet.
+  bool shared_by_rule = false;
 };
 
 // A human-readable account of one decision, filled only when asked for (explain).
@@ -106,11 +107,19 @@ void select(const ServicePlan& plan, const ServiceHealth& health, const RttMatri
             const Client& client, Family family, Decision& decision,
             Trace* trace = nullptr) noexcept;
 
-// A decision select() marked shared_by_net, as select() would make it for `client`, whose
-// address matches `net` in the plan's geo nets with that same value: its ECS scope is the net's.
+// The geo rule that leads a geo service's region order for `client`, as one number: the value of
+// its net in plan.geo_nets (`net`, that table's match() of the client address), else its country
+// rule, else its continent rule (these read client.location); -1 when no rule leads and distance
+// or the plan's order decide. Clients with the same key are ordered alike as far as the rule goes.
+std::int32_t geoRuleKey(const ServicePlan& plan, const Client& client,
+                        const PrefixMatch& net) noexcept;
+
+// A decision select() marked shared_by_rule, as select() would make it for `client`, whose
+// geoRuleKey() is the one it was made for (`net` as given to that): only the ECS scope is the
+// client's own, its net's or, under a country or continent rule, what its location holds for.
 // reuse_prefix is the whole address (it does not say how far the client's subnet reaches).
-void withNetScope(const Decision& shared, const Client& client, const PrefixMatch& net,
-                  Decision& out) noexcept;
+void withRuleScope(const Decision& shared, const Client& client, const PrefixMatch& net,
+                   Decision& out) noexcept;
 
 // Rule 2 of select(), for everything else that reports health (status, slow start): a region can
 // take traffic when neither the zone file (`region.drain`) nor the health view drains it and at

@@ -2,7 +2,7 @@
 // subnet and health generation, so the query path stays cheap). An entry is keyed by the service
 // slot, the record family, the ECS source prefix and the exact snapshot it was made under, and is
 // reused only for clients inside the prefix policy::decisionPrefix() says the decision holds for;
-// a decision select() marks shared_by_net is kept per geo net value instead (findByNet()).
+// a decision select() marks shared_by_rule is kept per geo rule instead (findByRule()).
 // Its size comes from [server] decision_cache_entries; its hits and misses are counted for
 // nines_decision_cache_lookups_total (written by the owning worker alone, read by the scraper).
 #pragma once
@@ -55,36 +55,36 @@ class DecisionCache {
     entry.decision = decision;
   }
 
-  // Decisions select() marked shared_by_net, kept per geo net value rather than per client
-  // subnet, so that clients from many subnets of one net share one entry: with a working set of
-  // client subnets larger than the cache, they are what still hits. Keyed like Key, with the
-  // value the service's geo nets gave the client in place of its subnet.
-  struct NetKey {
+  // Decisions select() marked shared_by_rule, kept per geo rule rather than per client subnet, so
+  // that the clients of every subnet a rule leads share one entry: with a working set of client
+  // subnets larger than the cache, they are what still hits. Keyed like Key, with the client's
+  // policy::geoRuleKey() in place of its subnet.
+  struct RuleKey {
     std::uint64_t generation;
     std::int32_t service;
     policy::Family family;
-    std::int32_t value;  // PrefixMatch::value, >= 0
+    std::int32_t rule;  // policy::geoRuleKey(), >= 0
   };
-  enum class NetLookup : std::uint8_t {
+  enum class RuleLookup : std::uint8_t {
     Shared,    // the decision below holds for this client too: a hit
-    Unshared,  // this net's last decision depended on more than the net: decide per subnet
-    Unknown,   // nothing kept for this net (yet, or evicted): not counted, find() is next
+    Unshared,  // this rule's last decision depended on more than the rule: decide per subnet
+    Unknown,   // nothing kept for this rule (yet, or evicted): not counted, find() is next
   };
-  NetLookup findByNet(const NetKey& key, const policy::Decision** shared) noexcept {
-    const NetEntry& entry = net_entries_[netSlotFor(key)];
+  RuleLookup findByRule(const RuleKey& key, const policy::Decision** shared) noexcept {
+    const RuleEntry& entry = rule_entries_[ruleSlotFor(key)];
     if (entry.key.generation != key.generation || entry.key.service != key.service ||
-        entry.key.family != key.family || entry.key.value != key.value) {
-      return NetLookup::Unknown;
+        entry.key.family != key.family || entry.key.rule != key.rule) {
+      return RuleLookup::Unknown;
     }
-    if (!entry.decision.shared_by_net) return NetLookup::Unshared;
+    if (!entry.decision.shared_by_rule) return RuleLookup::Unshared;
     count(hits_);
     *shared = &entry.decision;
-    return NetLookup::Shared;
+    return RuleLookup::Shared;
   }
-  // Keeps `decision` for the net, or, when it is not shared_by_net, that the net's decisions are
-  // made per subnet.
-  void storeByNet(const NetKey& key, const policy::Decision& decision) noexcept {
-    NetEntry& entry = net_entries_[netSlotFor(key)];
+  // Keeps `decision` for the rule, or, when it is not shared_by_rule, that the rule's decisions
+  // are made per subnet.
+  void storeByRule(const RuleKey& key, const policy::Decision& decision) noexcept {
+    RuleEntry& entry = rule_entries_[ruleSlotFor(key)];
     entry.key = key;
     entry.decision = decision;
   }
@@ -115,23 +115,23 @@ class DecisionCache {
         (static_cast<std::uint64_t>(key.service) << 1) | static_cast<std::uint64_t>(key.family);
     return base::subnetSlot(address.bytes.data(), address.family == 4 ? 3 : 6, salt, slot_bits_);
   }
-  struct NetEntry {
-    NetKey key{0, -1, policy::Family::V4, -1};
+  struct RuleEntry {
+    RuleKey key{0, -1, policy::Family::V4, -1};
     policy::Decision decision;
   };
-  // A service has as many net values as distinct region lists in its geo nets: a handful, or
-  // hundreds, not the client subnets' hundreds of thousands.
-  static constexpr unsigned kNetSlotBits = 10;
-  static std::size_t netSlotFor(const NetKey& key) noexcept {
-    const std::uint64_t h = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(key.value)) << 32 |
+  // A service has as many rules as distinct region lists in its geo nets plus its country and
+  // continent rules: a handful, or hundreds, not the client subnets' hundreds of thousands.
+  static constexpr unsigned kRuleSlotBits = 10;
+  static std::size_t ruleSlotFor(const RuleKey& key) noexcept {
+    const std::uint64_t h = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(key.rule)) << 32 |
                              static_cast<std::uint64_t>(static_cast<std::uint32_t>(key.service)) << 1 |
                              static_cast<std::uint64_t>(key.family)) *
                             base::kGoldenRatio64;
-    return static_cast<std::size_t>(h >> (64 - kNetSlotBits));
+    return static_cast<std::size_t>(h >> (64 - kRuleSlotBits));
   }
   unsigned slot_bits_;
   std::unique_ptr<Entry[]> entries_;
-  std::unique_ptr<NetEntry[]> net_entries_{new NetEntry[std::size_t{1} << kNetSlotBits]};
+  std::unique_ptr<RuleEntry[]> rule_entries_{new RuleEntry[std::size_t{1} << kRuleSlotBits]};
   std::atomic<std::uint64_t> hits_{0};
   std::atomic<std::uint64_t> misses_{0};
 };
