@@ -13,6 +13,7 @@
 
 #include "country_continent.h"
 #include "nines/base/hash.h"
+#include "nines/base/memory_copy.h"
 
 namespace nines::policy {
 
@@ -181,7 +182,16 @@ std::unique_ptr<GeoDatabase> GeoDatabase::open(const GeoDatabaseOptions& options
   for (std::size_t i = 0; i < options.files.size(); ++i) {
     const std::string& name = options.files[i];
     auto file = std::make_unique<File>();
-    int status = MMDB_open(name.c_str(), MMDB_MODE_MMAP, &file->mmdb);
+    // A private copy is mapped, not the file: a file copied over in place (truncated, then
+    // written) under a mapping of its own would take its pages away and the next lookup would die
+    // of SIGBUS. Without one (no memfd, no /proc) the file itself is mapped.
+    int status = MMDB_FILE_OPEN_ERROR;
+    if (const auto copy = base::MemoryCopy::of(name)) {
+      status = MMDB_open(copy->path().c_str(), MMDB_MODE_MMAP, &file->mmdb);
+    }
+    if (status == MMDB_FILE_OPEN_ERROR || status == MMDB_IO_ERROR) {
+      status = MMDB_open(name.c_str(), MMDB_MODE_MMAP, &file->mmdb);
+    }
     if (status != MMDB_SUCCESS) {
       int saved_errno = errno;
       if (error != nullptr) {

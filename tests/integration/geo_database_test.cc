@@ -129,6 +129,26 @@ TEST_P(GeoDatabases, AChangedDatabaseIsTakenAndABrokenOneKeepsTheOld) {
   }
 }
 
+// An operator who copies a new database over the old one (cp, not mv) rewrites the file dnsd
+// reads: truncated first, then written. dnsd answers throughout, from the database it loaded, and
+// takes the new one once it is whole.
+TEST_P(GeoDatabases, ADatabaseRewrittenInPlaceKeepsDnsdAnswering) {
+  const bool watch = GetParam();
+  ASSERT_EQ(region("100.64.1.0/24"), "eu-west");
+  std::filesystem::resize_file(path("geo-v4.mmdb"), 0);
+  // Clients not asked about before, so that the database itself is read, not a cache.
+  EXPECT_EQ(region("100.64.2.0/24"), "ap-south");
+  EXPECT_EQ(region("100.64.3.16/28"), "us-east");
+  EXPECT_TRUE(server_->process().running()) << server_->process().log();
+  writeDatabase(path("geo-v4.mmdb"), 4, {"100.64.1.0/24=BR", "100.64.9.0/24=IN"});
+  if (!watch) server_->process().signal(SIGHUP);
+  EXPECT_TRUE(
+      waitUntil([&] { return region("100.64.9.0/24") == "ap-south"; }, std::chrono::seconds(30)))
+      << server_->process().log();
+  EXPECT_EQ(region("100.64.1.0/24"), "us-east");
+  EXPECT_TRUE(server_->process().running()) << server_->process().log();
+}
+
 INSTANTIATE_TEST_SUITE_P(SighupOrWatch, GeoDatabases, ::testing::Bool(),
                          [](const auto& param) { return param.param ? "Watch" : "Sighup"; });
 

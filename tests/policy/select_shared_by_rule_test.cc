@@ -57,12 +57,12 @@ Client randomClient(std::mt19937_64& random) {
   // Some clients have a location (from [geo.nets] or a database), some none; some are in a
   // country or continent with a rule, some not.
   const zones::GeoPoint points[] = {kWashington, kDublin, kMumbai, kSydney};
-  const char* places[][2] = {{"EU", "IE"}, {"EU", "DE"}, {"AS", "IN"}, {"AS", "JP"},
-                             {"NA", "US"}, {"OC", "AU"}, {"", ""}};
+  const char places[][2][3] = {{"EU", "IE"}, {"EU", "DE"}, {"AS", "IN"}, {"AS", "JP"},
+                               {"NA", "US"}, {"OC", "AU"}, {"", ""}};
   if (random() % 3 != 0) {
-    const auto* place = places[random() % 7];
-    std::copy_n(place[0], 2, client.location.continent);
-    std::copy_n(place[1], 2, client.location.country);
+    const auto& place = places[random() % 7];
+    std::copy_n(place[0], 3, client.location.continent);
+    std::copy_n(place[1], 3, client.location.country);
     client.location.source = Location::Source::Database;
     client.location.has_point = random() % 2 == 0;
     client.location.point = points[random() % 4];
