@@ -24,7 +24,8 @@ class UdpWorker {
   // Datagrams a recvmmsg takes at most. Small on purpose: every answer in a batch waits for the
   // whole batch to be served, and the kernel hands each datagram it frees back to the CPU that
   // allocated it (the sender's), kicking that CPU with an interrupt each time 32 are pending;
-  // batches of 64 set that off and cost 2-5% of a core in tools/bench, batches of 16 do not.
+  // batches of 64 set that off and answered 2-5% fewer queries per core under the peer
+  // benchmark's blast load (../shared/bench), batches of 16 do not.
   // (gdnsd settled on 16 too.)
   static constexpr std::size_t kBatch = 16;
   static constexpr std::size_t kMaxQuery = 4096;
