@@ -10,10 +10,6 @@ namespace nines::policy {
 
 namespace detail {
 
-// Rule 5 of select(): the ECS SCOPE PREFIX-LENGTH of an answer made from `order`, where `deepest`
-// is the position in the order of the last region that decided something and `ramp_decided`
-// says a ramping region up to there admitted or skipped this client. 0 without ECS or with source
-// prefix 0; may be longer than the source prefix (RFC 7871 §7.2.1). Fills `why`.
 // The SCOPE PREFIX-LENGTH of an answer that the first `decided` bits of the client address
 // decided. No ECS, or source prefix 0: scope 0. Otherwise what decided, even when that is longer
 // than the source prefix sent: RFC 7871 §7.2.1 has a longer scope say the prefix was not specific
@@ -23,6 +19,10 @@ inline std::uint8_t sentScope(std::uint8_t decided, const Client& client) noexce
   return decided;
 }
 
+// Rule 5 of select(): the ECS SCOPE PREFIX-LENGTH of an answer made from `order`, where `deepest`
+// is the position in the order of the last region that decided something and `ramp_decided`
+// says a ramping region up to there admitted or skipped this client. 0 without ECS or with source
+// prefix 0; may be longer than the source prefix (RFC 7871 §7.2.1). Fills `why`.
 inline std::uint8_t ecsScope(const ServicePlan& plan, const Client& client,
                              const RegionOrder& order, std::size_t deepest, bool ramp_decided,
                              const ClientKey& key, ScopeWhy& why) noexcept {

@@ -110,9 +110,6 @@ void placeRest(const ServicePlan& plan, const zones::GeoPoint* from, bool* place
 
 }  // namespace
 
-// geo: the most specific [services.X.geo] rule leads (the client address's longest geo net,
-// else its country, else its continent); the remaining regions follow by great-circle distance
-// from the client's point, or, when the location has no point, in `order` then plan order.
 LeadingRule leadingRule(const ServicePlan& plan, const Client& client,
                         const PrefixMatch& net) noexcept {
   if (net.value >= 0 && static_cast<std::size_t>(net.value) < plan.geo_net_lists.size()) {
@@ -132,6 +129,9 @@ LeadingRule leadingRule(const ServicePlan& plan, const Client& client,
   return {};
 }
 
+// geo: the most specific [services.X.geo] rule leads (the client address's longest geo net,
+// else its country, else its continent); the remaining regions follow by great-circle distance
+// from the client's point, or, when the location has no point, in `order` then plan order.
 void orderGeo(const ServicePlan& plan, const Client& client, RegionOrder& out) noexcept {
   const std::size_t n = regionCount(plan);
   std::array<bool, kMaxRegions> placed{};

@@ -60,8 +60,10 @@ GeoCacheCounts geoCacheCounts() noexcept;
 
 class GeoDatabase {
  public:
-  // Opens every file (memory-mapped). Returns null with `error` set, and `failed_file` the index
-  // of the file, when one cannot be opened or a field path is empty between dots.
+  // Opens every file, mapping a private copy of it (base::MemoryCopy) so that the file can be
+  // replaced in any way under a running dnsd; the file itself when no copy can be made. Returns
+  // null with `error` set, and `failed_file` the index of the file, when one cannot be opened or
+  // a field path is empty between dots.
   static std::unique_ptr<GeoDatabase> open(const GeoDatabaseOptions& options, std::string* error,
                                            std::size_t* failed_file = nullptr);
   ~GeoDatabase();

@@ -20,8 +20,8 @@
 namespace nines::policy {
 
 struct PrefixMatch {
-  std::int32_t value =
-      -1;  // the value of the longest inserted prefix holding the address; -1: none
+  // The value of the longest inserted prefix holding the address; -1: none.
+  std::int32_t value = -1;
   // The length of the merged network that decided (0 when no prefix holds the address). It may be
   // shorter than the prefix as written when neighbours with the same value were merged into it.
   std::uint8_t prefix = 0;
