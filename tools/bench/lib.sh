@@ -38,6 +38,28 @@ free_port() {  # free_port BASE: the first port from BASE that nothing uses (TCP
   echo "$p"
 }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+loopback_port() {  # a port the kernel picked, free for both UDP and TCP on 127.0.0.1
+  python3 -c 'import socket
+for _ in range(100):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+    t = socket.socket()
+    try: t.bind(("127.0.0.1", s.getsockname()[1]))
+    except OSError: continue
+    print(s.getsockname()[1]); break'
+}
+stop_server() {  # stop_pid the script's one server, $SRV_PID, if it runs
+  [ -n "${SRV_PID:-}" ] || return 0
+  stop_pid "$SRV_PID"
+  SRV_PID=""
+}
+# wait_answer PORT NAME TYPE SERIAL SECONDS START [COMMAND...]: waits until NAME TYPE has an
+# answer from $SRV_PID (with SERIAL: an SOA with that serial), asking every 5 ms with a 20 ms
+# timeout; prints the milliseconds since START (a `now` time; "-": since just before it ran
+# COMMAND, which "hup" makes a SIGHUP to the server). Fails at the deadline or when the server
+# exits (wait_answer.py).
+wait_answer() { python3 "$(dirname "${BASH_SOURCE[0]}")/wait_answer.py" "$SRV_PID" "$@"; }
+mb() { awk -v k="$2" '$1 == k":" { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null; }  # mb PID FIELD: of /proc/PID/status
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2); else print "-" }'; }
 wait_ready() {  # wait_ready LOG WHO: until a dnsd's LOG says "ready"; after 30 s, WHO and the log, exit 1
   for _ in $(seq 300); do grep -q "ready" "$1" && return 0; sleep 0.1; done
   echo "$2 not ready after 30 s; its log:" >&2

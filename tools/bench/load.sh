@@ -21,6 +21,8 @@
 set -u
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tools/bench/lib.sh
+. "$root/tools/bench/lib.sh"
 DNSD=$root/build/bin/dnsd
 BASE=""
 SIZES=1000,10000,100000
@@ -54,30 +56,12 @@ SRV_PID=""
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 
-stop_server() {
-  [ -n "$SRV_PID" ] || return 0
-  kill -TERM "$SRV_PID" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.05; done
-  kill -KILL "$SRV_PID" 2>/dev/null
-  wait "$SRV_PID" 2>/dev/null
-  SRV_PID=""
-}
 cleanup() {
   stop_server
   if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {  # a port free for both UDP and TCP on 127.0.0.1
-  python3 -c 'import socket
-for _ in range(100):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
-    t = socket.socket()
-    try: t.bind(("127.0.0.1", s.getsockname()[1]))
-    except OSError: continue
-    print(s.getsockname()[1]); break'
-}
 
 # generate DIR NAMES SERVICES SERIAL: DIR/nines/load.test.toml and DIR/load.test.zone
 generate() {
@@ -119,21 +103,10 @@ set_serial() {
   sed -i "3s/^@ SOA ns1 hostmaster [0-9]*/@ SOA ns1 hostmaster $2/" "$1/load.test.zone"
 }
 
-now() { date +%s.%N; }
-mb() { awk -v pid="$1" -v k="$2" '$1 == k":" { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null; }
-
-# wait_answer PORT NAME TYPE SERIAL SECONDS START [COMMAND...]: waits until NAME TYPE has an
-# answer (with SERIAL: an SOA with that serial), asking every 5 ms with a 20 ms timeout; prints the
-# milliseconds since START (a `date +%s.%N` time; "-": since just before it ran COMMAND, which
-# "hup" makes a SIGHUP to the server). Fails at the deadline or when the server exits.
-wait_answer() { python3 "$root/tools/bench/wait_answer.py" "$SRV_PID" "$@"; }
-
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2); else print "-" }'; }
-
 # measure_dnsd LABEL BINARY DIR NAMES: one start, RELOADS reloads
 measure_dnsd() {
   local label=$1 binary=$2 dir=$3 names=$4 port start load rss hwm serial=1 times="" r1=- r5=- rn=- i t
-  port=$(free_port)
+  port=$(loopback_port)
   set_serial "$dir" 1
   printf '[server]\nlisten = ["%s:%s"]\nzones = "nines"\nthreads = 1\n' "$ADDR" "$port" >"$dir/dnsd.toml"
   start=$(now)
@@ -163,7 +136,7 @@ measure_dnsd() {
 
 measure_knot() {
   local dir=$1 names=$2 port start load rss hwm times="" serial=1 i t r1=-
-  port=$(free_port)
+  port=$(loopback_port)
   mkdir -p "$dir/knot/db"
   set_serial "$dir" 1
   cat >"$dir/knot/knot.conf" <<EOF
