@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "nines/base/hash.h"
 #include "nines/policy/select.h"
 #include "nines/probers/check_target.h"
 
@@ -270,11 +271,12 @@ namespace {
 // Which endpoints of a region are usable (Up or Unknown), as one number: a change in it is a
 // change in the set (a collision would only miss one reason to shorten a TTL).
 std::uint64_t usableFingerprint(const std::vector<policy::EndpointState>& endpoints) noexcept {
-  std::uint64_t fingerprint = 0xcbf29ce484222325ULL;
+  std::uint64_t fingerprint = base::kFnvOffset;
   for (std::size_t e = 0; e < endpoints.size(); ++e) {
     const bool usable =
         endpoints[e] == policy::EndpointState::Up || endpoints[e] == policy::EndpointState::Unknown;
-    fingerprint = (fingerprint ^ (usable ? e + 1 : 0)) * 0x100000001b3ULL;
+    const std::uint64_t mark = usable ? e + 1 : 0;
+    fingerprint = base::fnv1a(fingerprint, &mark, sizeof mark);
   }
   return fingerprint;
 }
